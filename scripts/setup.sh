@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Set up everything the tests need on a machine that has only Node and npm:
+# Debian packages for the differential tests and the integration lab (installed only
+# when missing, so a second run is quick and quiet), then the pinned npm packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian package -> a file it installs (checked to decide whether to install).
+declare -A wanted=(
+  [python3-django]=/usr/lib/python3/dist-packages/django/__init__.py
+  [openssl]=/usr/bin/openssl
+  [curl]=/usr/bin/curl
+)
+missing=()
+for pkg in "${!wanted[@]}"; do
+  [ -e "${wanted[$pkg]}" ] || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1
+    fi
+  fi
+  echo "setup: installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-fund --no-audit --loglevel=error
