@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 # Debian package -> a file it installs (checked to decide whether to install).
 declare -A wanted=(
   [python3-django]=/usr/lib/python3/dist-packages/django/__init__.py
+  [gunicorn]=/usr/bin/gunicorn
+  [nginx]=/usr/sbin/nginx
+  [libnginx-mod-stream]=/usr/lib/nginx/modules/ngx_stream_module.so
+  [haproxy]=/usr/sbin/haproxy
+  [caddy]=/usr/bin/caddy
   [openssl]=/usr/bin/openssl
   [curl]=/usr/bin/curl
 )
