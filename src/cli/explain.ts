@@ -1,0 +1,238 @@
+/**
+ * `proxytrust explain`: resolve one request from the command line and print the view and
+ * the trace.
+ */
+import { parseArgs } from 'node:util';
+import { compilePolicy, explain, type HeaderFamily, type PolicyOptions, resolve } from '../core/index.js';
+import { UsageError } from './usage.js';
+
+export const EXPLAIN_HELP = `Usage: proxytrust explain --peer ADDR [-H 'Name: value' ...] [--trust CIDR|NAME|PRESET ...] [options]
+
+Resolve one request the way the proxytrust middleware would, and print the view and the
+trace: hop by hop, what was believed and why.
+
+  --peer ADDR            the socket peer address (required)
+  -H, --header 'N: v'    a request header; repeat it, in order (a repeated name = two lines)
+  --trust LIST           trusted proxies: CIDRs, IPs, loopback, private, linklocal,
+                         uniquelocal, or a preset (cloudflare, cloudfront, ...); repeatable,
+                         comma-separated
+  --headers LIST         header families believed, in priority order (default:
+                         forwarded,x-forwarded plus the presets' families)
+  --allowed-host H       an allowed host (app.example.com, .example.com, *); repeatable
+  --tls                  the connection to the app is TLS
+  --unsafe-hop-count N   trust the first N hops whatever their address (unsafe, warned)
+  --json                 print {view, trace, policyWarnings} as JSON
+  --examples             print the worked examples (duplicated proto, spoof attempt, ...)
+  -h, --help             this help
+
+Exit status: 0 resolved, 2 usage error (bad option, CIDR, preset or header).`;
+
+/** Parse `Name: value` into a raw header pair. */
+export function parseHeaderArg(text: string): [string, string] {
+  const colon = text.indexOf(':');
+  if (colon <= 0) throw new UsageError(`bad header "${text}": expected 'Name: value'`);
+  const name = text.slice(0, colon).trim();
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+    throw new UsageError(`bad header name "${name}"`);
+  }
+  return [name, text.slice(colon + 1).trim()];
+}
+
+function list(values: readonly string[] | undefined): string[] {
+  return (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+export interface ExplainInput {
+  peer: string;
+  rawHeaders: string[];
+  encrypted: boolean;
+  options: PolicyOptions;
+}
+
+/** Resolve and render one request. */
+export function renderExplain(input: ExplainInput, json: boolean): string {
+  let policy: ReturnType<typeof compilePolicy>;
+  try {
+    policy = compilePolicy(input.options);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const view = resolve(policy, {
+    peer: input.peer,
+    headers: input.rawHeaders,
+    encrypted: input.encrypted,
+  });
+  const trace = explain(view, policy);
+  if (json) {
+    return JSON.stringify({ view, trace, policyWarnings: policy.warnings }, null, 2);
+  }
+  const req = [`peer ${input.peer}${input.encrypted ? ' (TLS)' : ''}`];
+  for (let i = 0; i < input.rawHeaders.length; i += 2) {
+    req.push(`  ${input.rawHeaders[i]}: ${input.rawHeaders[i + 1]}`);
+  }
+  const trust = policy.description.trustedProxies;
+  return [
+    'request:',
+    `  ${req.join('\n')}`,
+    `policy: trust ${trust.length ? trust.join(', ') : '(nobody)'}; believe ${policy.families.join(', ')}`,
+    trace,
+  ].join('\n');
+}
+
+/** Worked examples, printed by `--examples` (and `npm start`). */
+export const EXAMPLES: readonly { title: string; input: ExplainInput }[] = [
+  {
+    title: 'The reference chain: CDN -> load balancer -> nginx -> app, all trusted hops walked',
+    input: {
+      peer: '127.0.0.1',
+      rawHeaders: [
+        'Host',
+        'app.internal:8080',
+        'X-Forwarded-For',
+        '203.0.113.7, 10.1.2.3, 172.16.5.4',
+        'X-Forwarded-Proto',
+        'https',
+        'X-Forwarded-Host',
+        'app.example.com',
+      ],
+      encrypted: false,
+      options: {
+        trustedProxies: ['loopback', '10.0.0.0/8', '172.16.0.0/12'],
+        allowedHosts: ['app.example.com'],
+      },
+    },
+  },
+  {
+    title:
+      'nginx sets X-Forwarded-Proto twice (an ingress snippet on top of the default): two lines, resolved to https with a warning',
+    input: {
+      peer: '127.0.0.1',
+      rawHeaders: [
+        'Host',
+        'app.example.com',
+        'X-Forwarded-For',
+        '198.51.100.23',
+        'X-Forwarded-Proto',
+        'https',
+        'X-Forwarded-Proto',
+        'https',
+      ],
+      encrypted: false,
+      options: { trustedProxies: ['loopback'] },
+    },
+  },
+  {
+    title:
+      'A spoof attempt: a client connects straight to the app and claims https, another host and another IP',
+    input: {
+      peer: '198.51.100.99',
+      rawHeaders: [
+        'Host',
+        'app.example.com',
+        'X-Forwarded-Proto',
+        'https',
+        'X-Forwarded-Host',
+        'evil.example.net',
+        'X-Forwarded-For',
+        '1.2.3.4',
+      ],
+      encrypted: false,
+      options: { trustedProxies: ['loopback', '10.0.0.0/8'], allowedHosts: ['app.example.com'] },
+    },
+  },
+  {
+    title:
+      'An appending proxy: the client forged X-Forwarded-For and -Proto, the trusted proxy appended the truth',
+    input: {
+      peer: '10.0.0.5',
+      rawHeaders: [
+        'Host',
+        'app.example.com',
+        'X-Forwarded-For',
+        '6.6.6.6, 198.51.100.23',
+        'X-Forwarded-Proto',
+        'https, http',
+      ],
+      encrypted: false,
+      options: { trustedProxies: ['10.0.0.0/8'] },
+    },
+  },
+];
+
+/** Run `proxytrust explain` with argv (after the command name). Returns the text to print. */
+export function runExplain(argv: string[]): string {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        peer: { type: 'string' },
+        header: { type: 'string', short: 'H', multiple: true },
+        trust: { type: 'string', multiple: true },
+        headers: { type: 'string' },
+        'allowed-host': { type: 'string', multiple: true },
+        tls: { type: 'boolean' },
+        'unsafe-hop-count': { type: 'string' },
+        json: { type: 'boolean' },
+        examples: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+      strict: true,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values as Record<string, string | string[] | boolean | undefined>;
+  if (v.help) return EXPLAIN_HELP;
+  const json = v.json === true;
+  if (v.examples) {
+    if (json) {
+      return JSON.stringify(
+        EXAMPLES.map((ex) => ({ title: ex.title, ...JSON.parse(renderExplain(ex.input, true)) })),
+        null,
+        2,
+      );
+    }
+    return EXAMPLES.map(
+      (ex, i) =>
+        `=== Example ${i + 1}: ${ex.title}\n$ ${commandLine(ex.input)}\n\n${renderExplain(ex.input, false)}`,
+    ).join('\n\n');
+  }
+  if (typeof v.peer !== 'string' || v.peer === '') {
+    throw new UsageError('--peer ADDR is required (see --help)');
+  }
+  const rawHeaders: string[] = [];
+  for (const h of (v.header as string[] | undefined) ?? []) rawHeaders.push(...parseHeaderArg(h));
+  const options: {
+    -readonly [K in keyof PolicyOptions]: PolicyOptions[K];
+  } = { trustedProxies: list(v.trust as string[] | undefined) };
+  if (typeof v.headers === 'string') options.headers = list([v.headers]) as HeaderFamily[];
+  if (v['allowed-host'] !== undefined) options.allowedHosts = list(v['allowed-host'] as string[]);
+  if (typeof v['unsafe-hop-count'] === 'string') {
+    const n = Number(v['unsafe-hop-count']);
+    if (!Number.isInteger(n)) throw new UsageError('--unsafe-hop-count takes an integer');
+    options.unsafeTrustHopCount = n;
+  }
+  return renderExplain({ peer: v.peer, rawHeaders, encrypted: v.tls === true, options }, json);
+}
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:,=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command line that reproduces an example. */
+export function commandLine(input: ExplainInput): string {
+  const parts = ['proxytrust', 'explain', '--peer', input.peer];
+  for (let i = 0; i < input.rawHeaders.length; i += 2) {
+    parts.push('-H', shellQuote(`${input.rawHeaders[i]}: ${input.rawHeaders[i + 1]}`));
+  }
+  const tp = input.options.trustedProxies;
+  if (Array.isArray(tp)) for (const t of tp) if (typeof t === 'string') parts.push('--trust', t);
+  for (const h of input.options.allowedHosts ?? []) parts.push('--allowed-host', h);
+  if (input.encrypted) parts.push('--tls');
+  return parts.join(' ');
+}

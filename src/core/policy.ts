@@ -1,0 +1,331 @@
+/**
+ * The trust policy: which proxies are trusted, which header families are believed from them,
+ * which hosts are allowed. Compiled and validated once, eagerly: a bad CIDR, preset or
+ * family name throws at start-up and names the offending value.
+ */
+import {
+  type Cidr,
+  type CompiledRanges,
+  compileRanges,
+  expandTrustList,
+  matchRanges,
+  scanAddress,
+  scanned,
+} from './address.js';
+import { type AllowedHosts, compileAllowedHosts } from './host.js';
+import { getPreset, HEADER_FAMILIES, type HeaderFamily, PRESET_NAMES } from './presets.js';
+import { type Warning, WarningCodes } from './warnings.js';
+
+/** A custom trust decision: `address` is canonical; `hop` is 0 for the socket peer, 1 for the next, ... */
+export type TrustFunction = (address: string, hop: number) => boolean;
+
+/** The policy as written by the operator. Every field is optional; nothing is trusted by default. */
+export interface PolicyOptions {
+  /**
+   * The proxies whose forwarded headers are believed: CIDRs (`10.0.0.0/8`), bare IPs,
+   * named ranges (`loopback`, `private`, `linklocal`, `uniquelocal`), provider presets
+   * (`cloudflare`, `cloudfront`, ...: see docs/presets.md), and/or predicates.
+   * Empty (the default) trusts nobody: the view is the socket's own facts.
+   */
+  readonly trustedProxies?: readonly (string | TrustFunction)[] | TrustFunction;
+  /**
+   * The header families believed from trusted proxies, in priority order (earlier wins
+   * when two disagree). Default: `['forwarded', 'x-forwarded']` plus the families of the
+   * presets named in `trustedProxies`.
+   */
+  readonly headers?: readonly HeaderFamily[];
+  /** Django-style allowed hosts: `app.example.com`, `.example.com`, `*` (warned). */
+  readonly allowedHosts?: readonly string[];
+  /**
+   * A secret header that the edge sets (for example a CloudFront custom origin header).
+   * When configured, forwarded headers are believed only on requests that carry it with
+   * one of the values (several allow rotation). Compared in constant time.
+   */
+  readonly sharedSecret?: { readonly header: string; readonly values: readonly string[] };
+  /**
+   * UNSAFE: trust the first N hops (0 = the socket peer) whatever their address. This
+   * trusts whoever connects, so a client that reaches the app directly can spoof
+   * everything. Warned as HOP_COUNT_TRUST. Prefer `trustedProxies`.
+   */
+  readonly unsafeTrustHopCount?: number;
+  /** Caps that bound the work per request. */
+  readonly limits?: {
+    /** The most forwarded hops walked and parsed (default 32, at most 1024). */
+    readonly maxHops?: number;
+  };
+}
+
+/** A family's facts, as the resolver reads them. @internal */
+export interface FamilySpec {
+  readonly family: HeaderFamily;
+  /** Lower-case header names. */
+  readonly headers: readonly string[];
+  /** Bound to a preset's ranges: believed only when the outermost trusted proxy is in them. */
+  readonly boundTo: CompiledRanges | undefined;
+}
+
+/** A compiled, validated policy. Build it once with {@link compilePolicy}. */
+export interface Policy {
+  /** The normalised options, for display. */
+  readonly description: {
+    readonly trustedProxies: readonly string[];
+    readonly headers: readonly HeaderFamily[];
+    readonly allowedHosts: readonly string[] | undefined;
+    readonly sharedSecretHeader: string | undefined;
+    readonly unsafeTrustHopCount: number | undefined;
+    readonly maxHops: number;
+  };
+  /** Policy-level warnings (TRUST_ALL, HOP_COUNT_TRUST, ALLOWED_HOSTS_WILDCARD). */
+  readonly warnings: readonly Warning[];
+  /** The header families believed, in priority order. */
+  readonly families: readonly HeaderFamily[];
+  /** The allowed-hosts matcher, when configured. */
+  readonly allowedHosts: AllowedHosts | undefined;
+  /** Is the address at this hop trusted? The address is any accepted address form. */
+  isTrusted(address: string, hop: number): boolean;
+  /** Why an address is trusted (the entry that matched), or undefined. For traces; not fast. */
+  trustReason(address: string, hop: number): string | undefined;
+  /** @internal */
+  readonly _: PolicyInternals;
+}
+
+/** @internal */
+export interface PolicyInternals {
+  readonly ranges: CompiledRanges;
+  readonly fns: readonly TrustFunction[];
+  readonly hopCount: number;
+  readonly maxHops: number;
+  readonly chain: readonly ('forwarded' | 'x-forwarded')[];
+  readonly vendors: readonly FamilySpec[];
+  readonly secretHeader: string | undefined;
+  readonly secretValues: readonly string[];
+  /** Every header name the resolver may read. */
+  readonly interesting: ReadonlySet<string>;
+  /** Every forwarded header name of every family (to detect spoof attempts). */
+  readonly allForwarded: readonly string[];
+}
+
+/** The header names of each family, lower-case. */
+export const FAMILY_HEADERS: Readonly<Record<HeaderFamily, readonly string[]>> = {
+  forwarded: ['forwarded'],
+  'x-forwarded': [
+    'x-forwarded-for',
+    'x-forwarded-proto',
+    'x-forwarded-host',
+    'x-forwarded-port',
+    'x-forwarded-prefix',
+  ],
+  'x-real-ip': ['x-real-ip'],
+  cloudfront: ['cloudfront-forwarded-proto', 'cloudfront-viewer-address'],
+  cloudflare: ['cf-connecting-ip', 'cf-visitor'],
+  'true-client-ip': ['true-client-ip'],
+  fly: ['fly-client-ip'],
+  'x-forwarded-ssl': ['x-forwarded-ssl', 'front-end-https'],
+  'x-forwarded-protocol': ['x-forwarded-protocol'],
+  'x-url-scheme': ['x-url-scheme'],
+};
+
+const DEFAULT_MAX_HOPS = 32;
+const HARD_MAX_HOPS = 1024;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Compile and validate a policy. Throws a TypeError that names the offending value for
+ * an invalid CIDR, an unknown name or family, a bad hop count or a bad allowed host.
+ */
+export function compilePolicy(options: PolicyOptions = {}): Policy {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('compilePolicy: options must be an object');
+  }
+  const warnings: Warning[] = [];
+  const tp = options.trustedProxies ?? [];
+  const entries: readonly (string | TrustFunction)[] = typeof tp === 'function' ? [tp] : tp;
+  if (!Array.isArray(entries)) {
+    throw new TypeError('trustedProxies must be an array of CIDRs, names, presets or functions');
+  }
+  const strings: string[] = [];
+  const fns: TrustFunction[] = [];
+  for (const e of entries) {
+    if (typeof e === 'function') fns.push(e);
+    else if (typeof e === 'string') strings.push(e);
+    else throw new TypeError(`trustedProxies: invalid entry ${JSON.stringify(e)}`);
+  }
+  const presetsUsed: string[] = [];
+  const resolveName = (name: string): readonly string[] | undefined => {
+    const p = getPreset(name);
+    if (!p) return undefined;
+    if (!presetsUsed.includes(p.name)) presetsUsed.push(p.name);
+    return p.ranges;
+  };
+  const cidrs: Cidr[] = [];
+  const labelled: { label: string; ranges: CompiledRanges }[] = [];
+  for (const entry of strings) {
+    const expanded = expandTrustList([entry], resolveName);
+    cidrs.push(...expanded);
+    labelled.push({ label: entry.trim(), ranges: compileRanges(expanded) });
+  }
+  // A preset with no ranges (aws-alb, nginx) names families only: it must not throw as unknown.
+  const ranges = compileRanges(cidrs);
+  if (ranges.allV4 || ranges.allV6) {
+    warnings.push({
+      code: WarningCodes.TRUST_ALL,
+      message: `the trust list covers every ${ranges.allV4 ? 'IPv4' : 'IPv6'} address, so any client can forge forwarded headers; name your proxies' addresses instead`,
+    });
+  }
+
+  let hopCount = 0;
+  if (options.unsafeTrustHopCount !== undefined) {
+    const n = options.unsafeTrustHopCount;
+    if (!Number.isInteger(n) || n < 0 || n > HARD_MAX_HOPS) {
+      throw new TypeError(`unsafeTrustHopCount must be an integer 0..${HARD_MAX_HOPS}, got ${n}`);
+    }
+    hopCount = n;
+    if (n > 0) {
+      warnings.push({
+        code: WarningCodes.HOP_COUNT_TRUST,
+        message: `unsafeTrustHopCount=${n} trusts the first ${n} hop(s) whatever their address; a client that reaches the app directly can forge forwarded headers`,
+      });
+    }
+  }
+
+  const maxHops = options.limits?.maxHops ?? DEFAULT_MAX_HOPS;
+  if (!Number.isInteger(maxHops) || maxHops < 1 || maxHops > HARD_MAX_HOPS) {
+    throw new TypeError(`limits.maxHops must be an integer 1..${HARD_MAX_HOPS}, got ${maxHops}`);
+  }
+
+  // Families: explicit, or the defaults plus the presets' own.
+  let families: HeaderFamily[];
+  if (options.headers !== undefined) {
+    if (!Array.isArray(options.headers)) throw new TypeError('headers must be an array');
+    families = [];
+    for (const f of options.headers) {
+      const lf = typeof f === 'string' ? (f.toLowerCase() as HeaderFamily) : f;
+      if (!HEADER_FAMILIES.includes(lf)) {
+        throw new TypeError(
+          `unknown header family "${String(f)}": expected one of ${HEADER_FAMILIES.join(', ')}`,
+        );
+      }
+      if (!families.includes(lf)) families.push(lf);
+    }
+  } else {
+    families = ['forwarded', 'x-forwarded'];
+    for (const name of presetsUsed) {
+      for (const f of getPreset(name)!.families) if (!families.includes(f)) families.push(f);
+    }
+  }
+  const chain = families.filter(
+    (f): f is 'forwarded' | 'x-forwarded' => f === 'forwarded' || f === 'x-forwarded',
+  );
+  const vendors: FamilySpec[] = families
+    .filter((f) => f !== 'forwarded' && f !== 'x-forwarded')
+    .map((family) => {
+      // A vendor family is bound to the ranges of the preset that brought it, when that
+      // preset publishes ranges: then only that provider's proxies are believed for it.
+      const owner = presetsUsed.map((n) => getPreset(n)!).find((p) => p.families.includes(family));
+      const boundTo =
+        owner && owner.ranges.length > 0
+          ? compileRanges(expandTrustList(owner.ranges))
+          : undefined;
+      return { family, headers: FAMILY_HEADERS[family] ?? [], boundTo };
+    });
+
+  let allowedHosts: AllowedHosts | undefined;
+  if (options.allowedHosts !== undefined) {
+    allowedHosts = compileAllowedHosts(options.allowedHosts);
+    if (allowedHosts.wildcard) {
+      warnings.push({
+        code: WarningCodes.ALLOWED_HOSTS_WILDCARD,
+        message:
+          'allowedHosts contains "*": any Host is accepted, so Host-header poisoning (reset links, cache keys) is possible',
+      });
+    }
+  }
+
+  let secretHeader: string | undefined;
+  let secretValues: readonly string[] = [];
+  if (options.sharedSecret !== undefined) {
+    const s = options.sharedSecret;
+    if (!s || typeof s.header !== 'string' || !TOKEN.test(s.header)) {
+      throw new TypeError('sharedSecret.header must be a header name');
+    }
+    if (
+      !Array.isArray(s.values) ||
+      s.values.length === 0 ||
+      s.values.some((v) => typeof v !== 'string' || v.length < 16)
+    ) {
+      throw new TypeError('sharedSecret.values must be a non-empty array of secrets of >= 16 chars');
+    }
+    secretHeader = s.header.toLowerCase();
+    secretValues = s.values.slice();
+  }
+
+  const allForwarded = Object.values(FAMILY_HEADERS).flat();
+  const interesting = new Set<string>(['host', ':authority', 'connection', ...allForwarded]);
+  if (secretHeader) interesting.add(secretHeader);
+
+  const internals: PolicyInternals = {
+    ranges,
+    fns,
+    hopCount,
+    maxHops,
+    chain,
+    vendors,
+    secretHeader,
+    secretValues,
+    interesting,
+    allForwarded,
+  };
+  return {
+    description: {
+      trustedProxies: [
+        ...cidrs.map((c) => c.text),
+        ...fns.map((f) => `function ${f.name || '(anonymous)'}`),
+      ],
+      headers: families,
+      allowedHosts: allowedHosts?.patterns,
+      sharedSecretHeader: secretHeader,
+      unsafeTrustHopCount: hopCount || undefined,
+      maxHops,
+    },
+    warnings,
+    families,
+    allowedHosts,
+    isTrusted: (address: string, hop: number) => isTrustedText(internals, address, hop),
+    trustReason: (address: string, hop: number) => {
+      if (hop < hopCount) return `hop ${hop} < unsafeTrustHopCount ${hopCount}`;
+      const v = scanAddress(address, 0, address.length);
+      if (v === 0) return undefined;
+      const words = Uint32Array.from(scanned);
+      for (const l of labelled) if (matchRanges(l.ranges, v, words)) return `matches ${l.label}`;
+      for (const fn of fns) {
+        try {
+          if (fn(address, hop) === true) return `accepted by ${fn.name || 'a trust function'}`;
+        } catch {
+          // never trusts
+        }
+      }
+      return undefined;
+    },
+    _: internals,
+  };
+}
+
+/** Trust decision over address text. @internal */
+export function isTrustedText(p: PolicyInternals, address: string, hop: number): boolean {
+  if (hop < p.hopCount) return true;
+  const v = scanAddress(address, 0, address.length);
+  if (v === 0) return false;
+  if (matchRanges(p.ranges, v, scanned)) return true;
+  if (p.fns.length === 0) return false;
+  for (const fn of p.fns) {
+    try {
+      if (fn(address, hop) === true) return true;
+    } catch {
+      // A throwing predicate never trusts.
+    }
+  }
+  return false;
+}
+
+/** The names of the presets, for error messages and the CLI. */
+export const KNOWN_PRESETS: readonly string[] = PRESET_NAMES;

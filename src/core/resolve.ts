@@ -1,0 +1,750 @@
+/**
+ * Resolution: from a request's socket facts and headers, and a compiled policy, to the
+ * client's real scheme, host, port and IP, with the hops walked and the warnings.
+ *
+ * The walk (the trust contract, DESIGN.md):
+ * 1. The socket peer comes first. If it is not trusted (or the shared secret is missing),
+ *    no forwarded header is believed: the view is the socket's own facts, and forwarded
+ *    headers that arrived anyway are reported as UNTRUSTED_FORWARDED.
+ * 2. Otherwise the chain of the first believed family present (`Forwarded` or
+ *    X-Forwarded-*, in the policy's order) is walked right to left: entry i is what hop i
+ *    reported about its own client. Each reported client becomes the next hop; the walk goes
+ *    on while that hop is trusted, and stops at the first untrusted address (the client),
+ *    at a malformed entry, at `unknown`, or at the cap.
+ * 3. Scheme, host, port and prefix are taken from the entries walked, the outermost entry
+ *    that carries each winning; an entry's values are never read unless its hop was
+ *    trusted, so nothing left of the client's own entry is ever believed.
+ * 4. Single-value vendor families (CF-Connecting-IP, CloudFront-Forwarded-Proto, ...)
+ *    describe the outermost trusted proxy's client and are believed only when that proxy is
+ *    trusted for them (a preset's ranges, when the family came with a preset).
+ * 5. For each field, the first family in the policy's `headers` order that gives a valid
+ *    value wins; a later family that disagrees is reported as FAMILY_CONFLICT.
+ */
+import { type Node, parseAddressWithPort } from './address.js';
+import type { Chain, ChainEntry } from './chain.js';
+import { forwardedChain } from './forwarded-chain.js';
+import { type HeaderInput, type HeaderReader, headerReader, joinLines, type Lines } from './headers.js';
+import { defaultPortForScheme, formatHost, type ParsedHost, parseHost } from './host.js';
+import { isTrustedText, type Policy, type PolicyInternals } from './policy.js';
+import type { HeaderFamily } from './presets.js';
+import { matchRanges, scanAddress, scanned } from './address.js';
+import {
+  parseCfVisitor,
+  parseOnOff,
+  parseSchemeToken,
+  splitCloudFrontViewerAddress,
+  splitList,
+} from './vendor.js';
+import { clip, type Warning, WarningCodes } from './warnings.js';
+import { xForwardedChain } from './x-forwarded.js';
+
+/** What the server knows about one request before believing any header. */
+export interface RequestFacts {
+  /** The socket's remote address (`req.socket.remoteAddress`), or the PROXY protocol source. */
+  readonly peer: string | undefined;
+  /** The request headers: `req.rawHeaders` (best), `req.headers`, or a WHATWG `Headers`. */
+  readonly headers: HeaderInput;
+  /** True when the connection to this server is TLS. */
+  readonly encrypted?: boolean;
+}
+
+/** Where a resolved field came from. */
+export interface FieldSource {
+  /** `socket`, or the header it was read from (lower-case). */
+  readonly from: string;
+  /** The hop whose entry gave it (0 = the socket peer's), or -1 for the socket. */
+  readonly hop: number;
+}
+
+/** One address on the path from this server to the client. */
+export interface Hop {
+  /** 0 = the socket peer; i = the client reported by hop i-1. */
+  readonly index: number;
+  /** Canonical address, or the raw text when it is not an address. */
+  readonly address: string;
+  /** Whether the policy trusts this address (so its report was read). */
+  readonly trusted: boolean;
+  /** The entry this hop reported (only when trusted and a chain entry exists). */
+  readonly entry?: ChainEntry;
+}
+
+/** The resolved view of a request: what the client really asked for, and how we know. */
+export interface View {
+  /** `https` or `http`. */
+  readonly scheme: 'http' | 'https';
+  /** `scheme === 'https'`. */
+  readonly secure: boolean;
+  /** `hostname[:port]`, the port omitted when it is the scheme's default; undefined when no usable host. */
+  readonly host: string | undefined;
+  /** Lower-case host name without port (IPv6 in brackets); undefined when no usable host. */
+  readonly hostname: string | undefined;
+  /** The port the client connected to. */
+  readonly port: number;
+  /** The client's address (canonical). When the chain says `unknown`, the nearest known address. */
+  readonly clientIp: string;
+  /** The client's source port, when a header reported it. */
+  readonly clientPort: number | undefined;
+  /** Set when the chain names the client as `unknown` or an obfuscated `_id`. */
+  readonly clientIdentifier: string | undefined;
+  /** The path prefix a proxy strips (X-Forwarded-Prefix), without trailing slash. */
+  readonly prefix: string | undefined;
+  /** The socket peer, canonical. */
+  readonly peer: string;
+  /** Whether the socket peer is trusted (and the shared secret, if any, was right). */
+  readonly peerTrusted: boolean;
+  /** Whether the host is allowed; undefined when the policy has no allowedHosts. */
+  readonly hostAllowed: boolean | undefined;
+  /** The family whose chain was walked, if any. */
+  readonly chain: 'forwarded' | 'x-forwarded' | undefined;
+  /** The path walked, from the socket peer out to the client. */
+  readonly hops: readonly Hop[];
+  /** Where scheme, host, port and client IP came from. */
+  readonly sources: {
+    readonly scheme: FieldSource;
+    readonly host: FieldSource;
+    readonly port: FieldSource;
+    readonly clientIp: FieldSource;
+  };
+  /** What was odd, with stable codes. Empty when nothing was. */
+  readonly warnings: readonly Warning[];
+}
+
+const SOCKET: FieldSource = Object.freeze({ from: 'socket', hop: -1 });
+const NO_WARNINGS: readonly Warning[] = Object.freeze([]);
+const HOST_HEADER: FieldSource = Object.freeze({ from: 'host', hop: -1 });
+
+/** Mutable per-field candidate: value + source. */
+interface Facts {
+  scheme: 'http' | 'https' | undefined;
+  schemeFrom: FieldSource | undefined;
+  host: ParsedHost | undefined;
+  hostFrom: FieldSource | undefined;
+  port: number | undefined;
+  portFrom: FieldSource | undefined;
+  prefix: string | undefined;
+  clientIp: string | undefined;
+  clientPort: number | undefined;
+  clientFrom: FieldSource | undefined;
+  clientIdentifier: string | undefined;
+}
+
+function emptyFacts(): Facts {
+  return {
+    scheme: undefined,
+    schemeFrom: undefined,
+    host: undefined,
+    hostFrom: undefined,
+    port: undefined,
+    portFrom: undefined,
+    prefix: undefined,
+    clientIp: undefined,
+    clientPort: undefined,
+    clientFrom: undefined,
+    clientIdentifier: undefined,
+  };
+}
+
+/** Per-request state shared by the steps. */
+class Ctx {
+  warnings: Warning[] | undefined;
+  constructor(
+    readonly p: PolicyInternals,
+    readonly reader: HeaderReader,
+  ) {}
+  warn = (w: Warning): void => {
+    if (this.warnings === undefined) this.warnings = [w];
+    else if (this.warnings.length < 64) this.warnings.push(w);
+  };
+}
+
+function schemeOf(
+  value: string | undefined,
+  header: string,
+  hop: number,
+  ctx: Ctx,
+): 'http' | 'https' | undefined {
+  if (value === undefined) return undefined;
+  const s = parseSchemeToken(value);
+  if (s === 'https' || s === 'http') return s;
+  ctx.warn({
+    code: s === undefined ? WarningCodes.MALFORMED_ENTRY : WarningCodes.UNKNOWN_SCHEME,
+    header,
+    hop,
+    value: clip(value),
+    message:
+      s === undefined
+        ? `${header} value "${clip(value)}" is not a scheme; ignored`
+        : `${header} scheme "${clip(value)}" is neither http nor https; ignored`,
+  });
+  return undefined;
+}
+
+function portOf(value: string | undefined, header: string, hop: number, ctx: Ctx): number | undefined {
+  if (value === undefined) return undefined;
+  const t = value.trim();
+  if (/^[0-9]{1,5}$/.test(t)) {
+    const n = Number(t);
+    if (n >= 1 && n <= 65535) return n;
+  }
+  ctx.warn({
+    code: WarningCodes.INVALID_PORT,
+    header,
+    hop,
+    value: clip(value),
+    message: `${header} port "${clip(value)}" is not 1..65535; ignored`,
+  });
+  return undefined;
+}
+
+function hostOf(value: string | undefined, header: string, hop: number, ctx: Ctx): ParsedHost | undefined {
+  if (value === undefined) return undefined;
+  const h = parseHost(value.trim());
+  if (h) return h;
+  ctx.warn({
+    code: WarningCodes.INVALID_HOST,
+    header,
+    hop,
+    value: clip(value),
+    message: `${header} host "${clip(value)}" is not a valid host; ignored`,
+  });
+  return undefined;
+}
+
+const PREFIX_OK = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
+
+function prefixOf(value: string | undefined, hop: number, ctx: Ctx): string | undefined {
+  if (value === undefined) return undefined;
+  const t = value.trim();
+  if (t.length <= 256 && PREFIX_OK.test(t) && !t.startsWith('//') && !/(^|\/)\.\.?(\/|$)/.test(t)) {
+    return t.replace(/\/+$/, '');
+  }
+  ctx.warn({
+    code: WarningCodes.MALFORMED_ENTRY,
+    header: 'x-forwarded-prefix',
+    hop,
+    value: clip(value),
+    message: `x-forwarded-prefix "${clip(value)}" is not a safe absolute path; ignored`,
+  });
+  return undefined;
+}
+
+/** Canonical text of a node's address (the chain parsers already canonicalised IPs). */
+function nodeLabel(n: Node): string {
+  return n.kind === 'ip' ? n.ip : n.kind === 'unknown' ? 'unknown' : n.id;
+}
+
+interface WalkResult {
+  facts: Facts;
+  hops: Hop[];
+  /** Address of the outermost trusted proxy. */
+  outer: string;
+}
+
+/** Walk one chain right to left from a trusted peer. */
+function walk(chain: Chain, peer: string, ctx: Ctx): WalkResult {
+  const p = ctx.p;
+  const f = emptyFacts();
+  const hops: Hop[] = [];
+  const fam = chain.family;
+  const hProto = fam === 'forwarded' ? 'forwarded' : 'x-forwarded-proto';
+  const hHost = fam === 'forwarded' ? 'forwarded' : 'x-forwarded-host';
+  const hFor = fam === 'forwarded' ? 'forwarded' : 'x-forwarded-for';
+  let address = peer;
+  let outer = peer;
+  for (let i = 0; ; i++) {
+    const entry = chain.entry(i);
+    if (entry === undefined) {
+      hops.push({ index: i, address, trusted: true });
+      if (chain.truncated) {
+        ctx.warn({
+          code: WarningCodes.LIMIT_EXCEEDED,
+          header: hFor,
+          hop: i,
+          message: `${hFor} has more than ${p.maxHops} entries and every walked hop is trusted; the walk stopped at the cap`,
+        });
+      }
+      break;
+    }
+    if (entry.malformed !== undefined) {
+      hops.push({ index: i, address, trusted: true, entry });
+      ctx.warn({
+        code: WarningCodes.MALFORMED_ENTRY,
+        header: hFor,
+        hop: i,
+        value: entry.raw,
+        message: `${hFor} entry ${i} from the right ("${entry.raw}") is malformed (${entry.malformed}); the walk stops before it`,
+      });
+      break;
+    }
+    hops.push({ index: i, address, trusted: true, entry });
+    outer = address;
+    const s = schemeOf(entry.proto, hProto, i, ctx);
+    if (s !== undefined) {
+      f.scheme = s;
+      f.schemeFrom = { from: hProto, hop: i };
+    }
+    const h = hostOf(entry.host, hHost, i, ctx);
+    if (h !== undefined) {
+      f.host = h;
+      f.hostFrom = { from: hHost, hop: i };
+      f.port = h.port;
+      f.portFrom = h.port === undefined ? undefined : f.hostFrom;
+    }
+    const port = portOf(entry.port, 'x-forwarded-port', i, ctx);
+    if (port !== undefined && (h === undefined || h.port === undefined)) {
+      f.port = port;
+      f.portFrom = { from: 'x-forwarded-port', hop: i };
+    }
+    if (entry.prefix !== undefined) {
+      const pre = prefixOf(entry.prefix, i, ctx);
+      if (pre !== undefined) f.prefix = pre;
+    }
+    const c = entry.client;
+    if (c === undefined) {
+      // An entry with no client (no X-Forwarded-For, or Forwarded without for=): the
+      // client is this hop's own address as far as we can tell.
+      break;
+    }
+    if (c.kind !== 'ip') {
+      f.clientIdentifier = nodeLabel(c);
+      ctx.warn({
+        code: WarningCodes.CLIENT_UNKNOWN,
+        header: hFor,
+        hop: i,
+        value: f.clientIdentifier,
+        message: `hop ${i} reports its client as "${f.clientIdentifier}"; the client address is unknown, so the nearest known address is used`,
+      });
+      break;
+    }
+    f.clientIp = c.ip;
+    f.clientPort = c.port;
+    f.clientFrom = { from: hFor, hop: i };
+    address = c.ip;
+    if (i + 1 >= p.maxHops) {
+      hops.push({ index: i + 1, address, trusted: false });
+      ctx.warn({
+        code: WarningCodes.LIMIT_EXCEEDED,
+        header: hFor,
+        hop: i + 1,
+        message: `the walk reached the cap of ${p.maxHops} hops; it stops there`,
+      });
+      break;
+    }
+    if (!isTrustedText(p, address, i + 1)) {
+      hops.push({ index: i + 1, address, trusted: false });
+      break;
+    }
+  }
+  return { facts: f, hops, outer };
+}
+
+/** Read a single-valued header: identical repeats collapse, differing ones are refused. */
+function single(ctx: Ctx, name: string): string | undefined {
+  const lines = ctx.reader.get(name);
+  if (lines === undefined) return undefined;
+  if (typeof lines === 'string' && lines.indexOf(',') < 0) return lines.trim();
+  const { values } = splitList(lines, 16);
+  if (values.length === 0) return undefined;
+  const first = values[0]!;
+  if (values.every((v) => v === first)) {
+    if (values.length > 1) {
+      ctx.warn({
+        code: WarningCodes.DUPLICATED_VALUES,
+        header: name,
+        value: clip(joinLines(lines)),
+        message: `${name} carries the same value ${values.length} times; "${clip(first)}" is used`,
+      });
+    }
+    return first;
+  }
+  ctx.warn({
+    code: WarningCodes.CONTRADICTORY_VALUES,
+    header: name,
+    value: clip(joinLines(lines)),
+    message: `${name} carries ${values.length} different values; ignored`,
+  });
+  return undefined;
+}
+
+/** Facts from one vendor family, read as the report of the outermost trusted proxy. */
+function vendorFacts(family: HeaderFamily, ctx: Ctx, hop: number): Facts | undefined {
+  const f = emptyFacts();
+  let any = false;
+  const ip = (name: string): void => {
+    const v = single(ctx, name);
+    if (v === undefined) return;
+    const a = parseAddressWithPort(v);
+    if (!a) {
+      ctx.warn({
+        code: WarningCodes.MALFORMED_ENTRY,
+        header: name,
+        hop,
+        value: clip(v),
+        message: `${name} "${clip(v)}" is not an IP address; ignored`,
+      });
+      return;
+    }
+    f.clientIp = a.ip;
+    f.clientPort = a.port;
+    f.clientFrom = { from: name, hop };
+    any = true;
+  };
+  const scheme = (name: string, parse: (v: string) => string | undefined): void => {
+    const v = single(ctx, name);
+    if (v === undefined) return;
+    const s = parse(v);
+    if (s === 'http' || s === 'https') {
+      f.scheme = s;
+      f.schemeFrom = { from: name, hop };
+      any = true;
+    } else {
+      ctx.warn({
+        code: s === undefined ? WarningCodes.MALFORMED_ENTRY : WarningCodes.UNKNOWN_SCHEME,
+        header: name,
+        hop,
+        value: clip(v),
+        message: `${name} "${clip(v)}" does not name http or https; ignored`,
+      });
+    }
+  };
+  switch (family) {
+    case 'x-real-ip':
+      ip('x-real-ip');
+      break;
+    case 'cloudflare':
+      ip('cf-connecting-ip');
+      scheme('cf-visitor', parseCfVisitor);
+      break;
+    case 'true-client-ip':
+      ip('true-client-ip');
+      break;
+    case 'fly':
+      ip('fly-client-ip');
+      break;
+    case 'cloudfront': {
+      scheme('cloudfront-forwarded-proto', parseSchemeToken);
+      const v = single(ctx, 'cloudfront-viewer-address');
+      if (v !== undefined) {
+        const split = splitCloudFrontViewerAddress(v);
+        const a = split ? parseAddressWithPort(split.ip) : undefined;
+        if (split && a && a.port === undefined) {
+          f.clientIp = a.ip;
+          f.clientPort = split.port;
+          f.clientFrom = { from: 'cloudfront-viewer-address', hop };
+          any = true;
+        } else {
+          ctx.warn({
+            code: WarningCodes.MALFORMED_ENTRY,
+            header: 'cloudfront-viewer-address',
+            hop,
+            value: clip(v),
+            message: `cloudfront-viewer-address "${clip(v)}" is not IP:port; ignored`,
+          });
+        }
+      }
+      break;
+    }
+    case 'x-forwarded-ssl':
+      scheme('x-forwarded-ssl', parseOnOff);
+      scheme('front-end-https', parseOnOff);
+      break;
+    case 'x-forwarded-protocol':
+      scheme('x-forwarded-protocol', parseSchemeToken);
+      break;
+    case 'x-url-scheme':
+      scheme('x-url-scheme', parseSchemeToken);
+      break;
+    default:
+      break;
+  }
+  return any ? f : undefined;
+}
+
+/** Merge `b` into `a` where `a` has nothing; report disagreements. */
+function merge(a: Facts, b: Facts, family: string, ctx: Ctx): void {
+  if (b.scheme !== undefined) {
+    if (a.scheme === undefined) {
+      a.scheme = b.scheme;
+      a.schemeFrom = b.schemeFrom;
+    } else if (a.scheme !== b.scheme) conflict(ctx, 'scheme', a.scheme, b.scheme, family);
+  }
+  if (b.clientIp !== undefined) {
+    if (a.clientIp === undefined) {
+      a.clientIp = b.clientIp;
+      a.clientPort = b.clientPort;
+      a.clientFrom = b.clientFrom;
+    } else if (a.clientIp !== b.clientIp) conflict(ctx, 'client IP', a.clientIp, b.clientIp, family);
+  }
+  if (b.host !== undefined) {
+    if (a.host === undefined) {
+      a.host = b.host;
+      a.hostFrom = b.hostFrom;
+      a.port = b.port;
+      a.portFrom = b.portFrom;
+    } else if (a.host.hostname !== b.host.hostname) {
+      conflict(ctx, 'host', a.host.hostname, b.host.hostname, family);
+    }
+  } else if (b.port !== undefined && a.port === undefined && a.host === undefined) {
+    a.port = b.port;
+    a.portFrom = b.portFrom;
+  }
+  if (b.prefix !== undefined && a.prefix === undefined) a.prefix = b.prefix;
+  if (b.clientIdentifier !== undefined && a.clientIdentifier === undefined && a.clientIp === undefined) {
+    a.clientIdentifier = b.clientIdentifier;
+  }
+}
+
+function conflict(ctx: Ctx, what: string, kept: string, other: string, family: string): void {
+  ctx.warn({
+    code: WarningCodes.FAMILY_CONFLICT,
+    value: clip(other),
+    message: `the ${family} headers say ${what} "${clip(other)}", an earlier family says "${clip(kept)}"; the earlier one is kept (policy headers order)`,
+  });
+}
+
+/** Constant-time string comparison (length leaks, content does not). */
+function safeEqual(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
+  return diff === 0;
+}
+
+function secretOk(ctx: Ctx): boolean {
+  const p = ctx.p;
+  if (p.secretHeader === undefined) return true;
+  const v = ctx.reader.get(p.secretHeader);
+  let ok = false;
+  if (typeof v === 'string') {
+    for (const s of p.secretValues) if (safeEqual(v, s)) ok = true;
+  }
+  if (!ok) {
+    ctx.warn({
+      code: WarningCodes.SHARED_SECRET_MISMATCH,
+      header: p.secretHeader,
+      message: `${p.secretHeader} is ${v === undefined ? 'missing' : 'wrong'}: the request did not come through the edge, so forwarded headers are not believed`,
+    });
+  }
+  return ok;
+}
+
+function spoofCheck(ctx: Ctx, peer: string, why: string): void {
+  const seen: string[] = [];
+  for (const name of ctx.p.allForwarded) {
+    if (ctx.reader.get(name) !== undefined) seen.push(name);
+  }
+  if (seen.length > 0) {
+    ctx.warn({
+      code: WarningCodes.UNTRUSTED_FORWARDED,
+      header: seen[0],
+      value: seen.join(', '),
+      message: `forwarded headers (${seen.join(', ')}) from ${peer}, which ${why}: ignored. If ${peer} is your proxy, add it to trustedProxies`,
+    });
+  }
+}
+
+function connectionCheck(ctx: Ctx): void {
+  const c = ctx.reader.get('connection');
+  if (c === undefined) return;
+  const text = joinLines(c).toLowerCase();
+  if (text.indexOf('forward') < 0 && text.indexOf('real-ip') < 0 && text.indexOf('client-ip') < 0) {
+    return;
+  }
+  const named = splitList(text, 32).values.filter((n) => ctx.p.allForwarded.includes(n));
+  if (named.length > 0) {
+    ctx.warn({
+      code: WarningCodes.CONNECTION_NAMES_FORWARDED,
+      header: 'connection',
+      value: clip(named.join(', ')),
+      message: `the Connection header names ${named.join(', ')}: a client trying to make a proxy strip them (hop-by-hop stripping)`,
+    });
+  }
+}
+
+function readHostHeader(ctx: Ctx): ParsedHost | undefined {
+  const lines = ctx.reader.get(':authority') ?? ctx.reader.get('host');
+  if (lines === undefined || typeof lines !== 'string') {
+    ctx.warn({
+      code: WarningCodes.HOST_MISSING,
+      header: 'host',
+      value: lines === undefined ? undefined : clip(joinLines(lines)),
+      message:
+        lines === undefined
+          ? 'the request has no Host header'
+          : `the request has ${lines.length} Host lines; refused as ambiguous`,
+    });
+    return undefined;
+  }
+  const h = parseHost(lines.trim());
+  if (!h) {
+    ctx.warn({
+      code: WarningCodes.HOST_MISSING,
+      header: 'host',
+      value: clip(lines),
+      message: `the Host header "${clip(lines)}" is not a valid host`,
+    });
+  }
+  return h;
+}
+
+/**
+ * Resolve one request against a compiled policy. Pure, never throws, bounded work.
+ * See the module comment and docs/resolution.md for the exact rules.
+ */
+export function resolve(policy: Policy, req: RequestFacts): View {
+  const p = policy._;
+  const ctx = new Ctx(p, headerReader(req?.headers ?? {}, p.interesting));
+  const rawPeer = typeof req?.peer === 'string' ? req.peer : '';
+  const pv = scanAddress(rawPeer, 0, rawPeer.length);
+  // Match before anything else reuses the scratch words.
+  let peerTrusted = pv !== 0 && (p.hopCount > 0 || matchRanges(p.ranges, pv, scanned));
+  const peer = pv === 0 ? rawPeer : pv === 4 ? v4(scanned[0]!) : canonical(rawPeer);
+  if (!peerTrusted && pv !== 0 && p.fns.length > 0) peerTrusted = isTrustedText(p, peer, 0);
+  const socketScheme: 'http' | 'https' = req?.encrypted === true ? 'https' : 'http';
+  const socketHost = readHostHeader(ctx);
+  if (peerTrusted && !secretOk(ctx)) peerTrusted = false;
+
+  let facts: Facts;
+  let hops: Hop[];
+  let chainFamily: 'forwarded' | 'x-forwarded' | undefined;
+  if (!peerTrusted) {
+    spoofCheck(
+      ctx,
+      peer || '(no address)',
+      p.secretHeader !== undefined && pv !== 0 && isTrustedText(p, peer, 0)
+        ? 'lacks the shared secret'
+        : 'is not a trusted proxy',
+    );
+    facts = emptyFacts();
+    hops = [{ index: 0, address: peer, trusted: false }];
+  } else {
+    connectionCheck(ctx);
+    facts = emptyFacts();
+    hops = [];
+    let outer = peer;
+    let walked = false;
+    for (const fam of policy.families) {
+      if (fam === 'forwarded' || fam === 'x-forwarded') {
+        const chain =
+          fam === 'forwarded'
+            ? forwardedChain(ctx.reader.get('forwarded'), p.maxHops)
+            : xForwardedChain(
+                {
+                  for: ctx.reader.get('x-forwarded-for'),
+                  proto: ctx.reader.get('x-forwarded-proto'),
+                  host: ctx.reader.get('x-forwarded-host'),
+                  port: ctx.reader.get('x-forwarded-port'),
+                  prefix: ctx.reader.get('x-forwarded-prefix'),
+                },
+                p.maxHops,
+                ctx.warn,
+              );
+        if (chain === undefined) continue;
+        const r = walk(chain, peer, ctx);
+        if (!walked) {
+          walked = true;
+          facts = r.facts;
+          hops = r.hops;
+          outer = r.outer;
+          chainFamily = fam;
+        } else {
+          merge(facts, r.facts, fam, ctx);
+        }
+        continue;
+      }
+      const spec = p.vendors.find((v) => v.family === fam);
+      if (spec === undefined) continue;
+      let present = false;
+      for (const h of spec.headers) if (ctx.reader.get(h) !== undefined) present = true;
+      if (!present) continue;
+      // Believed only when the outermost trusted proxy may speak for this family.
+      if (spec.boundTo !== undefined) {
+        const ov = scanAddress(outer, 0, outer.length);
+        if (ov === 0 || !matchRanges(spec.boundTo, ov, scanned)) {
+          ctx.warn({
+            code: WarningCodes.UNTRUSTED_FORWARDED,
+            header: spec.headers[0],
+            value: spec.headers.join(', '),
+            message: `${fam} headers arrived, but the outermost trusted proxy ${outer} is not in the ${fam} ranges: ignored`,
+          });
+          continue;
+        }
+      }
+      const vf = vendorFacts(fam, ctx, Math.max(0, hops.length - 1));
+      if (vf !== undefined) merge(facts, vf, fam, ctx);
+    }
+    if (hops.length === 0) hops = [{ index: 0, address: peer, trusted: true }];
+  }
+
+  const scheme = facts.scheme ?? socketScheme;
+  const hostP = facts.host ?? socketHost;
+  const hostFrom = facts.host !== undefined ? facts.hostFrom! : HOST_HEADER;
+  let port: number;
+  let portFrom: FieldSource;
+  if (facts.port !== undefined) {
+    port = facts.port;
+    portFrom = facts.portFrom!;
+  } else if (facts.host === undefined && socketHost?.port !== undefined) {
+    port = socketHost.port;
+    portFrom = HOST_HEADER;
+  } else {
+    port = defaultPortForScheme(scheme) ?? (scheme === 'https' ? 443 : 80);
+    portFrom = facts.schemeFrom ?? SOCKET;
+  }
+  const hostname = hostP?.hostname;
+  const host = hostname === undefined ? undefined : formatHost(hostname, port, scheme);
+  let hostAllowed: boolean | undefined;
+  if (policy.allowedHosts !== undefined) {
+    hostAllowed = hostname !== undefined && policy.allowedHosts(hostname);
+    if (!hostAllowed && hostname !== undefined) {
+      ctx.warn({
+        code: WarningCodes.HOST_NOT_ALLOWED,
+        header: hostFrom.from,
+        value: clip(hostname),
+        message: `host "${clip(hostname)}" (from ${hostFrom.from}) is not in allowedHosts`,
+      });
+    }
+  }
+  return {
+    scheme,
+    secure: scheme === 'https',
+    host,
+    hostname,
+    port,
+    clientIp: facts.clientIp ?? lastAddress(hops, peer),
+    clientPort: facts.clientPort,
+    clientIdentifier: facts.clientIdentifier,
+    prefix: facts.prefix,
+    peer,
+    peerTrusted,
+    hostAllowed,
+    chain: chainFamily,
+    hops,
+    sources: {
+      scheme: facts.schemeFrom ?? SOCKET,
+      host: hostFrom,
+      port: portFrom,
+      clientIp: facts.clientFrom ?? SOCKET,
+    },
+    warnings: ctx.warnings ?? NO_WARNINGS,
+  };
+}
+
+/** When no client was named, the client is the outermost address reached. */
+function lastAddress(hops: readonly Hop[], peer: string): string {
+  const last = hops[hops.length - 1];
+  return last === undefined ? peer : last.address;
+}
+
+function v4(w: number): string {
+  return `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}`;
+}
+
+function canonical(text: string): string {
+  return parseAddressWithPort(text)?.ip ?? text;
+}
+
+/** The lines as received, for traces and the probe. */
+export function rawLines(lines: Lines | undefined): readonly string[] {
+  return lines === undefined ? [] : typeof lines === 'string' ? [lines] : lines;
+}
