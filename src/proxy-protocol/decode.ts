@@ -1,0 +1,547 @@
+/**
+ * The PROXY protocol decoder: v1 and v2, strict framing, every TLV of the spec.
+ * {@link decodeProxyHeader} never throws: any input gives a header, "incomplete" or a
+ * {@link ProxyProtocolError} with a stable code. It reads the bytes in order and decides
+ * as soon as a prefix is enough, so feeding a stream in chunks gives the same answer as
+ * feeding it at once.
+ */
+import { crc32cUpdate } from './crc32c.js';
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from './ip.js';
+import {
+  DEFAULT_MAX_HEADER_SIZE,
+  type DecodeResult,
+  type ProxyCommand,
+  type ProxyFamily,
+  type ProxyHeader,
+  ProxyProtocolError,
+  type ProxyProtocolErrorCode,
+  type ProxySslInfo,
+  type ProxyTlv,
+  type ProxyTransport,
+  SslClientFlags,
+  SslSubtype,
+  TlvType,
+  V1_MAX_LENGTH,
+  V2_SIGNATURE,
+} from './types.js';
+
+/** Options of {@link decodeProxyHeader}. */
+export interface DecodeOptions {
+  /** The largest header accepted, in bytes (default 16384). v1 is always capped at 107. */
+  readonly maxHeaderSize?: number;
+}
+
+const INCOMPLETE: DecodeResult = Object.freeze({ status: 'incomplete' });
+const V1_PREFIX = [0x50, 0x52, 0x4f, 0x58, 0x59, 0x20]; // "PROXY "
+
+function fail(code: ProxyProtocolErrorCode, message: string): DecodeResult {
+  return { status: 'invalid', error: new ProxyProtocolError(code, message) };
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(2, '0')}`;
+}
+
+/**
+ * Decode a PROXY protocol header at the start of `bytes`.
+ *
+ * - `complete`: `header` and its `length`; the bytes after it belong to the application.
+ * - `incomplete`: every byte so far is a valid prefix; feed more.
+ * - `invalid`: `error.code` says why (`NO_SIGNATURE` when the bytes do not start like a
+ *   header at all).
+ *
+ * Never throws.
+ */
+export function decodeProxyHeader(bytes: Uint8Array, options?: DecodeOptions): DecodeResult {
+  const n = bytes.length;
+  if (n === 0) return INCOMPLETE;
+  const first = bytes[0];
+  if (first === 0x50) return decodeV1(bytes, options?.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
+  if (first === 0x0d) return decodeV2(bytes, options?.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
+  return fail(
+    'NO_SIGNATURE',
+    `no PROXY protocol header: the first byte is ${hex(first!)}, not "P" (v1) or 0x0d (v2)`,
+  );
+}
+
+// ---------------------------------------------------------------- v1
+
+function decodeV1(b: Uint8Array, maxHeaderSize: number): DecodeResult {
+  const n = b.length;
+  const pre = Math.min(n, 6);
+  for (let i = 1; i < pre; i++) {
+    if (b[i] !== V1_PREFIX[i]) {
+      return fail(
+        'NO_SIGNATURE',
+        `no PROXY protocol header: byte ${i} is ${hex(b[i]!)} where "PROXY " was expected`,
+      );
+    }
+  }
+  if (n < 6) return INCOMPLETE;
+  const cap = Math.min(maxHeaderSize, V1_MAX_LENGTH);
+  const limit = Math.min(n, cap);
+  let lf = -1;
+  for (let i = 6; i < limit; i++) {
+    if (b[i] === 0x0a) {
+      lf = i;
+      break;
+    }
+  }
+  if (lf < 0) {
+    if (n >= cap) {
+      return cap < V1_MAX_LENGTH
+        ? fail('HEADER_TOO_LARGE', `v1 header has no CRLF within the maximum of ${cap} bytes`)
+        : fail('V1_TOO_LONG', `v1 header has no CRLF within ${V1_MAX_LENGTH} bytes`);
+    }
+    return INCOMPLETE;
+  }
+  if (b[lf - 1] !== 0x0d) return fail('V1_MISSING_CRLF', 'v1 header line ends in LF without CR');
+  const end = lf - 1; // index of CR
+  // Every byte of the line must be printable ASCII.
+  for (let i = 6; i < end; i++) {
+    const c = b[i]!;
+    if (c < 0x20 || c > 0x7e) {
+      return fail('V1_BAD_FORMAT', `v1 header contains the byte ${hex(c)} at offset ${i}`);
+    }
+  }
+  // protocol token
+  let p = 6;
+  while (p < end && b[p] !== 0x20) p++;
+  const proto = latin1(b, 6, p);
+  if (proto === 'UNKNOWN') {
+    // "PROXY UNKNOWN\r\n" or "PROXY UNKNOWN <ignored>\r\n"
+    return v1Result(lf + 1, 'UNSPEC', 'UNSPEC', undefined);
+  }
+  const v6 = proto === 'TCP6';
+  if (!v6 && proto !== 'TCP4') {
+    return fail(
+      'V1_BAD_PROTOCOL',
+      `v1 protocol is ${JSON.stringify(proto)}: expected TCP4, TCP6 or UNKNOWN`,
+    );
+  }
+  if (p === end) return fail('V1_BAD_FORMAT', `v1 ${proto} header has no addresses`);
+  // four fields separated by single spaces
+  const starts = [0, 0, 0, 0];
+  const ends = [0, 0, 0, 0];
+  let field = 0;
+  let s = p + 1;
+  for (let i = s; i <= end; i++) {
+    if (i === end || b[i] === 0x20) {
+      if (i === s) return fail('V1_BAD_FORMAT', 'v1 header has an empty field (double space?)');
+      if (field === 4) return fail('V1_BAD_FORMAT', 'v1 header has more than 6 fields');
+      starts[field] = s;
+      ends[field] = i;
+      field++;
+      s = i + 1;
+    }
+  }
+  if (field !== 4) {
+    return fail('V1_BAD_FORMAT', `v1 ${proto} header has ${field} of its 4 address fields`);
+  }
+  const srcText = latin1(b, starts[0]!, ends[0]!);
+  const dstText = latin1(b, starts[1]!, ends[1]!);
+  let src: string;
+  let dst: string;
+  if (v6) {
+    const sb = parseIpv6(srcText);
+    const db = parseIpv6(dstText);
+    if (!sb) return fail('V1_BAD_ADDRESS', `v1 TCP6 source ${JSON.stringify(srcText)} is not IPv6`);
+    if (!db) {
+      return fail('V1_BAD_ADDRESS', `v1 TCP6 destination ${JSON.stringify(dstText)} is not IPv6`);
+    }
+    src = formatIpv6(sb, 0);
+    dst = formatIpv6(db, 0);
+  } else {
+    if (!parseIpv4(srcText)) {
+      return fail('V1_BAD_ADDRESS', `v1 TCP4 source ${JSON.stringify(srcText)} is not IPv4`);
+    }
+    if (!parseIpv4(dstText)) {
+      return fail('V1_BAD_ADDRESS', `v1 TCP4 destination ${JSON.stringify(dstText)} is not IPv4`);
+    }
+    src = srcText;
+    dst = dstText;
+  }
+  const sport = v1Port(b, starts[2]!, ends[2]!);
+  if (sport < 0) {
+    return fail(
+      'V1_BAD_PORT',
+      `v1 source port ${JSON.stringify(latin1(b, starts[2]!, ends[2]!))} ${portWhy(sport)}`,
+    );
+  }
+  const dport = v1Port(b, starts[3]!, ends[3]!);
+  if (dport < 0) {
+    return fail(
+      'V1_BAD_PORT',
+      `v1 destination port ${JSON.stringify(latin1(b, starts[3]!, ends[3]!))} ${portWhy(dport)}`,
+    );
+  }
+  return v1Result(lf + 1, v6 ? 'INET6' : 'INET', 'STREAM', {
+    kind: 'ip',
+    sourceAddress: src,
+    sourcePort: sport,
+    destinationAddress: dst,
+    destinationPort: dport,
+  });
+}
+
+function portWhy(code: number): string {
+  return code === -2 ? 'has a leading zero' : code === -3 ? 'is above 65535' : 'is not a number';
+}
+
+/** A decimal port: -1 not digits, -2 leading zero, -3 too large. */
+function v1Port(b: Uint8Array, s: number, e: number): number {
+  if (e - s > 5) {
+    for (let i = s; i < e; i++) if (b[i]! < 0x30 || b[i]! > 0x39) return -1;
+    return b[s] === 0x30 ? -2 : -3;
+  }
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if (c < 0x30 || c > 0x39) return -1;
+    v = v * 10 + (c - 0x30);
+  }
+  if (b[s] === 0x30 && e - s > 1) return -2;
+  return v > 65535 ? -3 : v;
+}
+
+function v1Result(
+  length: number,
+  family: ProxyFamily,
+  transport: ProxyTransport,
+  addresses: ProxyHeader['addresses'],
+): DecodeResult {
+  const header: ProxyHeader = {
+    version: 1,
+    command: 'PROXY',
+    family,
+    transport,
+    addresses,
+    tlvs: [],
+  };
+  return { status: 'complete', header, length };
+}
+
+function latin1(b: Uint8Array, s: number, e: number): string {
+  let out = '';
+  for (let i = s; i < e; i++) out += String.fromCharCode(b[i]!);
+  return out;
+}
+
+// ---------------------------------------------------------------- v2
+
+const FAMILIES: Record<number, [ProxyFamily, ProxyTransport, number]> = {
+  0: ['UNSPEC', 'UNSPEC', 0],
+  17: ['INET', 'STREAM', 12],
+  18: ['INET', 'DGRAM', 12],
+  33: ['INET6', 'STREAM', 36],
+  34: ['INET6', 'DGRAM', 36],
+  49: ['UNIX', 'STREAM', 216],
+  50: ['UNIX', 'DGRAM', 216],
+};
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(b: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(b);
+  } catch {
+    return undefined;
+  }
+}
+
+function decodeV2(b: Uint8Array, maxHeaderSize: number): DecodeResult {
+  const n = b.length;
+  const pre = Math.min(n, 12);
+  for (let i = 1; i < pre; i++) {
+    if (b[i] !== V2_SIGNATURE[i]) {
+      return fail(
+        'NO_SIGNATURE',
+        `no PROXY protocol header: byte ${i} is ${hex(b[i]!)}, not the v2 signature's ${hex(V2_SIGNATURE[i]!)}`,
+      );
+    }
+  }
+  if (n < 13) return INCOMPLETE;
+  const verCmd = b[12]!;
+  if (verCmd >> 4 !== 2)
+    return fail('V2_BAD_VERSION', `v2 version nibble is ${verCmd >> 4}, not 2`);
+  const cmd = verCmd & 0x0f;
+  if (cmd > 1) {
+    return fail('V2_BAD_COMMAND', `v2 command is ${hex(cmd)}: only LOCAL (0) and PROXY (1) exist`);
+  }
+  if (n < 14) return INCOMPLETE;
+  const fam = FAMILIES[b[13]!];
+  if (!fam) {
+    return fail('V2_BAD_FAMILY', `v2 family/transport byte ${hex(b[13]!)} is not a defined pair`);
+  }
+  if (n < 16) return INCOMPLETE;
+  const len = (b[14]! << 8) | b[15]!;
+  const total = 16 + len;
+  if (total > maxHeaderSize) {
+    return fail(
+      'HEADER_TOO_LARGE',
+      `v2 header declares ${total} bytes, above the maximum of ${maxHeaderSize}`,
+    );
+  }
+  if (n < total) return INCOMPLETE;
+  const command: ProxyCommand = cmd === 1 ? 'PROXY' : 'LOCAL';
+  const [family, transport, block] = fam;
+  if (len < block) {
+    if (command === 'PROXY') {
+      return fail(
+        'V2_ADDRESS_TRUNCATED',
+        `v2 length ${len} is shorter than the ${block}-byte ${family} address block`,
+      );
+    }
+    // LOCAL: the receiver discards the block; nothing more can be read from it.
+    const header: ProxyHeader = {
+      version: 2,
+      command,
+      family,
+      transport,
+      addresses: undefined,
+      tlvs: [],
+    };
+    return { status: 'complete', header, length: total };
+  }
+  let addresses: ProxyHeader['addresses'];
+  if (block === 12) {
+    addresses = {
+      kind: 'ip',
+      sourceAddress: formatIpv4(b, 16),
+      sourcePort: (b[24]! << 8) | b[25]!,
+      destinationAddress: formatIpv4(b, 20),
+      destinationPort: (b[26]! << 8) | b[27]!,
+    };
+  } else if (block === 36) {
+    addresses = {
+      kind: 'ip',
+      sourceAddress: formatIpv6(b, 16),
+      sourcePort: (b[48]! << 8) | b[49]!,
+      destinationAddress: formatIpv6(b, 32),
+      destinationPort: (b[50]! << 8) | b[51]!,
+    };
+  } else if (block === 216) {
+    const sp = unixPath(b, 16);
+    const dp = unixPath(b, 124);
+    if (sp === undefined || dp === undefined) {
+      return fail('V2_BAD_ADDRESS', 'v2 UNIX path is not valid UTF-8');
+    }
+    addresses = { kind: 'unix', sourcePath: sp, destinationPath: dp };
+  }
+  const header: Mutable<ProxyHeader> = {
+    version: 2,
+    command,
+    family,
+    transport,
+    addresses,
+    tlvs: [],
+  };
+  const start = 16 + block;
+  if (start < total) {
+    const tlvs = readTlvs(b, start, total, 'v2 header');
+    if (!Array.isArray(tlvs)) return tlvs;
+    header.tlvs = tlvs;
+    const r = interpretTlvs(header, tlvs, b);
+    if (r) return r;
+  }
+  return { status: 'complete', header, length: total };
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function unixPath(b: Uint8Array, at: number): string | undefined {
+  let e = at;
+  while (e < at + 108 && b[e] !== 0) e++;
+  return decodeUtf8(b.subarray(at, e));
+}
+
+/** Read TLVs filling `[s, e)` exactly. Returns the list, or a failure. */
+function readTlvs(b: Uint8Array, s: number, e: number, parent: string): ProxyTlv[] | DecodeResult {
+  const out: ProxyTlv[] = [];
+  let i = s;
+  while (i < e) {
+    if (e - i < 3) {
+      return fail(
+        'V2_TLV_TRUNCATED',
+        `${parent}: ${e - i} byte(s) left at offset ${i}, too few for a TLV (3-byte minimum)`,
+      );
+    }
+    const type = b[i]!;
+    const len = (b[i + 1]! << 8) | b[i + 2]!;
+    const vs = i + 3;
+    if (vs + len > e) {
+      return fail(
+        'V2_TLV_OVERRUN',
+        `${parent}: TLV ${hex(type)} at offset ${i} declares ${len} bytes but only ${e - vs} remain`,
+      );
+    }
+    out.push({ type, value: b.subarray(vs, vs + len) });
+    i = vs + len;
+  }
+  return out;
+}
+
+function ascii(v: Uint8Array): string {
+  return latin1(v, 0, v.length);
+}
+
+function interpretTlvs(
+  h: Mutable<ProxyHeader>,
+  tlvs: ProxyTlv[],
+  b: Uint8Array,
+): DecodeResult | undefined {
+  let seen = 0; // bitmask over the known single-use types
+  let crcAt = -1;
+  for (const t of tlvs) {
+    const v = t.value;
+    let bit = 0;
+    switch (t.type) {
+      case TlvType.ALPN:
+        bit = 1;
+        h.alpn = ascii(v);
+        break;
+      case TlvType.AUTHORITY: {
+        bit = 2;
+        const s = decodeUtf8(v);
+        if (s === undefined) return fail('V2_BAD_TLV', 'AUTHORITY TLV is not valid UTF-8');
+        h.authority = s;
+        break;
+      }
+      case TlvType.CRC32C:
+        bit = 4;
+        if (v.length !== 4) {
+          return fail('V2_BAD_TLV', `CRC32C TLV has ${v.length} bytes, not 4`);
+        }
+        h.crc32c = ((v[0]! << 24) | (v[1]! << 16) | (v[2]! << 8) | v[3]!) >>> 0;
+        crcAt = v.byteOffset - b.byteOffset;
+        break;
+      case TlvType.NOOP:
+        break;
+      case TlvType.UNIQUE_ID:
+        bit = 8;
+        if (v.length > 128) {
+          return fail('V2_BAD_TLV', `UNIQUE_ID TLV has ${v.length} bytes, above the 128 maximum`);
+        }
+        h.uniqueId = v;
+        break;
+      case TlvType.SSL: {
+        bit = 16;
+        const ssl = decodeSsl(v);
+        if ('status' in ssl) return ssl;
+        h.ssl = ssl;
+        break;
+      }
+      case TlvType.NETNS:
+        bit = 32;
+        h.netns = ascii(v);
+        break;
+      case TlvType.GCP:
+        bit = 64;
+        if (v.length !== 8) return fail('V2_BAD_TLV', `GCP TLV has ${v.length} bytes, not 8`);
+        h.gcpPscConnectionId =
+          (BigInt(((v[0]! << 24) | (v[1]! << 16) | (v[2]! << 8) | v[3]!) >>> 0) << 32n) |
+          BigInt(((v[4]! << 24) | (v[5]! << 16) | (v[6]! << 8) | v[7]!) >>> 0);
+        break;
+      case TlvType.AWS:
+        if (v.length === 0) return fail('V2_BAD_TLV', 'AWS TLV is empty (no subtype)');
+        if (v[0] === 0x01) {
+          bit = 128;
+          h.awsVpcEndpointId = latin1(v, 1, v.length);
+        }
+        break;
+      case TlvType.AZURE:
+        if (v.length === 0) return fail('V2_BAD_TLV', 'Azure TLV is empty (no subtype)');
+        if (v[0] === 0x01) {
+          bit = 256;
+          if (v.length !== 5) {
+            return fail('V2_BAD_TLV', `Azure LinkID TLV has ${v.length - 1} value bytes, not 4`);
+          }
+          h.azureLinkId = (v[1]! | (v[2]! << 8) | (v[3]! << 16) | (v[4]! << 24)) >>> 0;
+        }
+        break;
+      default:
+        break; // unknown: kept raw in tlvs
+    }
+    if (bit) {
+      if (seen & bit) {
+        return fail('V2_DUPLICATE_TLV', `TLV ${hex(t.type)} appears more than once`);
+      }
+      seen |= bit;
+    }
+  }
+  if (crcAt >= 0) {
+    const total = b.length < 16 ? 0 : 16 + ((b[14]! << 8) | b[15]!);
+    let c = crc32cUpdate(0xffffffff, b, 0, crcAt);
+    c = crc32cUpdate(c, ZERO4, 0, 4);
+    c = ~crc32cUpdate(c, b, crcAt + 4, total) >>> 0;
+    if (c !== h.crc32c) {
+      return fail(
+        'V2_BAD_CRC32C',
+        `CRC32C mismatch: the header says ${h.crc32c!.toString(16).padStart(8, '0')}, the bytes give ${c.toString(16).padStart(8, '0')}`,
+      );
+    }
+  }
+  return undefined;
+}
+
+const ZERO4 = new Uint8Array(4);
+
+function decodeSsl(v: Uint8Array): ProxySslInfo | DecodeResult {
+  if (v.length < 5) return fail('V2_BAD_TLV', `SSL TLV has ${v.length} bytes, fewer than 5`);
+  const client = v[0]!;
+  const verify = ((v[1]! << 24) | (v[2]! << 16) | (v[3]! << 8) | v[4]!) >>> 0;
+  const subs = readTlvs(v, 5, v.length, 'SSL TLV');
+  if (!Array.isArray(subs)) return subs;
+  const ssl: Mutable<ProxySslInfo> = {
+    client,
+    clientSsl: (client & SslClientFlags.SSL) !== 0,
+    clientCertConnection: (client & SslClientFlags.CERT_CONN) !== 0,
+    clientCertSession: (client & SslClientFlags.CERT_SESS) !== 0,
+    verify,
+    verified: verify === 0,
+    tlvs: subs,
+  };
+  let seen = 0;
+  for (const t of subs) {
+    const sv = t.value;
+    const type = t.type;
+    if (type >= SslSubtype.VERSION && type <= SslSubtype.CLIENT_CERT) {
+      const bit = 1 << (type - SslSubtype.VERSION);
+      if (seen & bit)
+        return fail('V2_DUPLICATE_TLV', `SSL sub-TLV ${hex(type)} appears more than once`);
+      seen |= bit;
+    }
+    switch (type) {
+      case SslSubtype.VERSION:
+        ssl.version = ascii(sv);
+        break;
+      case SslSubtype.CN: {
+        const s = decodeUtf8(sv);
+        if (s === undefined) return fail('V2_BAD_TLV', 'SSL CN sub-TLV is not valid UTF-8');
+        ssl.commonName = s;
+        break;
+      }
+      case SslSubtype.CIPHER:
+        ssl.cipher = ascii(sv);
+        break;
+      case SslSubtype.SIG_ALG:
+        ssl.signatureAlgorithm = ascii(sv);
+        break;
+      case SslSubtype.KEY_ALG:
+        ssl.keyAlgorithm = ascii(sv);
+        break;
+      case SslSubtype.GROUP:
+        ssl.group = ascii(sv);
+        break;
+      case SslSubtype.SIG_SCHEME:
+        ssl.signatureScheme = ascii(sv);
+        break;
+      case SslSubtype.CLIENT_CERT:
+        ssl.clientCertificate = sv;
+        break;
+      default:
+        break;
+    }
+  }
+  return ssl;
+}
