@@ -3,7 +3,13 @@
  * the trace.
  */
 import { parseArgs } from 'node:util';
-import { compilePolicy, explain, type HeaderFamily, type PolicyOptions, resolve } from '../core/index.js';
+import {
+  compilePolicy,
+  explain,
+  type HeaderFamily,
+  type PolicyOptions,
+  resolve,
+} from '../core/index.js';
 import { UsageError } from './usage.js';
 
 export const EXPLAIN_HELP = `Usage: proxytrust explain --peer ADDR [-H 'Name: value' ...] [--trust CIDR|NAME|PRESET ...] [options]

@@ -41,7 +41,7 @@ function parseV4(s: string, start: number, end: number): number {
       digits++;
     } else if (c === 46) {
       if (digits === 0) return -1;
-      value = value * 256 + octet;
+      value = ((value << 8) | octet) >>> 0;
       octet = 0;
       digits = 0;
       dots++;
@@ -51,7 +51,7 @@ function parseV4(s: string, start: number, end: number): number {
     }
   }
   if (dots !== 3 || digits === 0) return -1;
-  return value * 256 + octet;
+  return ((value << 8) | octet) >>> 0;
 }
 
 function hexVal(c: number): number {
@@ -260,21 +260,29 @@ function parsePort(s: string, start: number, end: number): number {
  * `[2001:db8::1]`, `[2001:db8::1]:8080`, `::ffff:10.0.0.1`, `fe80::1%eth0`.
  * Returns undefined when it is not one. Never throws.
  */
-export function parseAddressWithPort(text: string): { ip: string; port: number | undefined } | undefined {
+export function parseAddressWithPort(
+  text: string,
+): { ip: string; port: number | undefined } | undefined {
   const r = scanAddress(text, 0, text.length);
   if (r === 0) return undefined;
-  return { ip: wordsText(r, scratch), port: lastPort < 0 ? undefined : lastPort };
+  const port = scannedPort[0]!;
+  return { ip: wordsText(r, scratch), port: port < 0 ? undefined : port };
 }
 
-let lastPort = -1;
+/**
+ * Side results of the last {@link scanAddress}: [0] the port or -1; [1] 1 when the text was
+ * a plain dotted quad (already canonical), else 0. @internal
+ */
+export const scannedPort: Int32Array = new Int32Array(2);
 
 /**
  * Scan `[v6]:port`, `[v6]`, `v4:port`, `v4` or bare v6 between start and end into `scratch`.
- * Returns the version or 0. The port (or -1) is left in `lastPort`.
+ * Returns the version or 0. The port (or -1) is left in `scannedPort[0]`.
  * @internal
  */
 export function scanAddress(s: string, start: number, end: number): 0 | 4 | 6 {
-  lastPort = -1;
+  scannedPort[0] = -1;
+  scannedPort[1] = 0;
   if (end - start > 80 || end <= start) return 0;
   if (s.charCodeAt(start) === 91) {
     // [v6] or [v6]:port
@@ -290,7 +298,7 @@ export function scanAddress(s: string, start: number, end: number): 0 | 4 | 6 {
       if (s.charCodeAt(close + 1) !== 58) return 0;
       const p = parsePort(s, close + 2, end);
       if (p < 0) return 0;
-      lastPort = p;
+      scannedPort[0] = p;
     }
     // Bracketed text must be IPv6 (possibly with embedded IPv4), never plain IPv4.
     let hasColon = false;
@@ -302,6 +310,13 @@ export function scanAddress(s: string, start: number, end: number): 0 | 4 | 6 {
     }
     if (!hasColon) return 0;
     return parseIpWords(s, start + 1, close, scratch);
+  }
+  // The common case first: a plain dotted quad, in one pass.
+  const plain = parseV4(s, start, end);
+  if (plain >= 0) {
+    scratch[0] = plain;
+    scannedPort[1] = 1;
+    return 4;
   }
   // Count colons: one colon means v4:port; more means bare v6.
   let colons = 0;
@@ -319,9 +334,10 @@ export function scanAddress(s: string, start: number, end: number): 0 | 4 | 6 {
     const v = parseV4(s, start, colonAt);
     if (v < 0) return 0;
     scratch[0] = v;
-    lastPort = p;
+    scannedPort[0] = p;
     return 4;
   }
+  if (colons === 0) return 0;
   return parseIpWords(s, start, end, scratch);
 }
 
@@ -452,7 +468,8 @@ export function parseCidr(text: string): Cidr {
   const words = v === 4 ? [scratch[0]!] : [scratch[0]!, scratch[1]!, scratch[2]!, scratch[3]!];
   for (let w = 0; w < words.length; w++) {
     const bitsHere = Math.max(0, Math.min(32, prefix - w * 32));
-    const mask = bitsHere === 0 ? 0 : bitsHere === 32 ? 0xffffffff : (0xffffffff << (32 - bitsHere)) >>> 0;
+    const mask =
+      bitsHere === 0 ? 0 : bitsHere === 32 ? 0xffffffff : (0xffffffff << (32 - bitsHere)) >>> 0;
     if ((words[w]! & ~mask) >>> 0 !== 0) {
       throw new TypeError(
         `invalid CIDR "${text}": address has bits set beyond /${slash < 0 ? max : t.slice(slash + 1)}`,

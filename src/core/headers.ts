@@ -70,20 +70,22 @@ class RawReader implements HeaderReader {
   }
 }
 
+/** Read one header from a plain object (lower-case names). @internal */
+export function readRecord(rec: HeaderRecord, name: string): Lines | undefined {
+  const v = rec[name];
+  if (typeof v === 'string') return v;
+  if (v === undefined || !Array.isArray(v)) return undefined;
+  // Keep only strings; an empty array means absent.
+  let ok = true;
+  for (const x of v) if (typeof x !== 'string') ok = false;
+  const list = ok ? v : v.filter((x) => typeof x === 'string');
+  return list.length === 0 ? undefined : list.length === 1 ? list[0] : list;
+}
+
 class RecordReader implements HeaderReader {
   constructor(private readonly rec: HeaderRecord) {}
   get(name: string): Lines | undefined {
-    const v = this.rec[name];
-    if (v === undefined) return undefined;
-    if (typeof v === 'string') return v;
-    if (Array.isArray(v)) {
-      // Keep only strings; an empty array means absent.
-      let ok = true;
-      for (const x of v) if (typeof x !== 'string') ok = false;
-      const list = ok ? v : v.filter((x) => typeof x === 'string');
-      return list.length === 0 ? undefined : list.length === 1 ? list[0] : list;
-    }
-    return undefined;
+    return readRecord(this.rec, name);
   }
 }
 

@@ -21,7 +21,7 @@ export {
   parseNode,
   type TrustPredicate,
 } from './address.js';
-export type { Chain, ChainEntry } from './chain.js';
+export type { ChainCursor, ChainEntry } from './chain.js';
 export { explain } from './explain.js';
 export { type ForwardedElement, type ForwardedParseResult, parseForwarded } from './forwarded.js';
 export type { HeaderInput, HeaderRecord, HeadersLike } from './headers.js';
@@ -47,7 +47,14 @@ export {
   type PolicyOptions,
   type TrustFunction,
 } from './policy.js';
-export { getPreset, HEADER_FAMILIES, type HeaderFamily, PRESET_NAMES, PRESETS, type Preset } from './presets.js';
+export {
+  getPreset,
+  HEADER_FAMILIES,
+  type HeaderFamily,
+  PRESET_NAMES,
+  PRESETS,
+  type Preset,
+} from './presets.js';
 export { type FieldSource, type Hop, type RequestFacts, resolve, type View } from './resolve.js';
 export type { Warning, WarningCode } from './warnings.js';
 export { WarningCodes } from './warnings.js';

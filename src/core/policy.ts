@@ -12,7 +12,7 @@ import {
   scanAddress,
   scanned,
 } from './address.js';
-import { type AllowedHosts, compileAllowedHosts } from './host.js';
+import { type AllowedHosts, compileAllowedHosts, type ParsedHost } from './host.js';
 import { getPreset, HEADER_FAMILIES, type HeaderFamily, PRESET_NAMES } from './presets.js';
 import { type Warning, WarningCodes } from './warnings.js';
 
@@ -103,6 +103,10 @@ export interface PolicyInternals {
   readonly interesting: ReadonlySet<string>;
   /** Every forwarded header name of every family (to detect spoof attempts). */
   readonly allForwarded: readonly string[];
+  /** A tiny cache of parsed hosts (8 slots, round robin). */
+  readonly hostCacheKeys: (string | undefined)[];
+  readonly hostCacheValues: (ParsedHost | undefined)[];
+  hostCacheNext: number;
 }
 
 /** The header names of each family, lower-case. */
@@ -223,9 +227,7 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
       // preset publishes ranges: then only that provider's proxies are believed for it.
       const owner = presetsUsed.map((n) => getPreset(n)!).find((p) => p.families.includes(family));
       const boundTo =
-        owner && owner.ranges.length > 0
-          ? compileRanges(expandTrustList(owner.ranges))
-          : undefined;
+        owner && owner.ranges.length > 0 ? compileRanges(expandTrustList(owner.ranges)) : undefined;
       return { family, headers: FAMILY_HEADERS[family] ?? [], boundTo };
     });
 
@@ -253,7 +255,9 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
       s.values.length === 0 ||
       s.values.some((v) => typeof v !== 'string' || v.length < 16)
     ) {
-      throw new TypeError('sharedSecret.values must be a non-empty array of secrets of >= 16 chars');
+      throw new TypeError(
+        'sharedSecret.values must be a non-empty array of secrets of >= 16 chars',
+      );
     }
     secretHeader = s.header.toLowerCase();
     secretValues = s.values.slice();
@@ -274,6 +278,9 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
     secretValues,
     interesting,
     allForwarded,
+    hostCacheKeys: new Array<string | undefined>(8).fill(undefined),
+    hostCacheValues: new Array<ParsedHost | undefined>(8).fill(undefined),
+    hostCacheNext: 0,
   };
   return {
     description: {

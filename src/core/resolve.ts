@@ -20,14 +20,22 @@
  * 5. For each field, the first family in the policy's `headers` order that gives a valid
  *    value wins; a later family that disagrees is reported as FAMILY_CONFLICT.
  */
-import { type Node, parseAddressWithPort } from './address.js';
-import type { Chain, ChainEntry } from './chain.js';
+import { matchRanges, parseAddressWithPort, scanAddress, scanned, scannedPort } from './address.js';
+import { type ChainCursor, type ChainEntry, snapshot, type WarningSink } from './chain.js';
 import { forwardedChain } from './forwarded-chain.js';
-import { type HeaderInput, type HeaderReader, headerReader, joinLines, type Lines } from './headers.js';
-import { defaultPortForScheme, formatHost, type ParsedHost, parseHost } from './host.js';
+import {
+  type HeaderInput,
+  type HeaderReader,
+  type HeaderRecord,
+  type HeadersLike,
+  headerReader,
+  joinLines,
+  type Lines,
+  readRecord,
+} from './headers.js';
+import { formatHost, type ParsedHost, parseHost } from './host.js';
 import { isTrustedText, type Policy, type PolicyInternals } from './policy.js';
 import type { HeaderFamily } from './presets.js';
-import { matchRanges, scanAddress, scanned } from './address.js';
 import {
   parseCfVisitor,
   parseOnOff,
@@ -112,19 +120,25 @@ export interface View {
 const SOCKET: FieldSource = Object.freeze({ from: 'socket', hop: -1 });
 const NO_WARNINGS: readonly Warning[] = Object.freeze([]);
 const HOST_HEADER: FieldSource = Object.freeze({ from: 'host', hop: -1 });
+const DEFAULT_HTTPS: FieldSource = Object.freeze({ from: 'default for https', hop: -1 });
+const DEFAULT_HTTP: FieldSource = Object.freeze({ from: 'default for http', hop: -1 });
 
-/** Mutable per-field candidate: value + source. */
+/** Mutable per-field candidates: value, the header it came from, the hop. */
 interface Facts {
   scheme: 'http' | 'https' | undefined;
-  schemeFrom: FieldSource | undefined;
+  schemeFrom: string | undefined;
+  schemeHop: number;
   host: ParsedHost | undefined;
-  hostFrom: FieldSource | undefined;
+  hostFrom: string | undefined;
+  hostHop: number;
   port: number | undefined;
-  portFrom: FieldSource | undefined;
+  portFrom: string | undefined;
+  portHop: number;
   prefix: string | undefined;
   clientIp: string | undefined;
   clientPort: number | undefined;
-  clientFrom: FieldSource | undefined;
+  clientFrom: string | undefined;
+  clientHop: number;
   clientIdentifier: string | undefined;
 }
 
@@ -132,29 +146,66 @@ function emptyFacts(): Facts {
   return {
     scheme: undefined,
     schemeFrom: undefined,
+    schemeHop: -1,
     host: undefined,
     hostFrom: undefined,
+    hostHop: -1,
     port: undefined,
     portFrom: undefined,
+    portHop: -1,
     prefix: undefined,
     clientIp: undefined,
     clientPort: undefined,
     clientFrom: undefined,
+    clientHop: -1,
     clientIdentifier: undefined,
   };
 }
 
 /** Per-request state shared by the steps. */
-class Ctx {
-  warnings: Warning[] | undefined;
+class Ctx implements WarningSink {
+  warnings: Warning[] | undefined = undefined;
+  /** Set for plain-object headers (the common case): read without a reader object. */
+  private readonly rec: HeaderRecord | undefined;
+  private readonly other: HeaderReader | undefined;
   constructor(
     readonly p: PolicyInternals,
-    readonly reader: HeaderReader,
-  ) {}
-  warn = (w: Warning): void => {
+    input: HeaderInput,
+  ) {
+    if (
+      input !== null &&
+      typeof input === 'object' &&
+      !Array.isArray(input) &&
+      typeof (input as HeadersLike).get !== 'function'
+    ) {
+      this.rec = input as HeaderRecord;
+      this.other = undefined;
+    } else {
+      this.rec = undefined;
+      this.other = headerReader(input ?? {}, p.interesting);
+    }
+  }
+  /** A header's lines, by lower-case name. */
+  get(name: string): Lines | undefined {
+    return this.rec !== undefined ? readRecord(this.rec, name) : this.other!.get(name);
+  }
+  /** Read a forwarded header; one sent on several lines is reported (Heroku lesson). */
+  lines(name: string): Lines | undefined {
+    const v = this.get(name);
+    if (v !== undefined && typeof v !== 'string' && v.length > 1) {
+      this.warn({
+        code: WarningCodes.DUPLICATE_HEADER_LINES,
+        header: name,
+        value: clip(v.join(' | ')),
+        message: `${name} arrived on ${v.length} lines; they are read as one list, left to right. A proxy that appends to the first line instead of the last (Heroku's router did) makes the rightmost value untrustworthy`,
+      });
+    }
+    return v;
+  }
+  warn(w: Warning): void {
     if (this.warnings === undefined) this.warnings = [w];
     else if (this.warnings.length < 64) this.warnings.push(w);
-  };
+  }
 }
 
 function schemeOf(
@@ -163,6 +214,7 @@ function schemeOf(
   hop: number,
   ctx: Ctx,
 ): 'http' | 'https' | undefined {
+  if (value === 'https' || value === 'http') return value;
   if (value === undefined) return undefined;
   const s = parseSchemeToken(value);
   if (s === 'https' || s === 'http') return s;
@@ -179,7 +231,12 @@ function schemeOf(
   return undefined;
 }
 
-function portOf(value: string | undefined, header: string, hop: number, ctx: Ctx): number | undefined {
+function portOf(
+  value: string | undefined,
+  header: string,
+  hop: number,
+  ctx: Ctx,
+): number | undefined {
   if (value === undefined) return undefined;
   const t = value.trim();
   if (/^[0-9]{1,5}$/.test(t)) {
@@ -196,9 +253,31 @@ function portOf(value: string | undefined, header: string, hop: number, ctx: Ctx
   return undefined;
 }
 
-function hostOf(value: string | undefined, header: string, hop: number, ctx: Ctx): ParsedHost | undefined {
+/**
+ * Parse a host through a small per-policy cache: an app sees few distinct hosts, and the
+ * parsed result is immutable, so a repeated Host costs a string comparison.
+ */
+function parseHostCached(p: PolicyInternals, text: string): ParsedHost | undefined {
+  const keys = p.hostCacheKeys;
+  for (let i = 0; i < keys.length; i++) if (keys[i] === text) return p.hostCacheValues[i];
+  const h = parseHost(text.trim());
+  if (h !== undefined) {
+    const slot = p.hostCacheNext;
+    p.hostCacheNext = (slot + 1) & 7;
+    keys[slot] = text;
+    p.hostCacheValues[slot] = h;
+  }
+  return h;
+}
+
+function hostOf(
+  value: string | undefined,
+  header: string,
+  hop: number,
+  ctx: Ctx,
+): ParsedHost | undefined {
   if (value === undefined) return undefined;
-  const h = parseHost(value.trim());
+  const h = parseHostCached(ctx.p, value);
   if (h) return h;
   ctx.warn({
     code: WarningCodes.INVALID_HOST,
@@ -228,33 +307,32 @@ function prefixOf(value: string | undefined, hop: number, ctx: Ctx): string | un
   return undefined;
 }
 
-/** Canonical text of a node's address (the chain parsers already canonicalised IPs). */
-function nodeLabel(n: Node): string {
-  return n.kind === 'ip' ? n.ip : n.kind === 'unknown' ? 'unknown' : n.id;
-}
-
 interface WalkResult {
   facts: Facts;
-  hops: Hop[];
   /** Address of the outermost trusted proxy. */
   outer: string;
 }
 
-/** Walk one chain right to left from a trusted peer. */
-function walk(chain: Chain, peer: string, ctx: Ctx): WalkResult {
+/**
+ * Walk one chain right to left from a trusted peer. When `rec` is given, the hops are
+ * recorded into it (the trace path); the request path passes null and allocates nothing
+ * per hop.
+ */
+function walk(chain: ChainCursor, peer: string, ctx: Ctx, rec: Hop[] | null): WalkResult {
   const p = ctx.p;
   const f = emptyFacts();
-  const hops: Hop[] = [];
   const fam = chain.family;
   const hProto = fam === 'forwarded' ? 'forwarded' : 'x-forwarded-proto';
   const hHost = fam === 'forwarded' ? 'forwarded' : 'x-forwarded-host';
   const hFor = fam === 'forwarded' ? 'forwarded' : 'x-forwarded-for';
+  // Hop addresses as text are needed only for the trace and for vendor families; the
+  // request path asks the cursor for the client's text once, at the end.
+  const needText = rec !== null || p.vendors.length > 0;
   let address = peer;
   let outer = peer;
   for (let i = 0; ; i++) {
-    const entry = chain.entry(i);
-    if (entry === undefined) {
-      hops.push({ index: i, address, trusted: true });
+    if (!chain.next()) {
+      rec?.push({ index: i, address, trusted: true });
       if (chain.truncated) {
         ctx.warn({
           code: WarningCodes.LIMIT_EXCEEDED,
@@ -265,63 +343,85 @@ function walk(chain: Chain, peer: string, ctx: Ctx): WalkResult {
       }
       break;
     }
-    if (entry.malformed !== undefined) {
-      hops.push({ index: i, address, trusted: true, entry });
+    if (chain.malformed !== undefined) {
+      rec?.push({ index: i, address, trusted: true, entry: snapshot(chain) });
+      const raw = chain.raw();
       ctx.warn({
         code: WarningCodes.MALFORMED_ENTRY,
         header: hFor,
         hop: i,
-        value: entry.raw,
-        message: `${hFor} entry ${i} from the right ("${entry.raw}") is malformed (${entry.malformed}); the walk stops before it`,
+        value: raw,
+        message: `${hFor} entry ${i} from the right ("${raw}") is malformed (${chain.malformed}); the walk stops before it`,
       });
       break;
     }
-    hops.push({ index: i, address, trusted: true, entry });
+    // Decide the next hop's trust first: the client's words are in `scanned` only now.
+    const kind = chain.clientKind;
+    let nextTrusted = false;
+    if (kind === 1 && i + 1 < p.maxHops) {
+      nextTrusted =
+        i + 1 < p.hopCount ||
+        matchRanges(p.ranges, chain.clientVersion as 4 | 6, scanned) ||
+        (p.fns.length > 0 && isTrustedText(p, chain.clientText, i + 1));
+    }
+    rec?.push({ index: i, address, trusted: true, entry: snapshot(chain) });
     outer = address;
-    const s = schemeOf(entry.proto, hProto, i, ctx);
-    if (s !== undefined) {
-      f.scheme = s;
-      f.schemeFrom = { from: hProto, hop: i };
+    if (chain.proto !== undefined) {
+      const s = schemeOf(chain.proto, hProto, i, ctx);
+      if (s !== undefined) {
+        f.scheme = s;
+        f.schemeFrom = hProto;
+        f.schemeHop = i;
+      }
     }
-    const h = hostOf(entry.host, hHost, i, ctx);
-    if (h !== undefined) {
-      f.host = h;
-      f.hostFrom = { from: hHost, hop: i };
-      f.port = h.port;
-      f.portFrom = h.port === undefined ? undefined : f.hostFrom;
+    let hostPort = false;
+    if (chain.host !== undefined) {
+      const h = hostOf(chain.host, hHost, i, ctx);
+      if (h !== undefined) {
+        f.host = h;
+        f.hostFrom = hHost;
+        f.hostHop = i;
+        f.port = h.port;
+        hostPort = h.port !== undefined;
+        f.portFrom = hostPort ? hHost : undefined;
+        f.portHop = i;
+      }
     }
-    const port = portOf(entry.port, 'x-forwarded-port', i, ctx);
-    if (port !== undefined && (h === undefined || h.port === undefined)) {
-      f.port = port;
-      f.portFrom = { from: 'x-forwarded-port', hop: i };
+    if (chain.port !== undefined && !hostPort) {
+      const port = portOf(chain.port, 'x-forwarded-port', i, ctx);
+      if (port !== undefined) {
+        f.port = port;
+        f.portFrom = 'x-forwarded-port';
+        f.portHop = i;
+      }
     }
-    if (entry.prefix !== undefined) {
-      const pre = prefixOf(entry.prefix, i, ctx);
+    if (chain.prefix !== undefined) {
+      const pre = prefixOf(chain.prefix, i, ctx);
       if (pre !== undefined) f.prefix = pre;
     }
-    const c = entry.client;
-    if (c === undefined) {
+    if (kind === 0) {
       // An entry with no client (no X-Forwarded-For, or Forwarded without for=): the
       // client is this hop's own address as far as we can tell.
       break;
     }
-    if (c.kind !== 'ip') {
-      f.clientIdentifier = nodeLabel(c);
+    if (kind === 2) {
+      f.clientIdentifier = chain.clientText;
       ctx.warn({
         code: WarningCodes.CLIENT_UNKNOWN,
         header: hFor,
         hop: i,
-        value: f.clientIdentifier,
-        message: `hop ${i} reports its client as "${f.clientIdentifier}"; the client address is unknown, so the nearest known address is used`,
+        value: chain.clientText,
+        message: `hop ${i} reports its client as "${chain.clientText}"; the client address is unknown, so the nearest known address is used`,
       });
       break;
     }
-    f.clientIp = c.ip;
-    f.clientPort = c.port;
-    f.clientFrom = { from: hFor, hop: i };
-    address = c.ip;
+    if (needText) address = chain.clientText;
+    f.clientIp = PENDING;
+    f.clientPort = chain.clientPort < 0 ? undefined : chain.clientPort;
+    f.clientFrom = hFor;
+    f.clientHop = i;
     if (i + 1 >= p.maxHops) {
-      hops.push({ index: i + 1, address, trusted: false });
+      rec?.push({ index: i + 1, address, trusted: false });
       ctx.warn({
         code: WarningCodes.LIMIT_EXCEEDED,
         header: hFor,
@@ -330,17 +430,21 @@ function walk(chain: Chain, peer: string, ctx: Ctx): WalkResult {
       });
       break;
     }
-    if (!isTrustedText(p, address, i + 1)) {
-      hops.push({ index: i + 1, address, trusted: false });
+    if (!nextTrusted) {
+      rec?.push({ index: i + 1, address, trusted: false });
       break;
     }
   }
-  return { facts: f, hops, outer };
+  if (f.clientIp === PENDING) f.clientIp = chain.lastClientText();
+  return { facts: f, outer };
 }
+
+/** Marks a client IP whose text is read from the cursor when the walk ends. */
+const PENDING = '\u0000pending';
 
 /** Read a single-valued header: identical repeats collapse, differing ones are refused. */
 function single(ctx: Ctx, name: string): string | undefined {
-  const lines = ctx.reader.get(name);
+  const lines = ctx.get(name);
   if (lines === undefined) return undefined;
   if (typeof lines === 'string' && lines.indexOf(',') < 0) return lines.trim();
   const { values } = splitList(lines, 16);
@@ -386,7 +490,8 @@ function vendorFacts(family: HeaderFamily, ctx: Ctx, hop: number): Facts | undef
     }
     f.clientIp = a.ip;
     f.clientPort = a.port;
-    f.clientFrom = { from: name, hop };
+    f.clientFrom = name;
+    f.clientHop = hop;
     any = true;
   };
   const scheme = (name: string, parse: (v: string) => string | undefined): void => {
@@ -395,7 +500,8 @@ function vendorFacts(family: HeaderFamily, ctx: Ctx, hop: number): Facts | undef
     const s = parse(v);
     if (s === 'http' || s === 'https') {
       f.scheme = s;
-      f.schemeFrom = { from: name, hop };
+      f.schemeFrom = name;
+      f.schemeHop = hop;
       any = true;
     } else {
       ctx.warn({
@@ -430,7 +536,8 @@ function vendorFacts(family: HeaderFamily, ctx: Ctx, hop: number): Facts | undef
         if (split && a && a.port === undefined) {
           f.clientIp = a.ip;
           f.clientPort = split.port;
-          f.clientFrom = { from: 'cloudfront-viewer-address', hop };
+          f.clientFrom = 'cloudfront-viewer-address';
+          f.clientHop = hop;
           any = true;
         } else {
           ctx.warn({
@@ -466,6 +573,7 @@ function merge(a: Facts, b: Facts, family: string, ctx: Ctx): void {
     if (a.scheme === undefined) {
       a.scheme = b.scheme;
       a.schemeFrom = b.schemeFrom;
+      a.schemeHop = b.schemeHop;
     } else if (a.scheme !== b.scheme) conflict(ctx, 'scheme', a.scheme, b.scheme, family);
   }
   if (b.clientIp !== undefined) {
@@ -473,23 +581,32 @@ function merge(a: Facts, b: Facts, family: string, ctx: Ctx): void {
       a.clientIp = b.clientIp;
       a.clientPort = b.clientPort;
       a.clientFrom = b.clientFrom;
-    } else if (a.clientIp !== b.clientIp) conflict(ctx, 'client IP', a.clientIp, b.clientIp, family);
+      a.clientHop = b.clientHop;
+    } else if (a.clientIp !== b.clientIp)
+      conflict(ctx, 'client IP', a.clientIp, b.clientIp, family);
   }
   if (b.host !== undefined) {
     if (a.host === undefined) {
       a.host = b.host;
       a.hostFrom = b.hostFrom;
+      a.hostHop = b.hostHop;
       a.port = b.port;
       a.portFrom = b.portFrom;
+      a.portHop = b.portHop;
     } else if (a.host.hostname !== b.host.hostname) {
       conflict(ctx, 'host', a.host.hostname, b.host.hostname, family);
     }
   } else if (b.port !== undefined && a.port === undefined && a.host === undefined) {
     a.port = b.port;
     a.portFrom = b.portFrom;
+    a.portHop = b.portHop;
   }
   if (b.prefix !== undefined && a.prefix === undefined) a.prefix = b.prefix;
-  if (b.clientIdentifier !== undefined && a.clientIdentifier === undefined && a.clientIp === undefined) {
+  if (
+    b.clientIdentifier !== undefined &&
+    a.clientIdentifier === undefined &&
+    a.clientIp === undefined
+  ) {
     a.clientIdentifier = b.clientIdentifier;
   }
 }
@@ -513,7 +630,7 @@ function safeEqual(a: string, b: string): boolean {
 function secretOk(ctx: Ctx): boolean {
   const p = ctx.p;
   if (p.secretHeader === undefined) return true;
-  const v = ctx.reader.get(p.secretHeader);
+  const v = ctx.get(p.secretHeader);
   let ok = false;
   if (typeof v === 'string') {
     for (const s of p.secretValues) if (safeEqual(v, s)) ok = true;
@@ -531,7 +648,7 @@ function secretOk(ctx: Ctx): boolean {
 function spoofCheck(ctx: Ctx, peer: string, why: string): void {
   const seen: string[] = [];
   for (const name of ctx.p.allForwarded) {
-    if (ctx.reader.get(name) !== undefined) seen.push(name);
+    if (ctx.get(name) !== undefined) seen.push(name);
   }
   if (seen.length > 0) {
     ctx.warn({
@@ -544,7 +661,7 @@ function spoofCheck(ctx: Ctx, peer: string, why: string): void {
 }
 
 function connectionCheck(ctx: Ctx): void {
-  const c = ctx.reader.get('connection');
+  const c = ctx.get('connection');
   if (c === undefined) return;
   const text = joinLines(c).toLowerCase();
   if (text.indexOf('forward') < 0 && text.indexOf('real-ip') < 0 && text.indexOf('client-ip') < 0) {
@@ -562,7 +679,7 @@ function connectionCheck(ctx: Ctx): void {
 }
 
 function readHostHeader(ctx: Ctx): ParsedHost | undefined {
-  const lines = ctx.reader.get(':authority') ?? ctx.reader.get('host');
+  const lines = ctx.get(':authority') ?? ctx.get('host');
   if (lines === undefined || typeof lines !== 'string') {
     ctx.warn({
       code: WarningCodes.HOST_MISSING,
@@ -575,7 +692,7 @@ function readHostHeader(ctx: Ctx): ParsedHost | undefined {
     });
     return undefined;
   }
-  const h = parseHost(lines.trim());
+  const h = parseHostCached(ctx.p, lines);
   if (!h) {
     ctx.warn({
       code: WarningCodes.HOST_MISSING,
@@ -587,26 +704,112 @@ function readHostHeader(ctx: Ctx): ParsedHost | undefined {
   return h;
 }
 
+class ResolvedView implements View {
+  #hops: readonly Hop[] | undefined;
+  #sources: View['sources'] | undefined;
+  constructor(
+    readonly scheme: 'http' | 'https',
+    readonly host: string | undefined,
+    readonly hostname: string | undefined,
+    readonly port: number,
+    readonly clientIp: string,
+    readonly clientPort: number | undefined,
+    readonly clientIdentifier: string | undefined,
+    readonly prefix: string | undefined,
+    readonly peer: string,
+    readonly peerTrusted: boolean,
+    readonly hostAllowed: boolean | undefined,
+    readonly chain: 'forwarded' | 'x-forwarded' | undefined,
+    readonly warnings: readonly Warning[],
+    private readonly facts: Facts,
+    private readonly portSource: string,
+    private readonly policy: Policy,
+    private readonly req: RequestFacts,
+  ) {}
+  get secure(): boolean {
+    return this.scheme === 'https';
+  }
+  /** Computed on first access by walking the chain again, recording each hop. */
+  get hops(): readonly Hop[] {
+    if (this.#hops === undefined) {
+      const rec: Hop[] = [];
+      run(this.policy, this.req, rec);
+      this.#hops = rec;
+    }
+    return this.#hops;
+  }
+  get sources(): View['sources'] {
+    if (this.#sources === undefined) {
+      const f = this.facts;
+      this.#sources = {
+        scheme: f.schemeFrom ? { from: f.schemeFrom, hop: f.schemeHop } : SOCKET,
+        host: f.hostFrom && f.host ? { from: f.hostFrom, hop: f.hostHop } : HOST_HEADER,
+        port:
+          this.portSource === 'forwarded' && f.portFrom
+            ? { from: f.portFrom, hop: f.portHop }
+            : this.portSource === 'host'
+              ? HOST_HEADER
+              : this.scheme === 'https'
+                ? DEFAULT_HTTPS
+                : DEFAULT_HTTP,
+        clientIp: f.clientFrom ? { from: f.clientFrom, hop: f.clientHop } : SOCKET,
+      };
+    }
+    return this.#sources;
+  }
+  toJSON(): object {
+    return {
+      scheme: this.scheme,
+      secure: this.secure,
+      host: this.host,
+      hostname: this.hostname,
+      port: this.port,
+      clientIp: this.clientIp,
+      clientPort: this.clientPort,
+      clientIdentifier: this.clientIdentifier,
+      prefix: this.prefix,
+      peer: this.peer,
+      peerTrusted: this.peerTrusted,
+      hostAllowed: this.hostAllowed,
+      chain: this.chain,
+      hops: this.hops,
+      sources: this.sources,
+      warnings: this.warnings,
+    };
+  }
+}
+
 /**
  * Resolve one request against a compiled policy. Pure, never throws, bounded work.
- * See the module comment and docs/resolution.md for the exact rules.
+ * See the module comment and docs/resolution.md for the exact rules. `view.hops` and
+ * `view.sources` are computed on first access (the trace path), so the request path pays
+ * only for scheme, host, port and client IP.
  */
 export function resolve(policy: Policy, req: RequestFacts): View {
+  return run(policy, req, null);
+}
+
+function run(policy: Policy, req: RequestFacts, rec: Hop[] | null): ResolvedView {
   const p = policy._;
-  const ctx = new Ctx(p, headerReader(req?.headers ?? {}, p.interesting));
+  const ctx = new Ctx(p, req?.headers ?? {});
   const rawPeer = typeof req?.peer === 'string' ? req.peer : '';
   const pv = scanAddress(rawPeer, 0, rawPeer.length);
   // Match before anything else reuses the scratch words.
   let peerTrusted = pv !== 0 && (p.hopCount > 0 || matchRanges(p.ranges, pv, scanned));
-  const peer = pv === 0 ? rawPeer : pv === 4 ? v4(scanned[0]!) : canonical(rawPeer);
+  const peer =
+    pv === 0
+      ? rawPeer
+      : scannedPort[1] === 1
+        ? rawPeer
+        : pv === 4
+          ? v4(scanned[0]!)
+          : canonical(rawPeer);
   if (!peerTrusted && pv !== 0 && p.fns.length > 0) peerTrusted = isTrustedText(p, peer, 0);
   const socketScheme: 'http' | 'https' = req?.encrypted === true ? 'https' : 'http';
-  const socketHost = readHostHeader(ctx);
-  if (peerTrusted && !secretOk(ctx)) peerTrusted = false;
 
   let facts: Facts;
-  let hops: Hop[];
   let chainFamily: 'forwarded' | 'x-forwarded' | undefined;
+  if (peerTrusted && !secretOk(ctx)) peerTrusted = false;
   if (!peerTrusted) {
     spoofCheck(
       ctx,
@@ -616,35 +819,35 @@ export function resolve(policy: Policy, req: RequestFacts): View {
         : 'is not a trusted proxy',
     );
     facts = emptyFacts();
-    hops = [{ index: 0, address: peer, trusted: false }];
+    rec?.push({ index: 0, address: peer, trusted: false });
   } else {
     connectionCheck(ctx);
     facts = emptyFacts();
-    hops = [];
     let outer = peer;
     let walked = false;
-    for (const fam of policy.families) {
+    const families = policy.families;
+    for (let k = 0; k < families.length; k++) {
+      const fam = families[k]!;
       if (fam === 'forwarded' || fam === 'x-forwarded') {
         const chain =
           fam === 'forwarded'
-            ? forwardedChain(ctx.reader.get('forwarded'), p.maxHops)
+            ? forwardedChain(ctx.lines('forwarded'), p.maxHops)
             : xForwardedChain(
                 {
-                  for: ctx.reader.get('x-forwarded-for'),
-                  proto: ctx.reader.get('x-forwarded-proto'),
-                  host: ctx.reader.get('x-forwarded-host'),
-                  port: ctx.reader.get('x-forwarded-port'),
-                  prefix: ctx.reader.get('x-forwarded-prefix'),
+                  for: ctx.lines('x-forwarded-for'),
+                  proto: ctx.lines('x-forwarded-proto'),
+                  host: ctx.lines('x-forwarded-host'),
+                  port: ctx.lines('x-forwarded-port'),
+                  prefix: ctx.lines('x-forwarded-prefix'),
                 },
                 p.maxHops,
-                ctx.warn,
+                ctx,
               );
         if (chain === undefined) continue;
-        const r = walk(chain, peer, ctx);
+        const r = walk(chain, peer, ctx, walked ? null : rec);
         if (!walked) {
           walked = true;
           facts = r.facts;
-          hops = r.hops;
           outer = r.outer;
           chainFamily = fam;
         } else {
@@ -655,7 +858,7 @@ export function resolve(policy: Policy, req: RequestFacts): View {
       const spec = p.vendors.find((v) => v.family === fam);
       if (spec === undefined) continue;
       let present = false;
-      for (const h of spec.headers) if (ctx.reader.get(h) !== undefined) present = true;
+      for (const h of spec.headers) if (ctx.get(h) !== undefined) present = true;
       if (!present) continue;
       // Believed only when the outermost trusted proxy may speak for this family.
       if (spec.boundTo !== undefined) {
@@ -670,26 +873,27 @@ export function resolve(policy: Policy, req: RequestFacts): View {
           continue;
         }
       }
-      const vf = vendorFacts(fam, ctx, Math.max(0, hops.length - 1));
+      const vf = vendorFacts(fam, ctx, facts.clientHop + 1);
       if (vf !== undefined) merge(facts, vf, fam, ctx);
     }
-    if (hops.length === 0) hops = [{ index: 0, address: peer, trusted: true }];
+    if (rec !== null && rec.length === 0) rec.push({ index: 0, address: peer, trusted: true });
   }
 
   const scheme = facts.scheme ?? socketScheme;
+  // The Host header is read only when no forwarded host won.
+  const socketHost = facts.host === undefined ? readHostHeader(ctx) : undefined;
   const hostP = facts.host ?? socketHost;
-  const hostFrom = facts.host !== undefined ? facts.hostFrom! : HOST_HEADER;
   let port: number;
-  let portFrom: FieldSource;
+  let portSource: string;
   if (facts.port !== undefined) {
     port = facts.port;
-    portFrom = facts.portFrom!;
-  } else if (facts.host === undefined && socketHost?.port !== undefined) {
+    portSource = 'forwarded';
+  } else if (socketHost?.port !== undefined) {
     port = socketHost.port;
-    portFrom = HOST_HEADER;
+    portSource = 'host';
   } else {
-    port = defaultPortForScheme(scheme) ?? (scheme === 'https' ? 443 : 80);
-    portFrom = facts.schemeFrom ?? SOCKET;
+    port = scheme === 'https' ? 443 : 80;
+    portSource = 'default';
   }
   const hostname = hostP?.hostname;
   const host = hostname === undefined ? undefined : formatHost(hostname, port, scheme);
@@ -697,43 +901,34 @@ export function resolve(policy: Policy, req: RequestFacts): View {
   if (policy.allowedHosts !== undefined) {
     hostAllowed = hostname !== undefined && policy.allowedHosts(hostname);
     if (!hostAllowed && hostname !== undefined) {
+      const from = facts.host !== undefined ? facts.hostFrom! : 'host';
       ctx.warn({
         code: WarningCodes.HOST_NOT_ALLOWED,
-        header: hostFrom.from,
+        header: from,
         value: clip(hostname),
-        message: `host "${clip(hostname)}" (from ${hostFrom.from}) is not in allowedHosts`,
+        message: `host "${clip(hostname)}" (from ${from}) is not in allowedHosts`,
       });
     }
   }
-  return {
+  return new ResolvedView(
     scheme,
-    secure: scheme === 'https',
     host,
     hostname,
     port,
-    clientIp: facts.clientIp ?? lastAddress(hops, peer),
-    clientPort: facts.clientPort,
-    clientIdentifier: facts.clientIdentifier,
-    prefix: facts.prefix,
+    facts.clientIp ?? peer,
+    facts.clientPort,
+    facts.clientIdentifier,
+    facts.prefix,
     peer,
     peerTrusted,
     hostAllowed,
-    chain: chainFamily,
-    hops,
-    sources: {
-      scheme: facts.schemeFrom ?? SOCKET,
-      host: hostFrom,
-      port: portFrom,
-      clientIp: facts.clientFrom ?? SOCKET,
-    },
-    warnings: ctx.warnings ?? NO_WARNINGS,
-  };
-}
-
-/** When no client was named, the client is the outermost address reached. */
-function lastAddress(hops: readonly Hop[], peer: string): string {
-  const last = hops[hops.length - 1];
-  return last === undefined ? peer : last.address;
+    chainFamily,
+    ctx.warnings ?? NO_WARNINGS,
+    facts,
+    portSource,
+    policy,
+    req,
+  );
 }
 
 function v4(w: number): string {

@@ -15,11 +15,21 @@
  * | L > N, values differ | no hop accounts for the extra values: contradictory | ignored (fail closed), warned CONTRADICTORY_VALUES |
  * | 1 < L < N | some hops appended and some did not: alignment unknown | ignored (fail closed), warned LIST_LENGTH_MISMATCH |
  *
- * Values are validated by the resolver when (and only when) the walk reaches their hop.
+ * X-Forwarded-For entries are addresses with an optional port (`203.0.113.7`,
+ * `203.0.113.7:4711`, `2001:db8::7`, `[2001:db8::7]:4711`) or `unknown`; anything else is
+ * malformed and stops the walk. Values are validated by the resolver only when the walk
+ * reaches their hop.
  */
-import { type Node, parseAddressWithPort } from './address.js';
-import type { Chain, ChainEntry, WarningSink } from './chain.js';
-import { type Lines, lineCount } from './headers.js';
+import {
+  type Node,
+  parseAddressWithPort,
+  scanAddress,
+  scanned,
+  scannedPort,
+  wordsText,
+} from './address.js';
+import type { ChainCursor, ClientKind, WarningSink } from './chain.js';
+import { joinLines, type Lines, lineCount } from './headers.js';
 import { splitList } from './vendor.js';
 import { clip, WarningCodes } from './warnings.js';
 
@@ -32,85 +42,241 @@ export interface XForwardedLines {
   readonly prefix: Lines | undefined;
 }
 
-const NAMES = {
-  proto: 'x-forwarded-proto',
-  host: 'x-forwarded-host',
-  port: 'x-forwarded-port',
-  prefix: 'x-forwarded-prefix',
-} as const;
+type AttrName =
+  | 'x-forwarded-proto'
+  | 'x-forwarded-host'
+  | 'x-forwarded-port'
+  | 'x-forwarded-prefix';
 
-/** A header aligned with X-Forwarded-For: values[i] belongs to hop i, or undefined. */
-type Aligned = readonly string[] | undefined;
+/** An attribute header aligned with X-Forwarded-For: index 0 = hop 0; a string = hop 0 only. */
+type Aligned = string | readonly string[] | undefined;
 
 const UNKNOWN: Node = { kind: 'unknown' };
 
 /** Interpret one X-Forwarded-For entry: an address with an optional port, or `unknown`. */
 export function parseForEntry(text: string): Node | undefined {
-  const a = parseAddressWithPort(text);
+  const a = parseAddressWithPort(text.trim());
   if (a) return { kind: 'ip', ip: a.ip, port: a.port };
-  if (text.toLowerCase() === 'unknown') return UNKNOWN;
+  if (text.trim().toLowerCase() === 'unknown') return UNKNOWN;
   return undefined;
 }
 
-function align(
-  name: (typeof NAMES)[keyof typeof NAMES],
-  lines: Lines | undefined,
-  n: number,
-  max: number,
-  warn: WarningSink,
-): Aligned {
-  if (lines === undefined) return undefined;
+function isOws(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/** A one-line value without a comma: the common case, read without splitting. */
+function simpleValue(lines: Lines): string | undefined {
+  if (typeof lines !== 'string' || lines.indexOf(',') >= 0) return undefined;
+  let s = 0;
+  let e = lines.length;
+  while (s < e && isOws(lines.charCodeAt(s))) s++;
+  while (e > s && isOws(lines.charCodeAt(e - 1))) e--;
+  return s === 0 && e === lines.length ? lines : lines.slice(s, e);
+}
+
+/** Count the entries of X-Forwarded-For (commas + 1 per line), capped. */
+function countEntries(lines: Lines | undefined, max: number): number {
+  if (lines === undefined) return 0;
+  const list = typeof lines === 'string' ? [lines] : lines;
+  let n = 0;
+  for (const line of list) {
+    n++;
+    for (let i = 0; i < line.length; i++) if (line.charCodeAt(i) === 44) n++;
+  }
+  return Math.min(n, max);
+}
+
+function align(name: AttrName, lines: Lines, n: number, max: number, sink: WarningSink): Aligned {
   const { values } = splitList(lines, max);
   const l = values.length;
   if (l === 0) return undefined;
   // Reverse so index 0 is the nearest hop.
   const rev: string[] = new Array(l);
   for (let i = 0; i < l; i++) rev[i] = values[l - 1 - i]!;
-  if (l === 1 || l === n) return rev;
+  if (l === 1) return rev[0];
+  if (l === n) return rev;
   if (l > n) {
     const first = rev[0]!;
+    const lower = first.toLowerCase();
     let same = true;
     for (let i = 1; i < l; i++) {
-      if (rev[i]!.toLowerCase() !== first.toLowerCase()) {
+      if (rev[i]!.toLowerCase() !== lower) {
         same = false;
         break;
       }
     }
     if (same) {
-      warn({
+      sink.warn({
         code: WarningCodes.DUPLICATED_VALUES,
         header: name,
-        value: clip(values.join(', ')),
+        value: clip(joinLines(lines)),
         message: `${name} carries the same value ${l} times (${lineCount(lines)} line(s)) for ${n || 'no'} X-Forwarded-For entr${n === 1 ? 'y' : 'ies'}: a proxy sets it twice; "${clip(first)}" is used. Remove the duplicate proxy_set_header / snippet`,
       });
-      return [first];
+      return first;
     }
-    warn({
+    sink.warn({
       code: WarningCodes.CONTRADICTORY_VALUES,
       header: name,
-      value: clip(values.join(', ')),
+      value: clip(joinLines(lines)),
       message: `${name} has ${l} differing values for ${n} X-Forwarded-For entr${n === 1 ? 'y' : 'ies'}: no hop accounts for the extra ones, so the header is ignored`,
     });
     return undefined;
   }
-  warn({
+  sink.warn({
     code: WarningCodes.LIST_LENGTH_MISMATCH,
     header: name,
-    value: clip(values.join(', ')),
+    value: clip(joinLines(lines)),
     message: `${name} has ${l} values but X-Forwarded-For has ${n}: the values cannot be matched to hops, so the header is ignored`,
   });
   return undefined;
 }
 
+class XForwardedCursor implements ChainCursor {
+  readonly family = 'x-forwarded' as const;
+  truncated = false;
+  malformed: string | undefined = undefined;
+  clientKind: ClientKind = 0;
+  clientVersion: 0 | 4 | 6 = 0;
+  clientPort = -1;
+  proto: string | undefined = undefined;
+  host: string | undefined = undefined;
+  port: string | undefined = undefined;
+  prefix: string | undefined = undefined;
+  private i = -1;
+  /** X-Forwarded-For as one string, read right to left from `pos`. */
+  private readonly forText: string;
+  private pos: number;
+  private entryStart = 0;
+  private entryEnd = 0;
+  private readonly hasFor: boolean;
+  private readonly maxEntries: number;
+  /** The current entry's text when it is not a plain dotted quad (computed eagerly). */
+  private text: string | undefined = undefined;
+  /** The last IP entry: its text, or its bounds when it is a plain dotted quad. */
+  private lastText: string | undefined = undefined;
+  private lastStart = 0;
+  private lastEnd = 0;
+
+  constructor(
+    forLines: Lines | undefined,
+    private readonly aProto: Aligned,
+    private readonly aHost: Aligned,
+    private readonly aPort: Aligned,
+    private readonly aPrefix: Aligned,
+    max: number,
+  ) {
+    this.hasFor = forLines !== undefined;
+    this.forText =
+      forLines === undefined ? '' : typeof forLines === 'string' ? forLines : forLines.join(',');
+    this.pos = this.forText.length;
+    this.maxEntries = max;
+  }
+
+  next(): boolean {
+    const i = ++this.i;
+    this.malformed = undefined;
+    this.clientKind = 0;
+    this.clientVersion = 0;
+    this.clientPort = -1;
+    this.text = undefined;
+    if (this.hasFor) {
+      if (this.pos < 0) return false;
+      if (i >= this.maxEntries) {
+        this.truncated = true;
+        return false;
+      }
+      const s = this.forText;
+      let c = this.pos - 1;
+      while (c >= 0 && s.charCodeAt(c) !== 44) c--;
+      let a = c + 1;
+      let b = this.pos;
+      while (a < b && isOws(s.charCodeAt(a))) a++;
+      while (b > a && isOws(s.charCodeAt(b - 1))) b--;
+      this.pos = c; // -1 when this was the leftmost entry
+      this.entryStart = a;
+      this.entryEnd = b;
+      const v = scanAddress(s, a, b);
+      if (v !== 0) {
+        this.clientKind = 1;
+        this.clientVersion = v;
+        const port = scannedPort[0]!;
+        this.clientPort = port;
+        // A plain dotted quad is already canonical text: sliced only if asked for.
+        if (scannedPort[1] === 1) {
+          this.lastText = undefined;
+          this.lastStart = a;
+          this.lastEnd = b;
+        } else {
+          this.text = wordsText(v, scanned);
+          this.lastText = this.text;
+        }
+      } else if (b - a === 7 && s.slice(a, b).toLowerCase() === 'unknown') {
+        this.clientKind = 2;
+        this.text = 'unknown';
+      } else {
+        this.malformed = a === b ? 'empty X-Forwarded-For entry' : 'not an IP address';
+        return true;
+      }
+    } else if (i > 0 || (!this.aProto && !this.aHost && !this.aPort && !this.aPrefix)) {
+      return false;
+    }
+    this.proto = at(this.aProto, i);
+    this.host = at(this.aHost, i);
+    this.port = at(this.aPort, i);
+    this.prefix = at(this.aPrefix, i);
+    return true;
+  }
+
+  get clientText(): string {
+    if (this.text !== undefined) return this.text;
+    if (this.clientKind !== 1) return '';
+    return this.sliceFor(this.entryStart, this.entryEnd);
+  }
+
+  lastClientText(): string {
+    return this.lastText ?? this.sliceFor(this.lastStart, this.lastEnd);
+  }
+
+  private sliceFor(a: number, b: number): string {
+    const s = this.forText;
+    return a === 0 && b === s.length ? s : s.slice(a, b);
+  }
+
+  raw(): string {
+    return clip(this.forText.slice(this.entryStart, this.entryEnd));
+  }
+}
+
+/** Align one attribute header; the one-value case needs no count of X-Forwarded-For entries. */
+function attr(
+  name: AttrName,
+  lines: Lines | undefined,
+  forLines: Lines | undefined,
+  max: number,
+  sink: WarningSink,
+): Aligned {
+  if (lines === undefined) return undefined;
+  const v = simpleValue(lines);
+  if (v !== undefined) return v;
+  return align(name, lines, countEntries(forLines, max), max, sink);
+}
+
+function at(a: Aligned, i: number): string | undefined {
+  if (a === undefined) return undefined;
+  if (typeof a === 'string') return i === 0 ? a : undefined;
+  return i < a.length ? a[i] : undefined;
+}
+
 /**
- * Build the chain from the X-Forwarded-* lines, keeping at most `max` entries (the
- * nearest). Returns undefined when none of the headers is present.
+ * A cursor over the X-Forwarded-* chain, keeping at most `max` entries (the nearest).
+ * Returns undefined when none of the headers is present.
  */
 export function xForwardedChain(
   h: XForwardedLines,
   max: number,
-  warn: WarningSink,
-): Chain | undefined {
+  sink: WarningSink,
+): ChainCursor | undefined {
   if (
     h.for === undefined &&
     h.proto === undefined &&
@@ -120,49 +286,12 @@ export function xForwardedChain(
   ) {
     return undefined;
   }
-  let forValues: readonly string[] = [];
-  let truncated = false;
-  if (h.for !== undefined) {
-    const s = splitList(h.for, max);
-    forValues = s.values;
-    truncated = s.truncated;
-  }
-  const n = forValues.length;
-  const proto = align(NAMES.proto, h.proto, n, max, warn);
-  const host = align(NAMES.host, h.host, n, max, warn);
-  const port = align(NAMES.port, h.port, n, max, warn);
-  const prefix = align(NAMES.prefix, h.prefix, n, max, warn);
-  // Without X-Forwarded-For there is still hop 0's report (scheme, host) with no client.
-  const length = Math.max(n, proto || host || port || prefix ? 1 : 0);
-  return {
-    family: 'x-forwarded',
-    length,
-    truncated,
-    entry(i: number): ChainEntry | undefined {
-      if (i < 0 || i >= length) return undefined;
-      const forText = i < n ? forValues[n - 1 - i]! : undefined;
-      const e: {
-        client: Node | undefined;
-        proto?: string;
-        host?: string;
-        port?: string;
-        prefix?: string;
-        malformed?: string;
-        raw: string;
-      } = { client: undefined, raw: forText === undefined ? '' : clip(forText) };
-      if (forText !== undefined) {
-        const node = parseForEntry(forText);
-        if (node === undefined) {
-          e.malformed = forText === '' ? 'empty X-Forwarded-For entry' : 'not an IP address';
-          return e;
-        }
-        e.client = node;
-      }
-      if (proto && i < proto.length) e.proto = proto[i];
-      if (host && i < host.length) e.host = host[i];
-      if (port && i < port.length) e.port = port[i];
-      if (prefix && i < prefix.length) e.prefix = prefix[i];
-      return e;
-    },
-  };
+  return new XForwardedCursor(
+    h.for,
+    attr('x-forwarded-proto', h.proto, h.for, max, sink),
+    attr('x-forwarded-host', h.host, h.for, max, sink),
+    attr('x-forwarded-port', h.port, h.for, max, sink),
+    attr('x-forwarded-prefix', h.prefix, h.for, max, sink),
+    max,
+  );
 }
