@@ -1,0 +1,235 @@
+/**
+ * Properties of resolution that must hold for every input:
+ * - headers from an untrusted peer change nothing (the view is the socket's own facts);
+ * - what a client prepends to a chain never changes the answer;
+ * - no input throws;
+ * - the work per request is bounded (hops walked and trust checks are capped).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { compilePolicy, FAMILY_HEADERS, parseHost, resolve } from '../../src/core/index.js';
+
+const FORWARDED_NAMES = Object.values(FAMILY_HEADERS).flat();
+const ALL_FAMILIES = Object.keys(FAMILY_HEADERS) as (keyof typeof FAMILY_HEADERS)[];
+
+const ipv4 = fc.ipV4();
+const ipv6 = fc.ipV6();
+const anyIp = fc.oneof(ipv4, ipv6);
+
+/** Plausible and hostile values for forwarded headers. */
+const headerValue = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  anyIp,
+  fc.constantFrom(
+    'https',
+    'http',
+    'HTTPS',
+    'https, https',
+    'https,http',
+    'on',
+    '{"scheme":"https"}',
+  ),
+  fc.constantFrom(
+    'evil.example',
+    'app.example.com:8443',
+    'for=1.2.3.4;proto=https;host=evil.example',
+  ),
+  fc.array(anyIp, { maxLength: 6 }).map((a) => a.join(', ')),
+);
+const forwardedHeaders = fc.array(fc.tuple(fc.constantFrom(...FORWARDED_NAMES), headerValue), {
+  maxLength: 12,
+});
+const hostHeader = fc.constantFrom(
+  'app.example.com',
+  'app.example.com:8080',
+  '[::1]:3000',
+  'a.b.example',
+);
+
+describe('untrusted peers change nothing', () => {
+  test('for random forwarded headers from an untrusted peer, the view is the socket', () => {
+    const policy = compilePolicy({
+      trustedProxies: ['loopback', '10.0.0.0/8', 'cloudflare', 'cloudfront'],
+      headers: ALL_FAMILIES,
+    });
+    // Untrusted: TEST-NET-2/3 and 2001:db8::/32 are in none of the lists above.
+    const peer = fc.oneof(
+      fc
+        .tuple(fc.constantFrom('198.51.100', '203.0.113'), fc.integer({ min: 0, max: 255 }))
+        .map(([n, h]) => `${n}.${h}`),
+      fc.integer({ min: 1, max: 0xffff }).map((h) => `2001:db8::${h.toString(16)}`),
+    );
+    fc.assert(
+      fc.property(peer, hostHeader, fc.boolean(), forwardedHeaders, (p, host, tls, fwd) => {
+        const raw = ['Host', host, ...fwd.flat()];
+        const v = resolve(policy, { peer: p, headers: raw, encrypted: tls });
+        const h = parseHost(host)!;
+        assert.equal(v.peerTrusted, false);
+        assert.equal(v.scheme, tls ? 'https' : 'http');
+        assert.equal(v.clientIp, p);
+        assert.equal(v.hostname, h.hostname);
+        assert.equal(v.port, h.port ?? (tls ? 443 : 80));
+        assert.equal(v.prefix, undefined);
+        // Any forwarded header present is reported, and nothing else is.
+        const codes = new Set(v.warnings.map((w) => w.code));
+        if (fwd.length > 0) assert.ok(codes.has('UNTRUSTED_FORWARDED'));
+        codes.delete('UNTRUSTED_FORWARDED');
+        assert.deepEqual([...codes], []);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('what a client prepends to X-Forwarded-For / -Proto never changes the answer', () => {
+    const policy = compilePolicy({ trustedProxies: ['10.0.0.0/8'] });
+    const proxy = fc
+      .integer({ min: 1, max: 0xfffff })
+      .map((n) => `10.${n >> 12}.${(n >> 4) & 255}.${n & 15}`);
+    const client = fc.integer({ min: 1, max: 254 }).map((n) => `198.51.100.${n}`);
+    fc.assert(
+      fc.property(
+        fc.array(proxy, { maxLength: 4 }),
+        client,
+        fc.array(
+          fc.oneof(
+            anyIp,
+            fc.string({ maxLength: 12 }).filter((s) => !s.includes(',')),
+          ),
+          { maxLength: 5 },
+        ),
+        fc.constantFrom('http', 'https'),
+        (proxies, c, forged, proto) => {
+          // Every hop appends one X-Forwarded-For and one X-Forwarded-Proto entry.
+          const honestFor = [c, ...proxies];
+          const honestProto = honestFor.map((_, i) => (i === 0 ? proto : 'http'));
+          const base = resolve(policy, {
+            peer: '10.255.0.1',
+            headers: {
+              host: 'app.example.com',
+              'x-forwarded-for': honestFor.join(', '),
+              'x-forwarded-proto': honestProto.join(', '),
+            },
+          });
+          const spoofed = resolve(policy, {
+            peer: '10.255.0.1',
+            headers: {
+              host: 'app.example.com',
+              'x-forwarded-for': [...forged, ...honestFor].join(', '),
+              'x-forwarded-proto': [...forged.map(() => 'https'), ...honestProto].join(', '),
+            },
+          });
+          assert.equal(base.clientIp, c);
+          assert.equal(base.scheme, proto);
+          assert.equal(spoofed.clientIp, c);
+          assert.equal(spoofed.scheme, proto);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('no input throws', () => {
+  test('arbitrary raw headers, peers and TLS flags', () => {
+    const policy = compilePolicy({
+      trustedProxies: ['0.0.0.0/0', '::/0'],
+      headers: ALL_FAMILIES,
+      allowedHosts: ['.example.com'],
+    });
+    const name = fc.oneof(
+      fc.constantFrom('Host', ...FORWARDED_NAMES, 'Connection'),
+      fc.string({ maxLength: 10 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(anyIp, fc.string({ maxLength: 30 })),
+        fc.array(fc.tuple(name, fc.oneof(headerValue, fc.string({ maxLength: 200 }))), {
+          maxLength: 20,
+        }),
+        fc.boolean(),
+        (peer, headers, tls) => {
+          const v = resolve(policy, { peer, headers: headers.flat(), encrypted: tls });
+          assert.ok(v.scheme === 'http' || v.scheme === 'https');
+          assert.equal(typeof v.clientIp, 'string');
+          assert.ok(Number.isInteger(v.port) && v.port >= 1 && v.port <= 65535);
+          // The trace paths must not throw either.
+          JSON.stringify(v);
+          assert.ok(v.hops.length >= 1);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+  test('arbitrary header objects and Headers', () => {
+    const policy = compilePolicy({ trustedProxies: ['loopback'] });
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom('host', ...FORWARDED_NAMES),
+          fc.oneof(headerValue, fc.array(headerValue, { maxLength: 3 })),
+        ),
+        (obj) => {
+          resolve(policy, { peer: '127.0.0.1', headers: obj });
+          const h = new Headers();
+          for (const [k, v] of Object.entries(obj)) {
+            for (const x of Array.isArray(v) ? v : [v]) {
+              try {
+                h.append(k, x);
+              } catch {
+                // Headers refuses some bytes; that is the caller's problem, not ours.
+              }
+            }
+          }
+          resolve(policy, { peer: '127.0.0.1', headers: h });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('bounded work', () => {
+  test('trust checks and hops are capped by maxHops, whatever the chain length', () => {
+    let checks = 0;
+    const policy = compilePolicy({
+      trustedProxies: [
+        () => {
+          checks++;
+          return true;
+        },
+      ],
+      limits: { maxHops: 16 },
+    });
+    for (const n of [10, 100, 10_000]) {
+      checks = 0;
+      const xff = Array.from({ length: n }, (_, i) => `192.0.${(i >> 8) & 255}.${i & 255}`).join(
+        ', ',
+      );
+      const v = resolve(policy, {
+        peer: '192.0.2.1',
+        headers: { host: 'a.example', 'x-forwarded-for': xff },
+      });
+      assert.ok(checks <= 17, `${checks} trust checks for ${n} entries`);
+      assert.ok(v.hops.length <= 17 + 1);
+      if (n > 16) assert.ok(v.warnings.some((w) => w.code === 'LIMIT_EXCEEDED'));
+    }
+  });
+  test('Forwarded with many elements and parameters is capped', () => {
+    const policy = compilePolicy({ trustedProxies: ['0.0.0.0/0'], limits: { maxHops: 8 } });
+    const el = 'for=192.0.2.1;proto=https;host=a.example';
+    const v = resolve(policy, {
+      peer: '192.0.2.1',
+      headers: { host: 'a.example', forwarded: Array.from({ length: 5000 }, () => el).join(', ') },
+    });
+    assert.ok(v.hops.length <= 9);
+    assert.ok(v.warnings.some((w) => w.code === 'LIMIT_EXCEEDED'));
+  });
+  test('warnings are capped', () => {
+    const policy = compilePolicy({ trustedProxies: ['0.0.0.0/0'], headers: ALL_FAMILIES });
+    const raw: string[] = ['Host', 'a.example'];
+    for (const n of FORWARDED_NAMES) for (let i = 0; i < 10; i++) raw.push(n, `junk${i}, x`);
+    const v = resolve(policy, { peer: '192.0.2.1', headers: raw });
+    assert.ok(v.warnings.length <= 64);
+  });
+});
