@@ -198,7 +198,17 @@ export function acceptProxyProtocol<S extends Server>(server: S, options: ProxyP
 function handle(socket: Socket, proceed: () => void, c: Compiled): void {
   const source: ProxySource = { address: socket.remoteAddress ?? '', port: socket.remotePort };
   if (source.address === '') {
+    // Reset before it could be accepted: no source, so no policy can apply.
     socket.destroy();
+    const error = new ProxyProtocolError(
+      'TRUNCATED',
+      'the connection was gone before its source address could be read',
+    );
+    try {
+      c.onRefused?.({ code: 'TRUNCATED', error, source, policy: 'reject' });
+    } catch {
+      // a throwing observer must not take the server down
+    }
     return;
   }
   let policy: ProxyHeaderPolicy;
