@@ -140,6 +140,8 @@ interface Facts {
   clientFrom: string | undefined;
   clientHop: number;
   clientIdentifier: string | undefined;
+  /** The outermost trusted proxy's address (set by the walk, when text was needed). */
+  outer: string;
 }
 
 function emptyFacts(): Facts {
@@ -159,6 +161,7 @@ function emptyFacts(): Facts {
     clientFrom: undefined,
     clientHop: -1,
     clientIdentifier: undefined,
+    outer: '',
   };
 }
 
@@ -307,18 +310,12 @@ function prefixOf(value: string | undefined, hop: number, ctx: Ctx): string | un
   return undefined;
 }
 
-interface WalkResult {
-  facts: Facts;
-  /** Address of the outermost trusted proxy. */
-  outer: string;
-}
-
 /**
  * Walk one chain right to left from a trusted peer. When `rec` is given, the hops are
  * recorded into it (the trace path); the request path passes null and allocates nothing
  * per hop.
  */
-function walk(chain: ChainCursor, peer: string, ctx: Ctx, rec: Hop[] | null): WalkResult {
+function walk(chain: ChainCursor, peer: string, ctx: Ctx, rec: Hop[] | null): Facts {
   const p = ctx.p;
   const f = emptyFacts();
   const fam = chain.family;
@@ -436,7 +433,8 @@ function walk(chain: ChainCursor, peer: string, ctx: Ctx, rec: Hop[] | null): Wa
     }
   }
   if (f.clientIp === PENDING) f.clientIp = chain.lastClientText();
-  return { facts: f, outer };
+  f.outer = outer;
+  return f;
 }
 
 /** Marks a client IP whose text is read from the cursor when the walk ends. */
@@ -679,7 +677,7 @@ function connectionCheck(ctx: Ctx): void {
 }
 
 function readHostHeader(ctx: Ctx): ParsedHost | undefined {
-  const lines = ctx.get(':authority') ?? ctx.get('host');
+  const lines = ctx.get('host') ?? ctx.get(':authority');
   if (lines === undefined || typeof lines !== 'string') {
     ctx.warn({
       code: WarningCodes.HOST_MISSING,
@@ -833,13 +831,11 @@ function run(policy: Policy, req: RequestFacts, rec: Hop[] | null): ResolvedView
           fam === 'forwarded'
             ? forwardedChain(ctx.lines('forwarded'), p.maxHops)
             : xForwardedChain(
-                {
-                  for: ctx.lines('x-forwarded-for'),
-                  proto: ctx.lines('x-forwarded-proto'),
-                  host: ctx.lines('x-forwarded-host'),
-                  port: ctx.lines('x-forwarded-port'),
-                  prefix: ctx.lines('x-forwarded-prefix'),
-                },
+                ctx.lines('x-forwarded-for'),
+                ctx.lines('x-forwarded-proto'),
+                ctx.lines('x-forwarded-host'),
+                ctx.lines('x-forwarded-port'),
+                ctx.lines('x-forwarded-prefix'),
                 p.maxHops,
                 ctx,
               );
@@ -847,11 +843,11 @@ function run(policy: Policy, req: RequestFacts, rec: Hop[] | null): ResolvedView
         const r = walk(chain, peer, ctx, walked ? null : rec);
         if (!walked) {
           walked = true;
-          facts = r.facts;
+          facts = r;
           outer = r.outer;
           chainFamily = fam;
         } else {
-          merge(facts, r.facts, fam, ctx);
+          merge(facts, r, fam, ctx);
         }
         continue;
       }

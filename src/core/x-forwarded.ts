@@ -33,15 +33,6 @@ import { joinLines, type Lines, lineCount } from './headers.js';
 import { splitList } from './vendor.js';
 import { clip, WarningCodes } from './warnings.js';
 
-/** The raw lines of the X-Forwarded-* headers of one request. */
-export interface XForwardedLines {
-  readonly for: Lines | undefined;
-  readonly proto: Lines | undefined;
-  readonly host: Lines | undefined;
-  readonly port: Lines | undefined;
-  readonly prefix: Lines | undefined;
-}
-
 type AttrName =
   | 'x-forwarded-proto'
   | 'x-forwarded-host'
@@ -187,8 +178,8 @@ class XForwardedCursor implements ChainCursor {
         return false;
       }
       const s = this.forText;
-      let c = this.pos - 1;
-      while (c >= 0 && s.charCodeAt(c) !== 44) c--;
+      // Native search for the previous comma (much faster than a JS loop).
+      const c = this.pos > 0 ? s.lastIndexOf(',', this.pos - 1) : -1;
       let a = c + 1;
       let b = this.pos;
       while (a < b && isOws(s.charCodeAt(a))) a++;
@@ -269,29 +260,34 @@ function at(a: Aligned, i: number): string | undefined {
 }
 
 /**
- * A cursor over the X-Forwarded-* chain, keeping at most `max` entries (the nearest).
- * Returns undefined when none of the headers is present.
+ * A cursor over the X-Forwarded-* chain from the raw lines of X-Forwarded-For, -Proto,
+ * -Host, -Port and -Prefix, keeping at most `max` entries (the nearest). Returns undefined
+ * when none of the headers is present.
  */
 export function xForwardedChain(
-  h: XForwardedLines,
+  forLines: Lines | undefined,
+  proto: Lines | undefined,
+  host: Lines | undefined,
+  port: Lines | undefined,
+  prefix: Lines | undefined,
   max: number,
   sink: WarningSink,
 ): ChainCursor | undefined {
   if (
-    h.for === undefined &&
-    h.proto === undefined &&
-    h.host === undefined &&
-    h.port === undefined &&
-    h.prefix === undefined
+    forLines === undefined &&
+    proto === undefined &&
+    host === undefined &&
+    port === undefined &&
+    prefix === undefined
   ) {
     return undefined;
   }
   return new XForwardedCursor(
-    h.for,
-    attr('x-forwarded-proto', h.proto, h.for, max, sink),
-    attr('x-forwarded-host', h.host, h.for, max, sink),
-    attr('x-forwarded-port', h.port, h.for, max, sink),
-    attr('x-forwarded-prefix', h.prefix, h.for, max, sink),
+    forLines,
+    attr('x-forwarded-proto', proto, forLines, max, sink),
+    attr('x-forwarded-host', host, forLines, max, sink),
+    attr('x-forwarded-port', port, forLines, max, sink),
+    attr('x-forwarded-prefix', prefix, forLines, max, sink),
     max,
   );
 }
