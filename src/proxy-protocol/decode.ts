@@ -222,6 +222,16 @@ function v1Result(
 }
 
 function latin1(b: Uint8Array, s: number, e: number): string {
+  if (e - s > 64) {
+    let out = '';
+    for (let i = s; i < e; i += 4096) {
+      out += String.fromCharCode.apply(
+        null,
+        b.subarray(i, Math.min(e, i + 4096)) as unknown as number[],
+      );
+    }
+    return out;
+  }
   let out = '';
   for (let i = s; i < e; i++) out += String.fromCharCode(b[i]!);
   return out;
@@ -242,6 +252,14 @@ const FAMILIES: Record<number, [ProxyFamily, ProxyTransport, number]> = {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function decodeUtf8(b: Uint8Array): string | undefined {
+  let ascii = true;
+  for (let i = 0; i < b.length; i++) {
+    if (b[i]! > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return latin1(b, 0, b.length);
   try {
     return utf8.decode(b);
   } catch {

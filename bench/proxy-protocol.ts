@@ -1,0 +1,292 @@
+/**
+ * PROXY protocol benchmark.
+ *
+ * 1. Decode throughput, v1 and v2 with TLVs (as HAProxy sends them), side by side with
+ *    proxy-protocol-js and @balena/proxy-protocol-parser in one process (mitata).
+ * 2. Loopback HTTP throughput through the listener wrapper against a plain server:
+ *    keep-alive connections (the header once per connection) and a connection per
+ *    request (the worst case: one header per request). Bounded request counts.
+ *
+ * Run: node --import tsx bench/proxy-protocol.ts
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import net from 'node:net';
+import balena from '@balena/proxy-protocol-parser';
+import { bench, do_not_optimize, run, summary } from 'mitata';
+import { V1BinaryProxyProtocol, V2ProxyProtocol } from 'proxy-protocol-js';
+import {
+  acceptProxyProtocol,
+  decodeProxyHeader,
+  encodeProxyHeader,
+  SslClientFlags,
+  sslTlv,
+  TlvType,
+  tlv,
+} from '../src/proxy-protocol/index.js';
+
+const request = Buffer.from('GET / HTTP/1.1\r\nHost: app.example.com\r\n\r\n');
+const v1 = Buffer.concat([Buffer.from('PROXY TCP4 203.0.113.7 10.0.0.5 56324 443\r\n'), request]);
+const v2 = Buffer.concat([
+  Buffer.from(
+    encodeProxyHeader(
+      {
+        version: 2,
+        addresses: {
+          kind: 'ip',
+          sourceAddress: '203.0.113.7',
+          sourcePort: 56324,
+          destinationAddress: '10.0.0.5',
+          destinationPort: 443,
+        },
+        tlvs: [
+          tlv(TlvType.ALPN, 'http/1.1'),
+          tlv(TlvType.AUTHORITY, 'app.example.com'),
+          tlv(TlvType.UNIQUE_ID, '203.0.113.7:56324_10.0.0.5:443_1700000000_0001'),
+          sslTlv({
+            client: SslClientFlags.SSL | SslClientFlags.CERT_CONN | SslClientFlags.CERT_SESS,
+            version: 'TLSv1.3',
+            commonName: 'edge-client-7',
+            cipher: 'TLS_AES_256_GCM_SHA384',
+            signatureAlgorithm: 'ecdsa-with-SHA256',
+            keyAlgorithm: 'EC256',
+          }),
+        ],
+      },
+      { crc32c: true },
+    ),
+  ),
+  request,
+]);
+
+const v2bare = Buffer.concat([
+  Buffer.from(
+    encodeProxyHeader({
+      version: 2,
+      addresses: {
+        kind: 'ip',
+        sourceAddress: '203.0.113.7',
+        sourcePort: 56324,
+        destinationAddress: '10.0.0.5',
+        destinationPort: 443,
+      },
+    }),
+  ),
+  request,
+]);
+
+// sanity: every parser reads the same source address
+const check = (name: string, got: string | undefined) => {
+  if (got !== '203.0.113.7') throw new Error(`${name} read ${got}`);
+};
+const ours1 = decodeProxyHeader(v1);
+const ours2 = decodeProxyHeader(v2);
+check(
+  'ours v1',
+  ours1.status === 'complete' && ours1.header.addresses?.kind === 'ip'
+    ? ours1.header.addresses.sourceAddress
+    : undefined,
+);
+check(
+  'ours v2',
+  ours2.status === 'complete' && ours2.header.addresses?.kind === 'ip'
+    ? ours2.header.addresses.sourceAddress
+    : undefined,
+);
+check('balena v1', balena.decode(v1)?.remoteAddress);
+check('balena v2', balena.v2_decode(v2)?.remoteAddress);
+check('proxy-protocol-js v1', V1BinaryProxyProtocol.parse(v1).source.ipAddress);
+const ppjs2 = V2ProxyProtocol.parse(v2).proxyAddress as unknown as {
+  sourceAddress: { address: number[] };
+};
+check('proxy-protocol-js v2', ppjs2.sourceAddress.address.join('.'));
+
+summary(() => {
+  bench('v1: proxytrust decodeProxyHeader', () => do_not_optimize(decodeProxyHeader(v1)));
+  bench('v1: proxy-protocol-js V1BinaryProxyProtocol.parse', () =>
+    do_not_optimize(V1BinaryProxyProtocol.parse(v1)),
+  );
+  bench('v1: @balena/proxy-protocol-parser decode', () => do_not_optimize(balena.decode(v1)));
+});
+summary(() => {
+  bench('v2: proxytrust decodeProxyHeader', () => do_not_optimize(decodeProxyHeader(v2bare)));
+  bench('v2: proxy-protocol-js V2ProxyProtocol.parse', () =>
+    do_not_optimize(V2ProxyProtocol.parse(v2bare)),
+  );
+  bench('v2: @balena/proxy-protocol-parser v2_decode', () =>
+    do_not_optimize(balena.v2_decode(v2bare)),
+  );
+});
+summary(() => {
+  bench('v2+TLVs: proxytrust decodeProxyHeader (TLVs decoded, CRC32C verified)', () =>
+    do_not_optimize(decodeProxyHeader(v2)),
+  );
+  bench('v2+TLVs: proxy-protocol-js V2ProxyProtocol.parse (no TLVs)', () =>
+    do_not_optimize(V2ProxyProtocol.parse(v2)),
+  );
+  bench('v2+TLVs: @balena/proxy-protocol-parser v2_decode (no TLVs)', () =>
+    do_not_optimize(balena.v2_decode(v2)),
+  );
+});
+
+const decodeResults = await run();
+
+// ---------------------------------------------------------------- HTTP over loopback
+
+async function startServer(
+  wrapped: boolean,
+): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = http.createServer((_req, res) => {
+    res.end('ok');
+  });
+  server.keepAliveTimeout = 10000;
+  if (wrapped) acceptProxyProtocol(server, { sources: ['loopback'] });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const MARK = '\r\n\r\nok';
+
+/** `connections` keep-alive connections, each sending `perConnection` requests in turn. */
+async function keepAlive(
+  port: number,
+  header: Buffer | undefined,
+  connections: number,
+  perConnection: number,
+) {
+  const one = async () => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.setNoDelay(true);
+    await once(socket, 'connect');
+    if (header) socket.write(header);
+    let pending = '';
+    let done = 0;
+    await new Promise<void>((resolve, reject) => {
+      socket.on('error', reject);
+      socket.on('data', (c: Buffer) => {
+        pending += c.toString('latin1');
+        let i = pending.indexOf(MARK);
+        while (i >= 0) {
+          pending = pending.slice(i + MARK.length);
+          done++;
+          if (done === perConnection) {
+            socket.destroy();
+            resolve();
+            return;
+          }
+          socket.write(request);
+          i = pending.indexOf(MARK);
+        }
+      });
+      socket.write(request);
+    });
+  };
+  await Promise.all(Array.from({ length: connections }, one));
+  return connections * perConnection;
+}
+
+/** `total` requests, each on a new connection (`parallel` at a time). */
+async function perRequest(
+  port: number,
+  header: Buffer | undefined,
+  total: number,
+  parallel: number,
+) {
+  let left = total;
+  const lane = async () => {
+    while (left-- > 0) {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.setNoDelay(true);
+      await once(socket, 'connect');
+      socket.write(header ? Buffer.concat([header, request]) : request);
+      let got = '';
+      await new Promise<void>((resolve, reject) => {
+        socket.on('error', reject);
+        socket.on('data', (c: Buffer) => {
+          got += c.toString('latin1');
+          if (got.includes(MARK)) {
+            socket.destroy();
+            resolve();
+          }
+        });
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, lane));
+  return total;
+}
+
+const header = Buffer.from('PROXY TCP4 203.0.113.7 10.0.0.5 56324 443\r\n');
+
+async function measure(
+  label: string,
+  fn: (port: number, header: Buffer | undefined) => Promise<number>,
+) {
+  const plain = await startServer(false);
+  const wrapped = await startServer(true);
+  const rates: { plain: number[]; wrapped: number[] } = { plain: [], wrapped: [] };
+  await fn(plain.port, undefined); // warm-up
+  await fn(wrapped.port, header);
+  for (let round = 0; round < 5; round++) {
+    for (const kind of round % 2
+      ? (['wrapped', 'plain'] as const)
+      : (['plain', 'wrapped'] as const)) {
+      const t0 = process.hrtime.bigint();
+      const n = kind === 'plain' ? await fn(plain.port, undefined) : await fn(wrapped.port, header);
+      const s = Number(process.hrtime.bigint() - t0) / 1e9;
+      rates[kind].push(n / s);
+    }
+  }
+  await plain.close();
+  await wrapped.close();
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const p = median(rates.plain);
+  const w = median(rates.wrapped);
+  console.log(
+    `${label}: plain ${p.toFixed(0)} req/s, through the PROXY listener ${w.toFixed(0)} req/s, ratio ${(w / p).toFixed(3)} (${((1 - w / p) * 100).toFixed(1)}% loss)`,
+  );
+  return { plain: p, wrapped: w };
+}
+
+console.log('\nloopback HTTP/1.1 (same process, median of 5 alternating rounds)');
+const ka = await measure('keep-alive, 16 connections x 500 requests', (port, h) =>
+  keepAlive(port, h, 16, 500),
+);
+const pr = await measure('a new connection per request, 8 lanes, 2000 requests', (port, h) =>
+  perRequest(port, h, 2000, 8),
+);
+
+// ratios for the closing note
+type Stats = { avg: number };
+const avg = (name: string): number => {
+  for (const trial of (
+    decodeResults as unknown as { benchmarks: { alias: string; runs: { stats: Stats }[] }[] }
+  ).benchmarks) {
+    if (trial.alias === name) return trial.runs[0]!.stats.avg;
+  }
+  throw new Error(`no result for ${name}`);
+};
+const ours1ns = avg('v1: proxytrust decodeProxyHeader');
+const ours2ns = avg('v2+TLVs: proxytrust decodeProxyHeader (TLVs decoded, CRC32C verified)');
+console.log('\nsummary (how many times faster proxytrust decodes; > 1 is faster)');
+console.log(
+  `v1: vs proxy-protocol-js ${(avg('v1: proxy-protocol-js V1BinaryProxyProtocol.parse') / ours1ns).toFixed(2)}x, vs @balena ${(avg('v1: @balena/proxy-protocol-parser decode') / ours1ns).toFixed(2)}x (proxytrust ${ours1ns.toFixed(0)} ns)`,
+);
+const ours2bare = avg('v2: proxytrust decodeProxyHeader');
+console.log(
+  `v2 (no TLVs): vs proxy-protocol-js ${(avg('v2: proxy-protocol-js V2ProxyProtocol.parse') / ours2bare).toFixed(2)}x, vs @balena ${(avg('v2: @balena/proxy-protocol-parser v2_decode') / ours2bare).toFixed(2)}x (proxytrust ${ours2bare.toFixed(0)} ns)`,
+);
+console.log(
+  `v2+TLVs: vs proxy-protocol-js ${(avg('v2+TLVs: proxy-protocol-js V2ProxyProtocol.parse (no TLVs)') / ours2ns).toFixed(2)}x, vs @balena ${(avg('v2+TLVs: @balena/proxy-protocol-parser v2_decode (no TLVs)') / ours2ns).toFixed(2)}x (proxytrust ${ours2ns.toFixed(0)} ns)`,
+);
+console.log(
+  `HTTP keep-alive: ${(ka.wrapped / ka.plain).toFixed(3)} of plain; connection per request: ${(pr.wrapped / pr.plain).toFixed(3)} of plain`,
+);
