@@ -59,6 +59,8 @@ export interface EngineOptions {
   readonly rules?: NetworkRules;
   readonly tls?: TlsSettings;
   readonly limits?: Partial<RequestLimits>;
+  /** The local address to connect from (curl's `--interface`), e.g. another loopback address. */
+  readonly localAddress?: string | undefined;
 }
 
 /** One request, exactly as it will be written. */
@@ -295,6 +297,7 @@ export function sendRaw(req: RawRequest, options: EngineOptions = {}): Promise<R
       socket = tls.connect({
         host: connectHost,
         port: dest.port,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
         ...(servername ? { servername } : {}),
         ...(ca ? { ca: [...tls.rootCertificates, ca.toString()] } : {}),
         rejectUnauthorized: !insecure,
@@ -302,7 +305,11 @@ export function sendRaw(req: RawRequest, options: EngineOptions = {}): Promise<R
         checkServerIdentity: (_name, cert) => tls.checkServerIdentity(urlHost, cert),
       });
     } else {
-      socket = net.connect({ host: connectHost, port: dest.port });
+      socket = net.connect({
+        host: connectHost,
+        port: dest.port,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      });
     }
 
     const finish = (err: RequestError | undefined, res?: RawResponse) => {

@@ -1,0 +1,67 @@
+/**
+ * `forwarded-host-spoof`: X-Forwarded-Host and Forwarded host sent by a client are never
+ * reflected in Location headers, other headers, bodies or links (poisoned password-reset
+ * links, cache poisoning, open redirects).
+ */
+import { type Check, error, fail, pass } from '../check.js';
+import { type Exchange, evidence, findReflections } from '../context.js';
+import type { Evidence } from '../types.js';
+
+/** The check. */
+export const forwardedHostSpoof: Check = {
+  id: 'forwarded-host-spoof',
+  title: 'spoofed forwarded host ignored',
+  severity: 'high',
+  needsProbe: false,
+  description:
+    'A client-sent X-Forwarded-Host or Forwarded host (a per-run canary) is never reflected in Location, other headers or the body, over https or http; with the probe, the app does not believe it either.',
+  fix: 'Drop or overwrite client-sent host headers at the edge (nginx `proxy_set_header X-Forwarded-Host $host;` and `proxy_set_header Forwarded "";`, HAProxy `http-request del-header X-Forwarded-Host`), believe them in the app only from trusted proxies (Django `USE_X_FORWARDED_HOST = False` unless the proxy overwrites it; proxytrust `trustedProxies` plus `allowedHosts`), and build absolute URLs from the allowed host.',
+  async run(ctx) {
+    const c = ctx.canary.host;
+    const lines = [
+      ['X-Forwarded-Host', c],
+      ['Forwarded', `host=${c}`],
+    ] as const;
+    const httpBase = await ctx.baselineHttp();
+    const urls = [ctx.url, ...(httpBase.response ? [ctx.httpUrl] : [])];
+    const found: string[] = [];
+    const ev: Evidence[] = [];
+    const tried: Exchange[] = [];
+    await Promise.all(
+      urls.flatMap((url) =>
+        lines.map(async (line) => {
+          const ex = await ctx.send(`GET ${url.href} with ${line[0]}: ${line[1]}`, {
+            url,
+            headers: [line],
+          });
+          tried.push(ex);
+          if (!ex.response) return;
+          const r = findReflections(ex.response, c);
+          if (r.length > 0) {
+            found.push(`${line[0]} over ${url.protocol.slice(0, -1)} is reflected (${r[0]})`);
+            ev.push(evidence(ex, [], r));
+          }
+        }),
+      ),
+    );
+    if (ctx.options.probeSecret) {
+      const p = await ctx.probe(
+        'https',
+        `probe over https with X-Forwarded-Host and Forwarded host=${c}`,
+        lines,
+      );
+      const host = p.answer?.view.host;
+      if (host?.toLowerCase().includes(c)) {
+        found.push(`the app believes the client-sent host (view.host ${host})`);
+        ev.push(evidence(p.exchange, [], [`probe view.host: ${host}`]));
+      }
+    }
+    if (found.length > 0) return fail(`client-sent forwarded host is used: ${found[0]}`, ev);
+    const failed = tried.find((t) => !t.response && t.url.protocol === 'https:');
+    if (failed) return error(`request failed: ${failed.error?.message}`, [evidence(failed)]);
+    return pass(
+      `X-Forwarded-Host and Forwarded host=${c} are not reflected`,
+      tried.map((t) => evidence(t)),
+    );
+  },
+};

@@ -1,0 +1,33 @@
+/** `host-header`: a foreign Host gets a 4xx and is never reflected. */
+import { type Check, error, fail, pass } from '../check.js';
+import { evidence, findReflections } from '../context.js';
+
+/** The check. */
+export const hostHeader: Check = {
+  id: 'host-header',
+  title: 'foreign Host rejected',
+  severity: 'high',
+  needsProbe: false,
+  description:
+    'An https request with a foreign Host (a per-run canary, SNI unchanged) gets a 4xx, and the canary appears nowhere in the response.',
+  fix: 'Reject hosts you do not serve: proxytrust `allowedHosts`, Django `ALLOWED_HOSTS` (never `*`); at the proxy a catch-all that refuses them (nginx `server { listen 443 ssl default_server; return 444; }`, HAProxy `http-request deny deny_status 400 unless { req.hdr(host) -i app.example.com }`).',
+  async run(ctx) {
+    const host = ctx.canary.host;
+    const ex = await ctx.send(`GET ${ctx.url.href} with Host: ${host}`, {
+      url: ctx.url,
+      headers: [['Host', host]],
+    });
+    const res = ex.response;
+    if (!res) return error(`request failed: ${ex.error?.message}`, [evidence(ex)]);
+    const reflected = findReflections(res, host);
+    if (reflected.length > 0) {
+      return fail(`the foreign Host ${host} is reflected in the response`, [
+        evidence(ex, [], reflected),
+      ]);
+    }
+    if (res.status >= 400 && res.status < 500) {
+      return pass(`a foreign Host gets ${res.status}, not reflected`, [evidence(ex)]);
+    }
+    return fail(`a foreign Host gets ${res.status}, not a 4xx`, [evidence(ex)]);
+  },
+};

@@ -1,0 +1,346 @@
+/**
+ * What a check sees: the target, the options, the per-run canary, and a way to send
+ * requests that records exactly what was sent (for the evidence and `--verbose`).
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { DEFAULT_PROBE_PATH, PROBE_HEADER, signProbe } from '../node/probe-auth.js';
+import {
+  DEFAULT_LIMITS,
+  type EngineOptions,
+  headerValue,
+  hostnameOf,
+  type RawRequest,
+  type RawResponse,
+  RequestError,
+  type RequestLimits,
+  sendRaw,
+  serializeRequest,
+} from './engine.js';
+import type { NetworkRules } from './network.js';
+import type { CheckId, Evidence } from './types.js';
+
+/** Options for auditing one target. */
+export interface TargetOptions {
+  /** The https URL to audit. */
+  readonly url: string;
+  /** The plain-http entry point; default the same host and path on http (port 80). */
+  readonly httpUrl?: string | undefined;
+  readonly rules?: NetworkRules | undefined;
+  /** Extra trusted CA certificates, PEM text (the content of `--cacert`). */
+  readonly ca?: string | undefined;
+  readonly insecure?: boolean | undefined;
+  /** Health-check paths that must answer over http without a redirect. */
+  readonly health?: readonly string[] | undefined;
+  /** A path that accepts POST, for `csrf-origin`. */
+  readonly csrfPath?: string | undefined;
+  /** A page that sets cookies, for `cookie-flags` (default the URL's path). */
+  readonly cookiePath?: string | undefined;
+  /** The probe secret (the middleware's `probe.secret`); enables the probe checks. */
+  readonly probeSecret?: string | undefined;
+  /** The probe path (default `/.well-known/proxytrust/probe`). */
+  readonly probePath?: string | undefined;
+  /** The least HSTS max-age accepted, in seconds (default 15552000, 180 days). */
+  readonly hstsMinAge?: number | undefined;
+  /** Run only these checks. */
+  readonly only?: readonly CheckId[] | undefined;
+  /** Do not run these checks. */
+  readonly skip?: readonly CheckId[] | undefined;
+  /** The time limit of one request, in ms (default 10000); connect and first byte get at most 5000. */
+  readonly timeoutMs?: number | undefined;
+  /** Finer limits (header and body size, ...). */
+  readonly limits?: Partial<RequestLimits> | undefined;
+  /** The local address to connect from (`--interface`). */
+  readonly localAddress?: string | undefined;
+  /** Called with each request and response when set (`--verbose`). */
+  readonly log?: ((text: string) => void) | undefined;
+}
+
+/** The default minimum HSTS max-age: 180 days. */
+export const DEFAULT_HSTS_MIN_AGE = 15552000;
+
+/** One request and its outcome. */
+export interface Exchange {
+  readonly label: string;
+  readonly url: URL;
+  /** The request exactly as sent. */
+  readonly sent: string;
+  readonly response?: RawResponse;
+  readonly error?: RequestError;
+}
+
+/** The per-run canary: values no real deployment has, so a reflection is proof. */
+export interface Canary {
+  /** `canary-<hex>.invalid` */
+  readonly host: string;
+  /** A random address in a TEST-NET range (RFC 5737). */
+  readonly ipv4: string;
+  /** A random address in 2001:db8::/32 (RFC 3849). */
+  readonly ipv6: string;
+}
+
+/** A fresh canary. */
+export function makeCanary(): Canary {
+  const hex = randomBytes(6).toString('hex');
+  const nets = ['192.0.2', '198.51.100', '203.0.113'];
+  const g = () => randomInt(1, 0xffff).toString(16);
+  return {
+    host: `canary-${hex}.invalid`,
+    ipv4: `${nets[randomInt(0, 3)]}.${randomInt(1, 255)}`,
+    ipv6: `2001:db8:${g()}:${g()}::${g()}`,
+  };
+}
+
+/** What the probe endpoint answered. */
+export interface ProbeAnswer {
+  readonly version: number;
+  readonly view: {
+    readonly scheme?: string;
+    readonly secure?: boolean;
+    readonly host?: string;
+    readonly hostname?: string;
+    readonly clientIp?: string;
+    readonly peer?: string;
+    readonly peerTrusted?: boolean;
+    readonly warnings?: readonly {
+      code: string;
+      message: string;
+      header?: string;
+      value?: string;
+    }[];
+    readonly [k: string]: unknown;
+  };
+  readonly forwarded: Readonly<Record<string, readonly string[]>>;
+  readonly warnings: readonly { code: string; message: string; header?: string; value?: string }[];
+}
+
+/** The probe's outcome: the answer, or why there is none. */
+export interface ProbeOutcome {
+  readonly exchange: Exchange;
+  readonly answer?: ProbeAnswer;
+  /** Set when there is no answer: for people. */
+  readonly problem?: string;
+  /** True when the http probe was redirected (the http entry point never reaches the app). */
+  readonly redirected?: boolean;
+}
+
+function defaultHttpUrl(url: URL): URL {
+  const u = new URL(url.href);
+  u.protocol = 'http:';
+  u.port = '';
+  return u;
+}
+
+/** The context handed to each check. */
+export class AuditContext {
+  readonly url: URL;
+  readonly httpUrl: URL;
+  readonly canary: Canary = makeCanary();
+  readonly engine: EngineOptions;
+  readonly hstsMinAge: number;
+  readonly probePath: string;
+  private readonly memo = new Map<string, Promise<Exchange>>();
+  private readonly probeMemo = new Map<string, Promise<ProbeOutcome>>();
+
+  constructor(readonly options: TargetOptions) {
+    this.url = new URL(options.url);
+    this.httpUrl = options.httpUrl ? new URL(options.httpUrl) : defaultHttpUrl(this.url);
+    const total = options.timeoutMs ?? DEFAULT_LIMITS.totalMs;
+    this.engine = {
+      ...(options.rules ? { rules: options.rules } : {}),
+      tls: { ca: options.ca, insecure: options.insecure },
+      localAddress: options.localAddress,
+      limits: {
+        connectMs: Math.min(total, DEFAULT_LIMITS.connectMs),
+        firstByteMs: Math.min(total, DEFAULT_LIMITS.firstByteMs),
+        totalMs: total,
+        ...options.limits,
+      },
+    };
+    this.hstsMinAge = options.hstsMinAge ?? DEFAULT_HSTS_MIN_AGE;
+    this.probePath = options.probePath ?? DEFAULT_PROBE_PATH;
+  }
+
+  /** The audited host names (the https and http URLs'): redirects never leave them. */
+  isAuditedHost(url: URL): boolean {
+    const h = hostnameOf(url).toLowerCase();
+    return h === hostnameOf(this.url).toLowerCase() || h === hostnameOf(this.httpUrl).toLowerCase();
+  }
+
+  /** A URL on the https (or http) entry point with another path. */
+  at(scheme: 'https' | 'http', path: string): URL {
+    return new URL(path, scheme === 'https' ? this.url : this.httpUrl);
+  }
+
+  /** Send one request; never throws (the error is in the exchange). */
+  async send(label: string, req: RawRequest): Promise<Exchange> {
+    let sent: string;
+    try {
+      sent = serializeRequest(req);
+    } catch (e) {
+      return {
+        label,
+        url: req.url,
+        sent: '',
+        error: new RequestError('protocol', (e as Error).message),
+      };
+    }
+    const log = this.options.log;
+    try {
+      const response = await sendRaw(req, this.engine);
+      if (log) {
+        log(`> ${label}\n${indent(sent)}\n< ${responseHead(response).join('\n  ')}\n`);
+      }
+      return { label, url: req.url, sent, response };
+    } catch (e) {
+      const error = e instanceof RequestError ? e : new RequestError('protocol', String(e));
+      if (log) log(`> ${label}\n${indent(sent)}\n< error: ${error.message}\n`);
+      return { label, url: req.url, sent, error };
+    }
+  }
+
+  /** Like {@link send}, but one request per key per run (shared by checks). */
+  sendOnce(key: string, label: string, req: RawRequest): Promise<Exchange> {
+    let p = this.memo.get(key);
+    if (!p) {
+      p = this.send(label, req);
+      this.memo.set(key, p);
+    }
+    return p;
+  }
+
+  /** The baseline GET of the https URL (shared). */
+  baselineHttps(): Promise<Exchange> {
+    return this.sendOnce('GET https', `GET ${this.url.href}`, { url: this.url });
+  }
+
+  /** The baseline GET of the http URL (shared). */
+  baselineHttp(): Promise<Exchange> {
+    return this.sendOnce('GET http', `GET ${this.httpUrl.href}`, { url: this.httpUrl });
+  }
+
+  /** The probe without extra headers over `scheme` (shared by the probe checks). */
+  probeBaseline(scheme: 'https' | 'http'): Promise<ProbeOutcome> {
+    let p = this.probeMemo.get(scheme);
+    if (!p) {
+      p = this.probe(scheme, `probe over ${scheme}`);
+      this.probeMemo.set(scheme, p);
+    }
+    return p;
+  }
+
+  /**
+   * Ask the probe what the app believed, over https or http, with extra header lines.
+   * Requires `probeSecret`.
+   */
+  async probe(
+    scheme: 'https' | 'http',
+    label: string,
+    headers: readonly (readonly [string, string])[] = [],
+  ): Promise<ProbeOutcome> {
+    const secret = this.options.probeSecret ?? '';
+    const url = this.at(scheme, this.probePath);
+    const exchange = await this.send(label, {
+      url,
+      headers: [...headers, [PROBE_HEADER, signProbe(secret, url.pathname)]],
+    });
+    const res = exchange.response;
+    if (!res) return { exchange, problem: `probe request failed: ${exchange.error?.message}` };
+    if (res.status >= 300 && res.status < 400) {
+      return { exchange, redirected: true, problem: `probe was redirected (${res.status})` };
+    }
+    if (res.status !== 200) {
+      return {
+        exchange,
+        problem: `probe answered ${res.status}: is the app running proxytrust's middleware with this probe secret (and path ${this.probePath})?`,
+      };
+    }
+    try {
+      const answer = JSON.parse(res.body.toString('utf8')) as ProbeAnswer;
+      if (typeof answer !== 'object' || answer === null || typeof answer.view !== 'object') {
+        return { exchange, problem: 'probe answer is not a probe document (no "view")' };
+      }
+      return {
+        exchange,
+        answer: { ...answer, forwarded: answer.forwarded ?? {}, warnings: answer.warnings ?? [] },
+      };
+    } catch {
+      return { exchange, problem: 'probe answer is not JSON' };
+    }
+  }
+}
+
+function indent(text: string): string {
+  return text
+    .replace(/\r\n\r\n$/, '')
+    .split('\r\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}
+
+/** The status line and every header line of a response. */
+export function responseHead(res: RawResponse): string[] {
+  return [
+    `HTTP/${res.httpVersion} ${res.status} ${res.reason}`.trimEnd(),
+    ...res.headers.map(([k, v]) => `${k}: ${v}`),
+  ];
+}
+
+const MATTER = new Set(['location', 'strict-transport-security', 'set-cookie']);
+
+/**
+ * Evidence from an exchange: the request as sent, the status line, the header lines that
+ * matter (Location, HSTS, Set-Cookie, plus `also`), and extra notes such as body excerpts.
+ */
+export function evidence(
+  ex: Exchange,
+  also: readonly string[] = [],
+  notes: readonly string[] = [],
+): Evidence {
+  const request = ex.sent.replace(/\r\n\r\n$/, '').replace(/\r\n/g, '\n');
+  if (!ex.response) return { label: ex.label, request, error: ex.error?.message ?? 'no response' };
+  const res = ex.response;
+  const want = new Set([...MATTER, ...also.map((a) => a.toLowerCase())]);
+  const lines = [`HTTP/${res.httpVersion} ${res.status} ${res.reason}`.trimEnd()];
+  for (const [k, v] of res.headers) if (want.has(k.toLowerCase())) lines.push(`${k}: ${v}`);
+  return { label: ex.label, request, response: [...lines, ...notes] };
+}
+
+/** True for a 3xx with a Location. */
+export function isRedirect(res: RawResponse | undefined): boolean {
+  return (
+    !!res && res.status >= 300 && res.status < 400 && headerValue(res, 'location') !== undefined
+  );
+}
+
+/** The absolute target of a redirect, or undefined when the Location does not parse. */
+export function redirectTarget(res: RawResponse, base: URL): URL | undefined {
+  const loc = headerValue(res, 'location');
+  if (loc === undefined) return undefined;
+  try {
+    return new URL(loc, base);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where a canary appears in a response: header lines and body excerpts. Empty when nowhere.
+ */
+export function findReflections(res: RawResponse, token: string): string[] {
+  const out: string[] = [];
+  const t = token.toLowerCase();
+  for (const [k, v] of res.headers) {
+    if (v.toLowerCase().includes(t)) out.push(`${k}: ${v}`);
+  }
+  const body = res.body.toString('latin1');
+  const lower = body.toLowerCase();
+  let i = lower.indexOf(t);
+  let n = 0;
+  while (i >= 0 && n < 3) {
+    const from = Math.max(0, i - 40);
+    out.push(`body: …${body.slice(from, i + t.length + 40).replace(/\s+/g, ' ')}…`);
+    i = lower.indexOf(t, i + t.length);
+    n++;
+  }
+  return out;
+}

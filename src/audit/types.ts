@@ -1,0 +1,123 @@
+/**
+ * The audit's vocabulary: check ids, statuses, severities, results and reports. The JSON
+ * report (docs/audit.md) is these types serialised; a field never changes meaning once
+ * released.
+ */
+
+/** The stable check ids. The lab's ground truth and CI configurations refer to them. */
+export const CHECK_IDS = [
+  'https-redirect',
+  'redirect-loop',
+  'proto-spoof',
+  'host-header',
+  'forwarded-host-spoof',
+  'hsts',
+  'cookie-flags',
+  'csrf-origin',
+  'health-exempt',
+  'scheme-detection',
+  'ip-spoof',
+  'forwarded-duplicates',
+] as const;
+
+/** One stable check id. */
+export type CheckId = (typeof CHECK_IDS)[number];
+
+/**
+ * How a check ended: `pass` (the contract holds), `fail` (it is broken, with proof), `warn`
+ * (works but is weak), `skip` (not run; `reason` says why), `error` (could not reach a
+ * verdict: the target did not answer in bounds).
+ */
+export type Status = 'pass' | 'fail' | 'warn' | 'skip' | 'error';
+
+/** How much a failure of the check matters. */
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+
+/** One request sent and what came back: the lines that matter. */
+export interface Evidence {
+  /** What this exchange was for, in a few words. */
+  readonly label: string;
+  /** The request head exactly as sent (the body, if any, after a blank line). */
+  readonly request: string;
+  /** The status line and the response header lines that matter (and body excerpts). */
+  readonly response?: readonly string[];
+  /** Set when the request got no response. */
+  readonly error?: string;
+}
+
+/** One check's verdict. */
+export interface CheckResult {
+  readonly id: CheckId;
+  readonly title: string;
+  readonly status: Status;
+  readonly severity: Severity;
+  /** One line, for people. */
+  readonly summary: string;
+  /** For `skip` (and `error`): why. */
+  readonly reason?: string;
+  /** For `fail`, `warn` and `error`: the fix, naming the exact proxy or app setting. */
+  readonly fix?: string;
+  readonly evidence: readonly Evidence[];
+  readonly durationMs: number;
+}
+
+/** Counts of statuses. */
+export interface Summary {
+  readonly pass: number;
+  readonly fail: number;
+  readonly warn: number;
+  readonly skip: number;
+  readonly error: number;
+}
+
+/** The audit of one target. */
+export interface TargetReport {
+  /** The https URL audited. */
+  readonly url: string;
+  /** The plain-http entry point used. */
+  readonly httpUrl: string;
+  /** False when the https URL could not be reached at all (exit status 3). */
+  readonly reachable: boolean;
+  /** Why it was unreachable. */
+  readonly unreachableReason?: string;
+  /** The per-run canary host and addresses that spoofing checks used. */
+  readonly canary: { readonly host: string; readonly ipv4: string; readonly ipv6: string };
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly summary: Summary;
+  readonly results: readonly CheckResult[];
+}
+
+/** The whole report: one or more targets. */
+export interface AuditReport {
+  /** `proxytrust-audit/1`: the JSON schema's version. */
+  readonly schema: 'proxytrust-audit/1';
+  readonly tool: { readonly name: 'proxytrust'; readonly version: string };
+  readonly startedAt: string;
+  readonly durationMs: number;
+  /** Totals over every target. */
+  readonly summary: Summary & { readonly targets: number; readonly unreachable: number };
+  readonly targets: readonly TargetReport[];
+}
+
+/** The tool's version, as reported. */
+export const TOOL_VERSION = '0.1.0';
+
+/** Count statuses. */
+export function summarize(results: readonly { status: Status }[]): Summary {
+  const s = { pass: 0, fail: 0, warn: 0, skip: 0, error: 0 };
+  for (const r of results) s[r.status]++;
+  return s;
+}
+
+/**
+ * The exit status for a report: 3 when a target was unreachable and nothing else failed,
+ * 1 when a check failed or could not reach a verdict (error), else 0. (2 is the CLI's, for
+ * a usage error.)
+ */
+export function exitCodeFor(report: AuditReport): 0 | 1 | 3 {
+  const reachable = report.targets.filter((t) => t.reachable);
+  if (reachable.some((t) => t.summary.fail > 0 || t.summary.error > 0)) return 1;
+  if (report.targets.some((t) => !t.reachable)) return 3;
+  return 0;
+}
