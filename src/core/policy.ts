@@ -48,6 +48,13 @@ export interface PolicyOptions {
    * everything. Warned as HOP_COUNT_TRUST. Prefer `trustedProxies`.
    */
   readonly unsafeTrustHopCount?: number;
+  /**
+   * Trust the socket peer when it presented a verified proxy certificate (mTLS: the request
+   * facts carry `peerVerified: true`, set by `proxytrust/identity` from the TLS socket).
+   * Stronger than an address: anyone can point their own CDN distribution at your origin,
+   * but not with your proxy's certificate.
+   */
+  readonly trustVerifiedPeers?: boolean;
   /** Caps that bound the work per request. */
   readonly limits?: {
     /** The most forwarded hops walked and parsed (default 32, at most 1024). */
@@ -73,6 +80,7 @@ export interface Policy {
     readonly allowedHosts: readonly string[] | undefined;
     readonly sharedSecretHeader: string | undefined;
     readonly unsafeTrustHopCount: number | undefined;
+    readonly trustVerifiedPeers: boolean;
     readonly maxHops: number;
   };
   /** Policy-level warnings (TRUST_ALL, HOP_COUNT_TRUST, ALLOWED_HOSTS_WILDCARD). */
@@ -95,6 +103,7 @@ export interface PolicyInternals {
   readonly fns: readonly TrustFunction[];
   readonly hopCount: number;
   readonly maxHops: number;
+  readonly trustVerifiedPeers: boolean;
   readonly chain: readonly ('forwarded' | 'x-forwarded')[];
   readonly vendors: readonly FamilySpec[];
   readonly secretHeader: string | undefined;
@@ -272,6 +281,7 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
     fns,
     hopCount,
     maxHops,
+    trustVerifiedPeers: options.trustVerifiedPeers === true,
     chain,
     vendors,
     secretHeader,
@@ -292,6 +302,7 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
       allowedHosts: allowedHosts?.patterns,
       sharedSecretHeader: secretHeader,
       unsafeTrustHopCount: hopCount || undefined,
+      trustVerifiedPeers: options.trustVerifiedPeers === true,
       maxHops,
     },
     warnings,

@@ -54,6 +54,12 @@ export interface RequestFacts {
   readonly headers: HeaderInput;
   /** True when the connection to this server is TLS. */
   readonly encrypted?: boolean;
+  /**
+   * True when the socket peer presented a client certificate that the server verified as
+   * one of your proxies (see `proxytrust/identity`). Trusted only with the policy's
+   * `trustVerifiedPeers`. The caller vouches for it; never set it from a header.
+   */
+  readonly peerVerified?: boolean;
 }
 
 /** Where a resolved field came from. */
@@ -803,6 +809,7 @@ function run(policy: Policy, req: RequestFacts, rec: Hop[] | null): ResolvedView
           ? v4(scanned[0]!)
           : canonical(rawPeer);
   if (!peerTrusted && pv !== 0 && p.fns.length > 0) peerTrusted = isTrustedText(p, peer, 0);
+  if (!peerTrusted && p.trustVerifiedPeers && req?.peerVerified === true) peerTrusted = true;
   const socketScheme: 'http' | 'https' = req?.encrypted === true ? 'https' : 'http';
 
   let facts: Facts;

@@ -674,6 +674,38 @@ describe('shared secret', () => {
   });
 });
 
+describe('verified proxy certificates (mTLS)', () => {
+  const P: PolicyOptions = { trustVerifiedPeers: true };
+  const headers = {
+    host: 'a.example',
+    'x-forwarded-for': '198.51.100.23',
+    'x-forwarded-proto': 'https',
+  };
+  test('a verified peer is trusted whatever its address', () => {
+    const v = resolve(compilePolicy(P), { peer: '203.0.113.50', headers, peerVerified: true });
+    assert.equal(v.peerTrusted, true);
+    assert.equal(v.clientIp, '198.51.100.23');
+    assert.equal(v.scheme, 'https');
+  });
+  test('an unverified peer is not', () => {
+    const v = resolve(compilePolicy(P), { peer: '203.0.113.50', headers, peerVerified: false });
+    assert.equal(v.peerTrusted, false);
+    assert.equal(v.scheme, 'http');
+  });
+  test('without trustVerifiedPeers, peerVerified changes nothing', () => {
+    const v = resolve(compilePolicy({}), { peer: '203.0.113.50', headers, peerVerified: true });
+    assert.equal(v.peerTrusted, false);
+  });
+  test('only hop 0 is trusted by the certificate; further hops need the trust list', () => {
+    const v = resolve(compilePolicy(P), {
+      peer: '203.0.113.50',
+      headers: { host: 'a.example', 'x-forwarded-for': '198.51.100.23, 10.0.0.9' },
+      peerVerified: true,
+    });
+    assert.equal(v.clientIp, '10.0.0.9');
+  });
+});
+
 describe('trust predicates', () => {
   test('a predicate receives canonical addresses and hop indexes', () => {
     const seen: [string, number][] = [];
