@@ -296,13 +296,20 @@ export function evidence(
   also: readonly string[] = [],
   notes: readonly string[] = [],
 ): Evidence {
-  const request = ex.sent.replace(/\r\n\r\n$/, '').replace(/\r\n/g, '\n');
+  const request = ex.sent
+    .replace(/\r\n\r\n$/, '')
+    .replace(/\r\n/g, '\n')
+    .replace(/sig=[0-9a-f]{64}/g, 'sig=<hmac>');
   if (!ex.response) return { label: ex.label, request, error: ex.error?.message ?? 'no response' };
   const res = ex.response;
   const want = new Set([...MATTER, ...also.map((a) => a.toLowerCase())]);
   const lines = [`HTTP/${res.httpVersion} ${res.status} ${res.reason}`.trimEnd()];
   for (const [k, v] of res.headers) if (want.has(k.toLowerCase())) lines.push(`${k}: ${v}`);
-  return { label: ex.label, request, response: [...lines, ...notes] };
+  return {
+    label: ex.label,
+    request,
+    response: [...lines, ...notes.filter((n) => !lines.includes(n))],
+  };
 }
 
 /** True for a 3xx with a Location. */

@@ -2,8 +2,10 @@
 /**
  * The `proxytrust` command line.
  *
- * Exit status: 0 success, 1 a check failed, 2 usage error.
+ * Exit status: 0 success, 1 a check failed, 2 usage error, 3 an audit target unreachable.
  */
+import { auditCommand } from './audit.js';
+import { demoCommand } from './demo.js';
 import { EXPLAIN_HELP, runExplain } from './explain.js';
 import { UsageError } from './usage.js';
 
@@ -11,6 +13,8 @@ const HELP = `Usage: proxytrust <command> [options]
 
 Commands:
   explain    resolve one request and print the view and the trace (see: proxytrust explain --help)
+  audit      prove that a live deployment keeps the trust contract (see: proxytrust audit --help)
+  demo       start an embedded proxy chain, right and wrong, and audit both
 
   -h, --help     this help
   -v, --version  the version
@@ -22,10 +26,14 @@ export function main(
   argv: string[],
   out: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
   err: (s: string) => void = (s) => process.stderr.write(`${s}\n`),
-): number {
+): number | Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      case 'audit':
+        return auditCommand(rest, out, err);
+      case 'demo':
+        return demoCommand(rest, out, err);
       case 'explain':
         out(runExplain(rest));
         return 0;
@@ -65,4 +73,8 @@ function isMain(): boolean {
   }
 }
 
-if (isMain()) process.exitCode = main(process.argv.slice(2));
+if (isMain()) {
+  void Promise.resolve(main(process.argv.slice(2))).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * The SARIF 2.1.0 report: one run, the checks as rules, one result per check and target.
+ * `fail` is kind `fail` at the level of its severity, `warn` kind `fail` at level
+ * `warning`, `pass` kind `pass`, `skip` kind `notApplicable`, `error` kind `open` (the
+ * rule could not be evaluated) plus a tool execution notification.
+ */
+import { CHECKS } from '../registry.js';
+import type { AuditReport, CheckResult, Severity, TargetReport } from '../types.js';
+import { TOOL_VERSION } from '../types.js';
+
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
+  critical: 'error',
+  high: 'error',
+  medium: 'warning',
+  low: 'note',
+};
+
+const SECURITY_SEVERITY: Record<Severity, string> = {
+  critical: '9.0',
+  high: '7.5',
+  medium: '5.0',
+  low: '3.0',
+};
+
+function result(t: TargetReport, r: CheckResult) {
+  const ruleIndex = CHECKS.findIndex((c) => c.id === r.id);
+  const kind =
+    r.status === 'fail' || r.status === 'warn'
+      ? 'fail'
+      : r.status === 'pass'
+        ? 'pass'
+        : r.status === 'skip'
+          ? 'notApplicable'
+          : 'open';
+  const level = r.status === 'fail' ? LEVEL[r.severity] : r.status === 'warn' ? 'warning' : 'none';
+  return {
+    ruleId: r.id,
+    ruleIndex,
+    kind,
+    level,
+    message: { text: `${r.summary}${r.fix ? `\nFix: ${r.fix}` : ''}` },
+    locations: [{ physicalLocation: { artifactLocation: { uri: t.url } } }],
+    partialFingerprints: { 'proxytrust/target-check': `${t.url}#${r.id}` },
+    properties: { status: r.status, severity: r.severity, evidence: r.evidence },
+  };
+}
+
+/** The SARIF log, as an object. */
+export function toSarif(report: AuditReport) {
+  const notifications = report.targets.flatMap((t) =>
+    t.results
+      .filter((r) => r.status === 'error')
+      .map((r) => ({
+        level: 'error' as const,
+        message: { text: `${t.url} ${r.id}: ${r.summary}` },
+        descriptor: { id: r.id },
+      })),
+  );
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0' as const,
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'proxytrust audit',
+            semanticVersion: TOOL_VERSION,
+            rules: CHECKS.map((c) => ({
+              id: c.id,
+              name: c.title,
+              shortDescription: { text: c.title },
+              fullDescription: { text: c.description },
+              help: { text: c.fix },
+              defaultConfiguration: { level: LEVEL[c.severity] },
+              properties: {
+                tags: ['security', 'proxy'],
+                'security-severity': SECURITY_SEVERITY[c.severity],
+                needsProbe: c.needsProbe,
+              },
+            })),
+          },
+        },
+        invocations: [
+          {
+            executionSuccessful: report.targets.every((t) => t.reachable),
+            startTimeUtc: report.startedAt,
+            toolExecutionNotifications: notifications,
+          },
+        ],
+        results: report.targets.flatMap((t) => t.results.map((r) => result(t, r))),
+      },
+    ],
+  };
+}
+
+/** The SARIF log, serialised. */
+export function renderSarif(report: AuditReport): string {
+  return `${JSON.stringify(toSarif(report), null, 2)}\n`;
+}

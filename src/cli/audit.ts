@@ -1,0 +1,424 @@
+/**
+ * `proxytrust audit`: prove against a live deployment that the chain keeps the trust
+ * contract. Exit status: 0 nothing failed, 1 a check failed (or could not reach a verdict),
+ * 2 usage error, 3 a target was unreachable.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { TargetOptions } from '../audit/context.js';
+import { parseConnectToRule, parseResolveRule, RuleSyntaxError } from '../audit/network.js';
+import { isCheckId } from '../audit/registry.js';
+import { renderJson } from '../audit/report/json.js';
+import { renderJunit } from '../audit/report/junit.js';
+import { renderSarif } from '../audit/report/sarif.js';
+import { renderText } from '../audit/report/text.js';
+import { auditFleet } from '../audit/run.js';
+import { type AuditReport, CHECK_IDS, type CheckId, exitCodeFor } from '../audit/types.js';
+import { UsageError } from './usage.js';
+
+export const AUDIT_HELP = `Usage: proxytrust audit <https-url> [options]
+       proxytrust audit --targets FILE [options]
+
+Prove that a live deployment keeps the trust contract: one clean https redirect, no loop,
+spoofed forwarded headers ignored, foreign Host rejected, HSTS, cookie flags, CSRF origin
+check, health checks not redirected; with --probe-secret, what the app itself believed.
+
+  --http-url URL           the plain-http entry point (default: the same host on http)
+  --resolve H:P:ADDR       connect to ADDR for H:P (curl-compatible; repeatable)
+  --connect-to H1:P1:H2:P2 connect to H2:P2 instead of H1:P1 (curl-compatible; repeatable)
+  --interface ADDR         the local address to connect from
+  --cacert FILE            trust this CA (PEM) too
+  --insecure               do not verify certificates (staging only)
+  --health PATH            a health-check path that must not be redirected (repeatable)
+  --csrf-path PATH         an endpoint that accepts POST (for csrf-origin)
+  --cookie-path PATH       a page that sets cookies (for cookie-flags; default the URL's path)
+  --probe-secret S         the app's proxytrust probe secret (or env PROXYTRUST_PROBE_SECRET)
+  --probe-path PATH        the probe path (default /.well-known/proxytrust/probe)
+  --hsts-min-age N         the least HSTS max-age accepted, seconds (default 15552000)
+  --only IDS, --skip IDS   comma-separated check ids to run, or not to run
+  --format F               text (default), json, junit or sarif
+  --output FILE            write the report to FILE instead of standard output
+  --timeout MS             the time limit of one request (default 10000)
+  --targets FILE           audit many targets: one URL per line, or JSON with per-target options
+  --concurrency N          targets audited at once in fleet mode (default 8)
+  --verbose                print each request and response (to standard error)
+  --no-color               no colours in the text report (also NO_COLOR)
+  -h, --help               this help
+
+Checks: ${CHECK_IDS.join(', ')}
+
+Exit status: 0 no check failed, 1 a check failed or ended in error, 2 usage error,
+3 a target was unreachable (and nothing else failed).`;
+
+/** Where the CLI writes. */
+export interface CliIo {
+  readonly out: (s: string) => void;
+  readonly err: (s: string) => void;
+  /** Whether standard output is a terminal (colours). */
+  readonly stdoutTty?: boolean;
+  /** Whether standard error is a terminal (the fleet progress bar). */
+  readonly stderrTty?: boolean;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+function ids(values: readonly string[] | undefined, flag: string): CheckId[] | undefined {
+  if (!values) return undefined;
+  const list = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  for (const id of list) {
+    if (!isCheckId(id))
+      throw new UsageError(`unknown check "${id}" in ${flag} (checks: ${CHECK_IDS.join(', ')})`);
+  }
+  return list as CheckId[];
+}
+
+function int(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min)
+    throw new UsageError(`${flag} needs an integer >= ${min}, not "${value}"`);
+  return Number(value);
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+}
+
+function checkUrl(text: string, scheme: 'https' | 'http', flag: string): string {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw new UsageError(`${flag}: "${text}" is not a URL`);
+  }
+  if (u.protocol !== `${scheme}:`)
+    throw new UsageError(`${flag}: "${text}" is not an ${scheme}:// URL`);
+  return u.href;
+}
+
+function checkPath(p: string | undefined, flag: string): string | undefined {
+  if (p !== undefined && !p.startsWith('/'))
+    throw new UsageError(`${flag} must start with "/": "${p}"`);
+  return p;
+}
+
+function checkSecret(s: string | undefined): string | undefined {
+  if (s !== undefined && s.length < 16)
+    throw new UsageError('the probe secret must be at least 16 characters');
+  return s;
+}
+
+/** Shared per-target settings, from the command line. */
+interface Defaults extends Omit<TargetOptions, 'url'> {}
+
+/** A target from a JSON targets file: its URL and per-target overrides. */
+interface TargetSpec {
+  url: string;
+  httpUrl?: string;
+  resolve?: string[];
+  connectTo?: string[];
+  cacert?: string;
+  insecure?: boolean;
+  interface?: string;
+  health?: string[];
+  csrfPath?: string;
+  cookiePath?: string;
+  probeSecret?: string;
+  probeSecretEnv?: string;
+  probePath?: string;
+  hstsMinAge?: number;
+  only?: string[];
+  skip?: string[];
+  timeout?: number;
+}
+
+const SPEC_KEYS = new Set([
+  'url',
+  'httpUrl',
+  'resolve',
+  'connectTo',
+  'cacert',
+  'insecure',
+  'interface',
+  'health',
+  'csrfPath',
+  'cookiePath',
+  'probeSecret',
+  'probeSecretEnv',
+  'probePath',
+  'hstsMinAge',
+  'only',
+  'skip',
+  'timeout',
+]);
+
+function rules(resolve: readonly string[] = [], connectTo: readonly string[] = []) {
+  try {
+    return { resolve: resolve.map(parseResolveRule), connectTo: connectTo.map(parseConnectToRule) };
+  } catch (e) {
+    if (e instanceof RuleSyntaxError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function fromSpec(spec: unknown, i: number, defaults: Defaults, env: CliIo['env']): TargetOptions {
+  const where = `targets entry ${i + 1}`;
+  if (typeof spec === 'string') return { ...defaults, url: checkUrl(spec, 'https', where) };
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    throw new UsageError(`${where}: expected a URL or an object with "url"`);
+  }
+  const s = spec as TargetSpec;
+  for (const k of Object.keys(s))
+    if (!SPEC_KEYS.has(k)) throw new UsageError(`${where}: unknown key "${k}"`);
+  if (typeof s.url !== 'string') throw new UsageError(`${where}: "url" is required`);
+  const strings = (v: unknown, key: string): string[] | undefined => {
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+      throw new UsageError(`${where}: "${key}" must be an array of strings`);
+    }
+    return v as string[];
+  };
+  const secret = s.probeSecretEnv ? env?.[s.probeSecretEnv] : s.probeSecret;
+  const r =
+    s.resolve || s.connectTo
+      ? rules(strings(s.resolve, 'resolve'), strings(s.connectTo, 'connectTo'))
+      : undefined;
+  const only = ids(strings(s.only, 'only'), `${where} "only"`);
+  const skip = ids(strings(s.skip, 'skip'), `${where} "skip"`);
+  const health = strings(s.health, 'health');
+  return {
+    ...defaults,
+    url: checkUrl(s.url, 'https', `${where} "url"`),
+    ...(s.httpUrl ? { httpUrl: checkUrl(s.httpUrl, 'http', `${where} "httpUrl"`) } : {}),
+    ...(r ? { rules: r } : {}),
+    ...(s.cacert ? { ca: readText(s.cacert, 'CA file') } : {}),
+    ...(s.insecure !== undefined ? { insecure: s.insecure === true } : {}),
+    ...(s.interface ? { localAddress: s.interface } : {}),
+    ...(health ? { health: health.map((p) => checkPath(p, `${where} "health"`)!) } : {}),
+    ...(s.csrfPath ? { csrfPath: checkPath(s.csrfPath, `${where} "csrfPath"`) } : {}),
+    ...(s.cookiePath ? { cookiePath: checkPath(s.cookiePath, `${where} "cookiePath"`) } : {}),
+    ...(secret ? { probeSecret: checkSecret(secret) } : {}),
+    ...(s.probePath ? { probePath: checkPath(s.probePath, `${where} "probePath"`) } : {}),
+    ...(s.hstsMinAge !== undefined
+      ? { hstsMinAge: int(String(s.hstsMinAge), `${where} "hstsMinAge"`, 0) }
+      : {}),
+    ...(only ? { only } : {}),
+    ...(skip ? { skip } : {}),
+    ...(s.timeout !== undefined
+      ? { timeoutMs: int(String(s.timeout), `${where} "timeout"`, 1) }
+      : {}),
+  };
+}
+
+/** Parse a targets file: JSON (an array, or `{ "targets": [...] }`) or one URL per line (`#` comments). */
+export function parseTargetsFile(
+  text: string,
+  defaults: Defaults,
+  env: CliIo['env'] = {},
+): TargetOptions[] {
+  const trimmed = text.trim();
+  let specs: unknown[];
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(trimmed);
+    } catch (e) {
+      throw new UsageError(`targets file is not valid JSON: ${(e as Error).message}`);
+    }
+    const list = Array.isArray(doc) ? doc : (doc as { targets?: unknown }).targets;
+    if (!Array.isArray(list))
+      throw new UsageError('targets JSON must be an array or { "targets": [...] }');
+    specs = list;
+  } else {
+    specs = trimmed
+      .split(/\r?\n/)
+      .map((l) => l.replace(/#.*$/, '').trim())
+      .filter(Boolean);
+  }
+  if (specs.length === 0) throw new UsageError('the targets file lists no target');
+  return specs.map((s, i) => fromSpec(s, i, defaults, env));
+}
+
+/** Parse the command line into targets and output settings. */
+export function parseAuditArgs(argv: string[], env: CliIo['env'] = {}) {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  const format = v.format ?? 'text';
+  if (!['text', 'json', 'junit', 'sarif'].includes(format)) {
+    throw new UsageError(`--format must be text, json, junit or sarif, not "${format}"`);
+  }
+  const secret = checkSecret(v['probe-secret'] ?? env.PROXYTRUST_PROBE_SECRET);
+  const only = ids(v.only, '--only');
+  const skip = ids(v.skip, '--skip');
+  const defaults: Defaults = {
+    rules: rules(v.resolve, v['connect-to']),
+    ...(v.cacert ? { ca: readText(v.cacert, 'CA file') } : {}),
+    insecure: v.insecure === true,
+    ...(v.interface ? { localAddress: v.interface } : {}),
+    health: (v.health ?? []).map((p) => checkPath(p, '--health')!),
+    csrfPath: checkPath(v['csrf-path'], '--csrf-path'),
+    cookiePath: checkPath(v['cookie-path'], '--cookie-path'),
+    probeSecret: secret,
+    probePath: checkPath(v['probe-path'], '--probe-path'),
+    hstsMinAge: int(v['hsts-min-age'], '--hsts-min-age', 0),
+    only,
+    skip,
+    timeoutMs: int(v.timeout, '--timeout', 1),
+  };
+  let targets: TargetOptions[];
+  if (v.targets) {
+    if (parsed.positionals.length > 0)
+      throw new UsageError('give either a URL or --targets, not both');
+    if (v['http-url'])
+      throw new UsageError('--http-url applies to one target: put "httpUrl" in the targets JSON');
+    targets = parseTargetsFile(readText(v.targets, 'targets file'), defaults, env);
+  } else {
+    if (parsed.positionals.length !== 1) {
+      throw new UsageError(
+        'give exactly one https URL (or --targets FILE); see proxytrust audit --help',
+      );
+    }
+    targets = [
+      {
+        ...defaults,
+        url: checkUrl(parsed.positionals[0]!, 'https', 'the URL'),
+        ...(v['http-url'] ? { httpUrl: checkUrl(v['http-url'], 'http', '--http-url') } : {}),
+      },
+    ];
+  }
+  return {
+    targets,
+    format: format as 'text' | 'json' | 'junit' | 'sarif',
+    output: v.output,
+    verbose: v.verbose === true,
+    noColor: v['no-color'] === true,
+    concurrency: int(v.concurrency, '--concurrency', 1) ?? 8,
+    help: v.help === true,
+  };
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      'http-url': { type: 'string' },
+      resolve: { type: 'string', multiple: true },
+      'connect-to': { type: 'string', multiple: true },
+      interface: { type: 'string' },
+      cacert: { type: 'string' },
+      insecure: { type: 'boolean' },
+      health: { type: 'string', multiple: true },
+      'csrf-path': { type: 'string' },
+      'cookie-path': { type: 'string' },
+      'probe-secret': { type: 'string' },
+      'probe-path': { type: 'string' },
+      'hsts-min-age': { type: 'string' },
+      only: { type: 'string', multiple: true },
+      skip: { type: 'string', multiple: true },
+      format: { type: 'string' },
+      output: { type: 'string' },
+      timeout: { type: 'string' },
+      targets: { type: 'string' },
+      concurrency: { type: 'string' },
+      verbose: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+/** Render a report in a format. */
+export function renderReport(
+  report: AuditReport,
+  format: 'text' | 'json' | 'junit' | 'sarif',
+  opts: { color?: boolean; verbose?: boolean } = {},
+): string {
+  switch (format) {
+    case 'json':
+      return renderJson(report);
+    case 'junit':
+      return renderJunit(report);
+    case 'sarif':
+      return renderSarif(report);
+    default:
+      return `${renderText(report, opts)}\n`;
+  }
+}
+
+/** Run `proxytrust audit`; resolves with the exit status. Usage errors are thrown as {@link UsageError}. */
+export async function runAudit(argv: string[], io: CliIo): Promise<number> {
+  const env = io.env ?? process.env;
+  const args = parseAuditArgs(argv, env);
+  if (args.help) {
+    io.out(AUDIT_HELP);
+    return 0;
+  }
+  const log = args.verbose ? (t: string) => io.err(t) : undefined;
+  const targets = args.targets.map((t) => ({ ...t, ...(log ? { log } : {}) }));
+  const fleet = targets.length > 1;
+  const progress =
+    fleet && io.stderrTty
+      ? (done: number, total: number) => {
+          const width = 30;
+          const filled = Math.round((done / total) * width);
+          process.stderr.write(
+            `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`,
+          );
+        }
+      : undefined;
+  const report = await auditFleet(targets, args.concurrency, progress);
+  const color = !args.output && io.stdoutTty === true && !args.noColor && !env.NO_COLOR;
+  const text = renderReport(report, args.format, { color, verbose: args.verbose });
+  if (args.output) {
+    try {
+      writeFileSync(args.output, text);
+    } catch (e) {
+      throw new UsageError(`cannot write ${args.output}: ${(e as Error).message}`);
+    }
+    const s = report.summary;
+    io.err(
+      `proxytrust audit: ${s.targets} target(s), ${s.fail} failed, ${s.error} errors, ${s.unreachable} unreachable; report in ${args.output}`,
+    );
+  } else {
+    io.out(text.replace(/\n$/, ''));
+  }
+  return exitCodeFor(report);
+}
+
+/**
+ * The `audit` command as `main` calls it: writes to `out`/`err`, resolves with the exit
+ * status (usage errors print one line and give 2).
+ */
+export async function auditCommand(
+  argv: string[],
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
+  try {
+    return await runAudit(argv, {
+      out,
+      err,
+      stdoutTty: process.stdout.isTTY === true,
+      stderrTty: process.stderr.isTTY === true,
+    });
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`proxytrust: ${e.message}`);
+      return 2;
+    }
+    err(`proxytrust: internal error: ${(e as Error)?.stack ?? String(e)}`);
+    return 70;
+  }
+}
