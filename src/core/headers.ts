@@ -41,32 +41,72 @@ function isHeadersLike(h: unknown): h is HeadersLike {
   return typeof (h as HeadersLike).get === 'function';
 }
 
+/** Lower-case header names, indexed for case-insensitive matching without lower-casing. */
+export interface NameTable {
+  readonly names: readonly string[];
+  /** Index of each (lower-case) name. */
+  readonly index: ReadonlyMap<string, number>;
+  /** For each length 0..255, the indexes of the names of that length (dense). */
+  readonly byLength: readonly (readonly number[])[];
+}
+
+const NONE: readonly number[] = [];
+
+/** Index a set of lower-case header names once (the policy does this at compile time). */
+export function compileNames(names: Iterable<string>): NameTable {
+  const list = [...new Set(names)];
+  const byLength: number[][] = Array.from({ length: 256 }, () => NONE as number[]);
+  list.forEach((n, i) => {
+    if (n.length > 255) throw new TypeError(`header name too long: ${n.slice(0, 40)}…`);
+    byLength[n.length] = [...byLength[n.length]!, i];
+  });
+  return { names: list, index: new Map(list.map((n, i) => [n, i])), byLength };
+}
+
+/** Does `raw` equal the lower-case `name` ignoring ASCII case? Same length assumed. */
+function sameName(raw: string, name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const a = raw.charCodeAt(i);
+    const b = name.charCodeAt(i);
+    if (a !== b && (a | 32) !== b) return false;
+  }
+  return true;
+}
+
 class RawReader implements HeaderReader {
-  private index: Map<string, string[]> | undefined;
+  /** Per interesting name (by table index): its lines, collected on the first lookup. */
+  private values: (string | string[] | undefined)[] | undefined;
   constructor(
     private readonly raw: readonly string[],
-    private readonly interesting: ReadonlySet<string>,
+    private readonly table: NameTable,
   ) {}
   get(name: string): Lines | undefined {
-    let idx = this.index;
-    if (!idx) {
-      idx = new Map();
+    const t = this.table;
+    let values = this.values;
+    if (values === undefined) {
+      values = new Array(t.names.length);
       const raw = this.raw;
       const n = raw.length - (raw.length % 2);
       for (let i = 0; i < n; i += 2) {
         const rawName = raw[i];
         const value = raw[i + 1];
         if (typeof rawName !== 'string' || typeof value !== 'string') continue;
-        const lower = rawName.toLowerCase();
-        if (!this.interesting.has(lower)) continue;
-        const list = idx.get(lower);
-        if (list) list.push(value);
-        else idx.set(lower, [value]);
+        if (rawName.length > 255) continue;
+        const cands = t.byLength[rawName.length]!;
+        for (let k = 0; k < cands.length; k++) {
+          const idx = cands[k]!;
+          if (!sameName(rawName, t.names[idx]!)) continue;
+          const prev = values[idx];
+          if (prev === undefined) values[idx] = value;
+          else if (typeof prev === 'string') values[idx] = [prev, value];
+          else prev.push(value);
+          break;
+        }
       }
-      this.index = idx;
+      this.values = values;
     }
-    const v = idx.get(name);
-    return v === undefined ? undefined : v.length === 1 ? v[0] : v;
+    const idx = t.index.get(name);
+    return idx === undefined ? undefined : values[idx];
   }
 }
 
@@ -103,10 +143,11 @@ class FetchReader implements HeaderReader {
 }
 
 /**
- * Make a reader for any accepted header input. `interesting` lists the lower-case names
- * that may be looked up (used to index `rawHeaders` in one pass).
+ * Make a reader for any accepted header input. `interesting` (from {@link compileNames})
+ * lists the lower-case names that may be looked up; `rawHeaders` is indexed for them in one
+ * pass, on the first lookup.
  */
-export function headerReader(input: HeaderInput, interesting: ReadonlySet<string>): HeaderReader {
+export function headerReader(input: HeaderInput, interesting: NameTable): HeaderReader {
   if (Array.isArray(input)) return new RawReader(input as readonly string[], interesting);
   if (input !== null && typeof input === 'object') {
     if (isHeadersLike(input)) return new FetchReader(input);

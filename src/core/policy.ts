@@ -12,6 +12,7 @@ import {
   scanAddress,
   scanned,
 } from './address.js';
+import { compileNames, type NameTable } from './headers.js';
 import { type AllowedHosts, compileAllowedHosts, type ParsedHost } from './host.js';
 import { getPreset, HEADER_FAMILIES, type HeaderFamily, PRESET_NAMES } from './presets.js';
 import { type Warning, WarningCodes } from './warnings.js';
@@ -108,8 +109,8 @@ export interface PolicyInternals {
   readonly vendors: readonly FamilySpec[];
   readonly secretHeader: string | undefined;
   readonly secretValues: readonly string[];
-  /** Every header name the resolver may read. */
-  readonly interesting: ReadonlySet<string>;
+  /** Every header name the resolver may read, indexed. */
+  readonly interesting: NameTable;
   /** Every forwarded header name of every family (to detect spoof attempts). */
   readonly allForwarded: readonly string[];
   /** A tiny cache of parsed hosts (8 slots, round robin). */
@@ -273,8 +274,13 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
   }
 
   const allForwarded = Object.values(FAMILY_HEADERS).flat();
-  const interesting = new Set<string>(['host', ':authority', 'connection', ...allForwarded]);
-  if (secretHeader) interesting.add(secretHeader);
+  const interesting = compileNames([
+    'host',
+    ':authority',
+    'connection',
+    ...allForwarded,
+    ...(secretHeader ? [secretHeader] : []),
+  ]);
 
   const internals: PolicyInternals = {
     ranges,
