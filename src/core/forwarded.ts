@@ -14,6 +14,7 @@
  * Work is bounded: one scan finds the element boundaries (commas outside quoted strings) and
  * keeps only the rightmost `maxElements` of them; only those are parsed.
  */
+import { skipOws, trimOwsEnd } from './ows.js';
 import { clip } from './warnings.js';
 
 /** One `Forwarded` element: the parameters one hop added. */
@@ -314,16 +315,8 @@ function parseLines(
       }
       let e = Math.min(pos, len);
       pos = e + 1; // past the comma (or past the end, which ends the loop)
-      while (s < e) {
-        const c = line.charCodeAt(s);
-        if (c !== SP && c !== HTAB) break;
-        s++;
-      }
-      while (e > s) {
-        const c = line.charCodeAt(e - 1);
-        if (c !== SP && c !== HTAB) break;
-        e--;
-      }
+      s = skipOws(line, s, e);
+      e = trimOwsEnd(line, s, e);
       if (s === e) continue; // empty list element
       if (maxEl > 0) {
         if (total < maxEl) {

@@ -3,25 +3,13 @@
  * `X-Forwarded-*` family. All pure; none throws, whatever the input.
  */
 
-const SP = 0x20;
-const HTAB = 0x09;
+import { sliceTrimmed } from './ows.js';
+
 const COMMA = 0x2c;
 
 /** `value` with OWS (spaces and tabs) removed from both sides. */
 function trimOws(value: string): string {
-  let s = 0;
-  let e = value.length;
-  while (s < e) {
-    const c = value.charCodeAt(s);
-    if (c !== SP && c !== HTAB) break;
-    s++;
-  }
-  while (e > s) {
-    const c = value.charCodeAt(e - 1);
-    if (c !== SP && c !== HTAB) break;
-    e--;
-  }
-  return s === 0 && e === value.length ? value : value.slice(s, e);
+  return sliceTrimmed(value);
 }
 
 /** The longest `CF-Visitor` value that is parsed at all. */
@@ -212,19 +200,7 @@ function scanLine(line: string, out: string[], cap: number): boolean {
     let i = end - 1;
     while (i >= 0 && line.charCodeAt(i) !== COMMA) i--;
     // The value is line(i, end).
-    let s = i + 1;
-    let e = end;
-    while (s < e) {
-      const c = line.charCodeAt(s);
-      if (c !== SP && c !== HTAB) break;
-      s++;
-    }
-    while (e > s) {
-      const c = line.charCodeAt(e - 1);
-      if (c !== SP && c !== HTAB) break;
-      e--;
-    }
-    out.push(s === 0 && e === line.length ? line : line.slice(s, e));
+    out.push(sliceTrimmed(line, i + 1, end));
     if (i < 0) return false;
     end = i;
   }

@@ -30,6 +30,7 @@ import {
 } from './address.js';
 import type { ChainCursor, ClientKind, WarningSink } from './chain.js';
 import { joinLines, type Lines, lineCount } from './headers.js';
+import { skipOws, sliceTrimmed, trimOwsEnd } from './ows.js';
 import { splitList } from './vendor.js';
 import { clip, WarningCodes } from './warnings.js';
 
@@ -52,18 +53,10 @@ export function parseForEntry(text: string): Node | undefined {
   return undefined;
 }
 
-function isOws(c: number): boolean {
-  return c === 32 || c === 9;
-}
-
 /** A one-line value without a comma: the common case, read without splitting. */
 function simpleValue(lines: Lines): string | undefined {
   if (typeof lines !== 'string' || lines.indexOf(',') >= 0) return undefined;
-  let s = 0;
-  let e = lines.length;
-  while (s < e && isOws(lines.charCodeAt(s))) s++;
-  while (e > s && isOws(lines.charCodeAt(e - 1))) e--;
-  return s === 0 && e === lines.length ? lines : lines.slice(s, e);
+  return sliceTrimmed(lines);
 }
 
 /** Count the entries of X-Forwarded-For (commas + 1 per line), capped. */
@@ -180,10 +173,8 @@ class XForwardedCursor implements ChainCursor {
       const s = this.forText;
       // Native search for the previous comma (much faster than a JS loop).
       const c = this.pos > 0 ? s.lastIndexOf(',', this.pos - 1) : -1;
-      let a = c + 1;
-      let b = this.pos;
-      while (a < b && isOws(s.charCodeAt(a))) a++;
-      while (b > a && isOws(s.charCodeAt(b - 1))) b--;
+      const a = skipOws(s, c + 1, this.pos);
+      const b = trimOwsEnd(s, a, this.pos);
       this.pos = c; // -1 when this was the leftmost entry
       this.entryStart = a;
       this.entryEnd = b;
