@@ -673,3 +673,39 @@ export function compileTrustList(list: readonly TrustEntry[]): TrustPredicate {
     ranges,
   });
 }
+
+// ---------------------------------------------------------------------------------------
+// A small cache of recently trusted addresses
+
+/**
+ * The canonical texts of the last few addresses found trusted (proxies repeat from request
+ * to request; clients do not, and untrusted addresses are never cached). Only valid for
+ * trust that depends on the address alone (no hop counts, no functions).
+ * @internal
+ */
+export interface TrustCache {
+  readonly texts: (string | undefined)[];
+  next: number;
+}
+
+/** A cache of `size` slots (a power of two). @internal */
+export function newTrustCache(size = 8): TrustCache {
+  return { texts: new Array<string | undefined>(size).fill(undefined), next: 0 };
+}
+
+/** Is `s[start, end)` exactly one of the cached trusted texts? @internal */
+export function inTrustCache(c: TrustCache, s: string, start: number, end: number): boolean {
+  const len = end - start;
+  const texts = c.texts;
+  for (let i = 0; i < texts.length; i++) {
+    const t = texts[i];
+    if (t !== undefined && t.length === len && s.startsWith(t, start)) return true;
+  }
+  return false;
+}
+
+/** Remember a trusted address (canonical text). @internal */
+export function addToTrustCache(c: TrustCache, text: string): void {
+  c.texts[c.next] = text;
+  c.next = (c.next + 1) & (c.texts.length - 1);
+}

@@ -60,6 +60,8 @@ export interface ChainCursor {
   lastClientText(): string;
   /** Client port, or -1. */
   clientPort: number;
+  /** True when the client is known trusted without matching (a trust-cache hit). */
+  clientKnownTrusted: boolean;
   proto: string | undefined;
   host: string | undefined;
   port: string | undefined;

@@ -17,6 +17,7 @@ class ForwardedCursor implements ChainCursor {
   clientVersion: 0 | 4 | 6 = 0;
   clientText = '';
   clientPort = -1;
+  readonly clientKnownTrusted = false;
   proto: string | undefined = undefined;
   host: string | undefined = undefined;
   port: string | undefined = undefined;

@@ -9,8 +9,10 @@ import {
   compileRanges,
   expandTrustList,
   matchRanges,
+  newTrustCache,
   scanAddress,
   scanned,
+  type TrustCache,
 } from './address.js';
 import { compileNames, type NameTable } from './headers.js';
 import { type AllowedHosts, compileAllowedHosts, type ParsedHost } from './host.js';
@@ -113,6 +115,8 @@ export interface PolicyInternals {
   readonly interesting: NameTable;
   /** Every forwarded header name of every family (to detect spoof attempts). */
   readonly allForwarded: readonly string[];
+  /** Recently trusted addresses; undefined when trust depends on more than the address. */
+  readonly trustCache: TrustCache | undefined;
   /** A tiny cache of parsed hosts (8 slots, round robin). */
   readonly hostCacheKeys: (string | undefined)[];
   readonly hostCacheValues: (ParsedHost | undefined)[];
@@ -294,6 +298,7 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
     secretValues,
     interesting,
     allForwarded,
+    trustCache: fns.length === 0 && hopCount === 0 ? newTrustCache() : undefined,
     hostCacheKeys: new Array<string | undefined>(8).fill(undefined),
     hostCacheValues: new Array<ParsedHost | undefined>(8).fill(undefined),
     hostCacheNext: 0,

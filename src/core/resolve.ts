@@ -20,7 +20,15 @@
  * 5. For each field, the first family in the policy's `headers` order that gives a valid
  *    value wins; a later family that disagrees is reported as FAMILY_CONFLICT.
  */
-import { matchRanges, parseAddressWithPort, scanAddress, scanned, scannedPort } from './address.js';
+import {
+  addToTrustCache,
+  inTrustCache,
+  matchRanges,
+  parseAddressWithPort,
+  scanAddress,
+  scanned,
+  scannedPort,
+} from './address.js';
 import { type ChainCursor, type ChainEntry, snapshot, type WarningSink } from './chain.js';
 import { forwardedChain } from './forwarded-chain.js';
 import {
@@ -362,10 +370,15 @@ function walk(chain: ChainCursor, peer: string, ctx: Ctx, rec: Hop[] | null): Fa
     const kind = chain.clientKind;
     let nextTrusted = false;
     if (kind === 1 && i + 1 < p.maxHops) {
-      nextTrusted =
-        i + 1 < p.hopCount ||
-        matchRanges(p.ranges, chain.clientVersion as 4 | 6, scanned) ||
-        (p.fns.length > 0 && isTrustedText(p, chain.clientText, i + 1));
+      if (chain.clientKnownTrusted) nextTrusted = true;
+      else {
+        nextTrusted =
+          i + 1 < p.hopCount ||
+          matchRanges(p.ranges, chain.clientVersion as 4 | 6, scanned) ||
+          (p.fns.length > 0 && isTrustedText(p, chain.clientText, i + 1));
+        if (nextTrusted && p.trustCache !== undefined)
+          addToTrustCache(p.trustCache, chain.clientText);
+      }
     }
     rec?.push({ index: i, address, trusted: true, entry: snapshot(chain) });
     outer = address;
@@ -797,9 +810,11 @@ function run(policy: Policy, req: RequestFacts, rec: Hop[] | null): ResolvedView
   const p = policy._;
   const ctx = new Ctx(p, req?.headers ?? {});
   const rawPeer = typeof req?.peer === 'string' ? req.peer : '';
-  const pv = scanAddress(rawPeer, 0, rawPeer.length);
+  const cache = p.trustCache;
+  const cached = cache !== undefined && inTrustCache(cache, rawPeer, 0, rawPeer.length);
+  const pv = cached ? 0 : scanAddress(rawPeer, 0, rawPeer.length);
   // Match before anything else reuses the scratch words.
-  let peerTrusted = pv !== 0 && (p.hopCount > 0 || matchRanges(p.ranges, pv, scanned));
+  let peerTrusted = cached || (pv !== 0 && (p.hopCount > 0 || matchRanges(p.ranges, pv, scanned)));
   const peer =
     pv === 0
       ? rawPeer
@@ -809,6 +824,7 @@ function run(policy: Policy, req: RequestFacts, rec: Hop[] | null): ResolvedView
           ? v4(scanned[0]!)
           : canonical(rawPeer);
   if (!peerTrusted && pv !== 0 && p.fns.length > 0) peerTrusted = isTrustedText(p, peer, 0);
+  else if (peerTrusted && !cached && cache !== undefined) addToTrustCache(cache, peer);
   if (!peerTrusted && p.trustVerifiedPeers && req?.peerVerified === true) peerTrusted = true;
   const socketScheme: 'http' | 'https' = req?.encrypted === true ? 'https' : 'http';
 
@@ -819,7 +835,7 @@ function run(policy: Policy, req: RequestFacts, rec: Hop[] | null): ResolvedView
     spoofCheck(
       ctx,
       peer || '(no address)',
-      p.secretHeader !== undefined && pv !== 0 && isTrustedText(p, peer, 0)
+      p.secretHeader !== undefined && (cached || (pv !== 0 && isTrustedText(p, peer, 0)))
         ? 'lacks the shared secret'
         : 'is not a trusted proxy',
     );
@@ -845,6 +861,7 @@ function run(policy: Policy, req: RequestFacts, rec: Hop[] | null): ResolvedView
                 ctx.lines('x-forwarded-prefix'),
                 p.maxHops,
                 ctx,
+                p.trustCache,
               );
         if (chain === undefined) continue;
         const r = walk(chain, peer, ctx, walked ? null : rec);

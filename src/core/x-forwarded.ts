@@ -21,11 +21,13 @@
  * reaches their hop.
  */
 import {
+  inTrustCache,
   type Node,
   parseAddressWithPort,
   scanAddress,
   scanned,
   scannedPort,
+  type TrustCache,
   wordsText,
 } from './address.js';
 import type { ChainCursor, ClientKind, WarningSink } from './chain.js';
@@ -123,6 +125,7 @@ class XForwardedCursor implements ChainCursor {
   clientKind: ClientKind = 0;
   clientVersion: 0 | 4 | 6 = 0;
   clientPort = -1;
+  clientKnownTrusted = false;
   proto: string | undefined = undefined;
   host: string | undefined = undefined;
   port: string | undefined = undefined;
@@ -149,6 +152,7 @@ class XForwardedCursor implements ChainCursor {
     private readonly aPort: Aligned,
     private readonly aPrefix: Aligned,
     max: number,
+    private readonly cache: TrustCache | undefined,
   ) {
     this.hasFor = forLines !== undefined;
     this.forText =
@@ -163,6 +167,7 @@ class XForwardedCursor implements ChainCursor {
     this.clientKind = 0;
     this.clientVersion = 0;
     this.clientPort = -1;
+    this.clientKnownTrusted = false;
     this.text = undefined;
     if (this.hasFor) {
       if (this.pos < 0) return false;
@@ -178,6 +183,19 @@ class XForwardedCursor implements ChainCursor {
       this.pos = c; // -1 when this was the leftmost entry
       this.entryStart = a;
       this.entryEnd = b;
+      if (this.cache !== undefined && inTrustCache(this.cache, s, a, b)) {
+        // A proxy seen trusted recently: its text is canonical, no need to parse it again.
+        this.clientKind = 1;
+        this.clientKnownTrusted = true;
+        this.lastText = undefined;
+        this.lastStart = a;
+        this.lastEnd = b;
+        this.proto = at(this.aProto, i);
+        this.host = at(this.aHost, i);
+        this.port = at(this.aPort, i);
+        this.prefix = at(this.aPrefix, i);
+        return true;
+      }
       const v = scanAddress(s, a, b);
       if (v !== 0) {
         this.clientKind = 1;
@@ -263,6 +281,7 @@ export function xForwardedChain(
   prefix: Lines | undefined,
   max: number,
   sink: WarningSink,
+  cache?: TrustCache,
 ): ChainCursor | undefined {
   if (
     forLines === undefined &&
@@ -280,5 +299,6 @@ export function xForwardedChain(
     attr('x-forwarded-port', port, forLines, max, sink),
     attr('x-forwarded-prefix', prefix, forLines, max, sink),
     max,
+    cache,
   );
 }

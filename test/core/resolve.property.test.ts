@@ -130,6 +130,44 @@ describe('untrusted peers change nothing', () => {
   });
 });
 
+describe('the trust cache is invisible', () => {
+  test('a long-lived policy answers exactly like a fresh one, request after request', () => {
+    const options = { trustedProxies: ['loopback', '10.0.0.0/8', 'fd00::/8'] };
+    const shared = compilePolicy(options);
+    const addr = fc.oneof(
+      fc.constantFrom(
+        '10.0.0.1',
+        '10.1.2.3',
+        '127.0.0.1',
+        '::1',
+        'fd00::1',
+        '198.51.100.7',
+        '10.0.0.1:80',
+      ),
+      fc.constantFrom('::ffff:10.0.0.1', '[fd00::1]:443', '10.00.0.1', 'fd00:0::1'),
+      anyIp,
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(addr, fc.array(addr, { maxLength: 5 })), { minLength: 1, maxLength: 30 }),
+        (reqs) => {
+          for (const [peer, chain] of reqs) {
+            const headers = { host: 'a.example', 'x-forwarded-for': chain.join(', ') };
+            const a = resolve(shared, { peer, headers });
+            const b = resolve(compilePolicy(options), { peer, headers });
+            assert.equal(a.clientIp, b.clientIp);
+            assert.equal(a.peerTrusted, b.peerTrusted);
+            assert.equal(a.peer, b.peer);
+            assert.deepEqual(a.hops, b.hops);
+            assert.deepEqual(a.warnings, b.warnings);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('no input throws', () => {
   test('arbitrary raw headers, peers and TLS flags', () => {
     const policy = compilePolicy({
