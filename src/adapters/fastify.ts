@@ -1,0 +1,105 @@
+/**
+ * proxytrust for Fastify 5: a plugin with an onRequest hook. `request.proxytrust` holds the
+ * view, and `request.protocol`, `request.host`, `request.hostname`, `request.port`,
+ * `request.ip` and `request.ips` agree with it. Leave Fastify's `trustProxy` off: with it
+ * Fastify believes only the rightmost X-Forwarded-Proto/-Host of the socket peer, which
+ * disagrees with a multi-hop walk and knows no RFC 7239.
+ *
+ * The plugin is not encapsulated (like fastify-plugin), so register it on the root
+ * instance. A route turns the CSRF check off with `config: { proxytrust: { csrf: false } }`.
+ *
+ * ```ts
+ * import Fastify from 'fastify';
+ * import { proxytrust } from 'proxytrust/fastify';
+ * const app = Fastify();
+ * await app.register(proxytrust, { trustedProxies: ['10.0.0.0/8'], allowedHosts: ['app.example.com'] });
+ * app.get('/', (request) => `${request.protocol}://${request.host} from ${request.ip}`);
+ * ```
+ * @module
+ */
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { View } from '../core/index.js';
+import { Engine } from '../node/engine.js';
+import { nodeAccess, runNode } from '../node/middleware.js';
+import type { ProxytrustOptions } from '../node/options.js';
+import { viewGetter } from './shared.js';
+
+export {
+  absoluteUrl,
+  absoluteUrlOf,
+  getView,
+  type HttpWarning,
+  HttpWarningCodes,
+  type ProxytrustOptions,
+} from '../node/index.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The view resolved by proxytrust (null before its onRequest hook ran). */
+    proxytrust: View | null;
+  }
+  interface FastifyContextConfig {
+    /** Per-route proxytrust settings: `{ csrf: false }` turns the CSRF check off. */
+    proxytrust?: { readonly csrf?: boolean };
+  }
+}
+
+const FASTIFY_PROPERTIES: PropertyDescriptorMap = {
+  protocol: viewGetter('protocol', (v) => v.scheme),
+  host: viewGetter('host', (v) => v.host ?? ''),
+  hostname: viewGetter('hostname', (v) => v.hostname ?? ''),
+  port: viewGetter('port', (v) => v.port),
+  ip: viewGetter('ip', (v) => v.clientIp),
+  ips: viewGetter('ips', (v) => (v.peerTrusted ? v.hops.map((h) => h.address) : [v.peer])),
+};
+
+/** The plugin's options: {@link ProxytrustOptions}, callbacks receive the Node request (`request.raw`). */
+export type ProxytrustFastifyOptions = ProxytrustOptions<IncomingMessage>;
+
+/**
+ * The Fastify plugin: `app.register(proxytrust, options)`. Not encapsulated, so its hook
+ * runs for every route of the instance it is registered on.
+ */
+export function proxytrust(
+  fastify: FastifyInstance,
+  options: ProxytrustFastifyOptions,
+  done: (err?: Error) => void,
+): void {
+  let engine: Engine<IncomingMessage>;
+  try {
+    engine = new Engine(options ?? {}, nodeAccess);
+  } catch (err) {
+    done(err as Error);
+    return;
+  }
+  const hookSecure = engine.wantsHeaderHook(true);
+  const hookInsecure = engine.wantsHeaderHook(false);
+  fastify.decorateRequest('proxytrust', null);
+  fastify.addHook(
+    'onRequest',
+    (request: FastifyRequest, reply: FastifyReply, next: (err?: Error) => void) => {
+      let a: ReturnType<typeof runNode>;
+      try {
+        const csrfOff = request.routeOptions.config?.proxytrust?.csrf === false;
+        a = runNode(engine, request.raw, reply.raw, hookSecure, hookInsecure, csrfOff);
+      } catch (err) {
+        next(err as Error);
+        return;
+      }
+      request.proxytrust = request.raw.proxytrust ?? null;
+      Object.defineProperties(request, FASTIFY_PROPERTIES);
+      if (a !== undefined) {
+        reply.code(a.status).headers(a.headers).send(a.body);
+        return;
+      }
+      next();
+    },
+  );
+  done();
+}
+
+const meta = proxytrust as unknown as Record<symbol, unknown>;
+meta[Symbol.for('skip-override')] = true;
+meta[Symbol.for('fastify.display-name')] = 'proxytrust';
+meta[Symbol.for('plugin-meta')] = { name: 'proxytrust', fastify: '5.x' };

@@ -1,0 +1,4 @@
+import { behaviourSuite } from './behaviour.js';
+import { expressServer } from './servers.js';
+
+behaviourSuite('Express 5', expressServer);

@@ -1,0 +1,4 @@
+import { behaviourSuite } from './behaviour.js';
+import { honoServer } from './servers.js';
+
+behaviourSuite('Hono 4', honoServer);
