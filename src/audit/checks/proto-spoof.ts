@@ -72,23 +72,32 @@ async function probeClaims(
   ctx: AuditContext,
   scheme: 'http' | 'https',
   claims: readonly Line[],
-  want: 'http' | 'https',
 ): Promise<{ found: string[]; evidence: Evidence[] }> {
   const found: string[] = [];
   const ev: Evidence[] = [];
+  // Belief is a change from what the app concludes without the claims.
+  const base = await ctx.probeBaseline(scheme);
+  const before = base.answer?.view.scheme;
+  if (!before) return { found, evidence: ev };
   const all = await ctx.probe(
     scheme,
-    `probe over ${scheme} with every ${want === 'http' ? 'https' : 'http'} claim`,
+    `probe over ${scheme} with every spoofed scheme header`,
     claims,
   );
-  if (!all.answer || all.answer.view.scheme === want) return { found, evidence: ev };
+  if (!all.answer || all.answer.view.scheme === before) return { found, evidence: ev };
   for (const line of claims) {
     const one = await ctx.probe(scheme, `probe over ${scheme} with ${line[0]}: ${line[1]}`, [line]);
-    if (one.answer && one.answer.view.scheme !== want) {
+    if (one.answer && one.answer.view.scheme !== before) {
       found.push(
         `${line[0]}: ${line[1]} over ${scheme} made the app believe ${one.answer.view.scheme}`,
       );
-      ev.push(evidence(one.exchange, [], [`probe view.scheme: ${one.answer.view.scheme}`]));
+      ev.push(
+        evidence(
+          one.exchange,
+          [],
+          [`probe view.scheme: ${one.answer.view.scheme} (without it: ${before})`],
+        ),
+      );
     }
   }
   return { found, evidence: ev };
@@ -151,8 +160,8 @@ export const protoSpoof: Check = {
     }
     rounds.push(spoofRound(ctx, httpsBase, ctx.url, HTTP_CLAIMS, believedHttp));
     if (ctx.options.probeSecret) {
-      rounds.push(probeClaims(ctx, 'https', HTTP_CLAIMS, 'https'));
-      if (httpBase.response) rounds.push(probeClaims(ctx, 'http', HTTPS_CLAIMS, 'http'));
+      rounds.push(probeClaims(ctx, 'https', HTTP_CLAIMS));
+      if (httpBase.response) rounds.push(probeClaims(ctx, 'http', HTTPS_CLAIMS));
     }
     for (const r of await Promise.all(rounds)) {
       found.push(...r.found);
