@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
-import Ajv from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+import AjvModule from 'ajv-draft-04';
+import formatsModule from 'ajv-formats';
 import fc from 'fast-check';
 import { renderJson } from '../../src/audit/report/json.js';
 import { renderJunit, xmlEscape } from '../../src/audit/report/junit.js';
@@ -189,8 +189,15 @@ describe('reports', () => {
     const schema = JSON.parse(
       readFileSync(new URL('../fixtures/sarif/sarif-schema-2.1.0.json', import.meta.url), 'utf8'),
     );
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    addFormats(ajv);
+    // CommonJS packages: the class and the plugin are on `.default` under NodeNext.
+    const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
+    const addFormats =
+      (formatsModule as unknown as { default: typeof formatsModule }).default ?? formatsModule;
+    const ajv = new (Ajv as unknown as new (o: object) => import('ajv').default)({
+      allErrors: true,
+      strict: false,
+    });
+    (addFormats as unknown as (a: unknown) => void)(ajv);
     const validate = ajv.compile(schema);
     const log = toSarif(report);
     assert.ok(validate(log), JSON.stringify(validate.errors, null, 2));
