@@ -253,6 +253,7 @@ export function parseAuditArgs(argv: string[], env: CliIo['env'] = {}) {
     throw new UsageError((e as Error).message);
   }
   const v = parsed.values;
+  if (v.help) return { help: true as const };
   const format = v.format ?? 'text';
   if (!['text', 'json', 'junit', 'sarif'].includes(format)) {
     throw new UsageError(`--format must be text, json, junit or sarif, not "${format}"`);
@@ -303,7 +304,7 @@ export function parseAuditArgs(argv: string[], env: CliIo['env'] = {}) {
     verbose: v.verbose === true,
     noColor: v['no-color'] === true,
     concurrency: int(v.concurrency, '--concurrency', 1) ?? 8,
-    help: v.help === true,
+    help: false as const,
   };
 }
 

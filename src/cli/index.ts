@@ -26,14 +26,10 @@ export function main(
   argv: string[],
   out: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
   err: (s: string) => void = (s) => process.stderr.write(`${s}\n`),
-): number | Promise<number> {
+): number {
   const [command, ...rest] = argv;
   try {
     switch (command) {
-      case 'audit':
-        return auditCommand(rest, out, err);
-      case 'demo':
-        return demoCommand(rest, out, err);
       case 'explain':
         out(runExplain(rest));
         return 0;
@@ -60,6 +56,21 @@ export function main(
   }
 }
 
+/**
+ * Run the CLI, including the asynchronous commands (`audit`, `demo`); resolves with the
+ * exit status. Every other command goes through {@link main}.
+ */
+export async function run(
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
+  err: (s: string) => void = (s) => process.stderr.write(`${s}\n`),
+): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'audit') return auditCommand(rest, out, err);
+  if (command === 'demo') return demoCommand(rest, out, err);
+  return main(argv, out, err);
+}
+
 const VERSION = '0.1.0';
 
 import { realpathSync } from 'node:fs';
@@ -74,7 +85,7 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
-  void Promise.resolve(main(process.argv.slice(2))).then((code) => {
+  void run(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }
