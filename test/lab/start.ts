@@ -1,0 +1,320 @@
+/**
+ * Start a scenario by name: the app (in this process for Node, gunicorn for Django), then
+ * every proxy hop in parallel, each on free loopback ports with generated configuration and
+ * the run's certificate, readiness polled. `stop()` (or the caller's Lab teardown) kills
+ * exactly what was started.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type CertificateAuthority,
+  type IssuedCert,
+  Lab,
+  type LabProcess,
+  requireBinary,
+} from './harness.js';
+import { startNodeApp } from './node-app.js';
+import { scenarios } from './scenarios.js';
+import {
+  APP_HOST,
+  type DjangoSettings,
+  type GroundTruth,
+  type HopContext,
+  type HopKind,
+  type Scenario,
+  type Via,
+  type ViewFacts,
+} from './types.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The binaries, as Debian installs them (scripts/setup.sh). */
+export const BINARIES = {
+  nginx: '/usr/sbin/nginx',
+  haproxy: '/usr/sbin/haproxy',
+  caddy: '/usr/bin/caddy',
+  gunicorn: '/usr/bin/gunicorn',
+} as const;
+
+/** A running scenario. */
+export interface ScenarioHandle {
+  readonly name: string;
+  readonly scenario: Scenario;
+  /**
+   * `https://app.example.com` (the client-facing TLS entry), if the chain has one. The
+   * name and the default port are what the client asks for (SNI, Host, redirects); connect
+   * to `ports.https` on 127.0.0.1 instead (see `connectTo`).
+   */
+  readonly httpsUrl: string | undefined;
+  /** `http://app.example.com` (the plain-http entry, e.g. for health checks), if any. */
+  readonly httpUrl: string | undefined;
+  /** The real loopback ports of the entries (0 when absent). */
+  readonly ports: { readonly https: number; readonly http: number };
+  /**
+   * curl-style `--connect-to` entries, `app.example.com:443:127.0.0.1:<port>` and
+   * `app.example.com:80:127.0.0.1:<port>`: how to reach httpsUrl/httpUrl (and the
+   * redirects between them) on loopback, with no DNS.
+   */
+  readonly connectTo: readonly string[];
+  /**
+   * curl-style `--resolve` entries, `app.example.com:<port>:127.0.0.1`, for clients that
+   * use the real ports in the URL instead. Then Host carries the port, so the resolved
+   * host does too, and redirects to https://app.example.com/ need `connectTo`.
+   */
+  readonly resolve: readonly string[];
+  /** `{ host: '127.0.0.1', port }` of an entry, for {@link request}'s `connect`. */
+  connect(via: Via): { readonly host: string; readonly port: number };
+  /** The run's CA certificate (PEM file) and its text. */
+  readonly cacertPath: string;
+  readonly ca: string;
+  /** The Node app's probe secret (undefined for Django targets, which have no probe). */
+  readonly probeSecret: string | undefined;
+  readonly groundTruth: GroundTruth;
+  /** The app itself, reached directly (bypassing every proxy): `http://127.0.0.1:<port>`. */
+  readonly appUrl: string;
+  /** The address:port the app listens on (for direct connections). */
+  readonly app: { readonly host: string; readonly port: number };
+  /**
+   * What a client connecting from `clientAddress` to `httpsUrl`/`httpUrl` (through
+   * `connectTo`) really asked for, and its address: what a correct app must conclude.
+   */
+  truth(via: Via, clientAddress: string): ViewFacts;
+  /** Every process's logs (for failure reports). */
+  logs(): string;
+  /** Stop everything this scenario started. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /**
+   * A lab to start processes in (e.g. the one `labTest` gives); its teardown then stops the
+   * scenario too. By default the scenario has its own, torn down by `stop()`.
+   */
+  readonly lab?: Lab;
+}
+
+// One CA and one certificate per run (per test process), made on first use.
+let shared: Promise<{ ca: CertificateAuthority; cert: IssuedCert }> | undefined;
+function sharedCertificates(): Promise<{ ca: CertificateAuthority; cert: IssuedCert }> {
+  shared ??= (async () => {
+    const lab = new Lab('proxytrust-lab-ca-');
+    process.once('exit', () => rmSync(lab.dir, { recursive: true, force: true }));
+    const ca = await lab.makeCa();
+    const cert = await ca.issueCert(APP_HOST, {
+      dns: [`*.${APP_HOST.split('.').slice(1).join('.')}`],
+    });
+    return { ca, cert };
+  })();
+  return shared;
+}
+
+/** Find a scenario by name, or throw listing the names. */
+export function getScenario(name: string): Scenario {
+  const s = scenarios.find((x) => x.name === name);
+  if (!s) {
+    throw new Error(`no lab scenario "${name}"; known: ${scenarios.map((x) => x.name).join(', ')}`);
+  }
+  return s;
+}
+
+function spawnHop(lab: Lab, kind: HopKind, name: string, configPath: string): LabProcess {
+  switch (kind) {
+    case 'nginx':
+      return lab.spawn(`${name} (nginx)`, requireBinary(BINARIES.nginx), [
+        '-e',
+        'stderr',
+        '-p',
+        join(lab.dir, name),
+        '-c',
+        configPath,
+        '-g',
+        'daemon off; master_process off;',
+      ]);
+    case 'haproxy':
+      return lab.spawn(`${name} (haproxy)`, requireBinary(BINARIES.haproxy), [
+        '-db',
+        '-f',
+        configPath,
+      ]);
+    case 'caddy':
+      return lab.spawn(
+        `${name} (caddy)`,
+        requireBinary(BINARIES.caddy),
+        ['run', '--adapter', 'caddyfile', '--config', configPath],
+        {
+          env: {
+            ...process.env,
+            HOME: join(lab.dir, name),
+            XDG_DATA_HOME: join(lab.dir, name, 'data'),
+            XDG_CONFIG_HOME: join(lab.dir, name, 'config'),
+          },
+        },
+      );
+  }
+}
+
+/** Start gunicorn serving the lab's Django site with these settings; resolves when it listens. */
+async function startDjango(
+  lab: Lab,
+  settings: DjangoSettings,
+): Promise<{ host: string; port: number }> {
+  const port = await lab.freePort();
+  const p = lab.spawn(
+    'django (gunicorn)',
+    requireBinary(BINARIES.gunicorn),
+    [
+      '--bind',
+      `127.0.0.1:${port}`,
+      '--workers',
+      '1',
+      '--chdir',
+      join(here, 'django'),
+      // gunicorn's own default, made explicit: it rewrites wsgi.url_scheme only for peers in
+      // this list, and the proxies connect from 127.0.0.10/.11, so Django's settings decide.
+      '--forwarded-allow-ips',
+      '127.0.0.1',
+      '--error-logfile',
+      '-',
+      'labsite.wsgi:application',
+    ],
+    {
+      env: {
+        ...process.env,
+        PYTHONDONTWRITEBYTECODE: '1',
+        LAB_DJANGO_SETTINGS: JSON.stringify(settings),
+      },
+    },
+  );
+  await lab.waitForPort(port, { process: p, timeoutMs: 30000 });
+  return { host: '127.0.0.1', port };
+}
+
+/**
+ * Start the scenario `name`. Rejects (after stopping what it started, unless a lab was
+ * given) when a binary is missing or a component fails to come up; the error carries the
+ * logs.
+ */
+export async function startScenario(
+  name: string,
+  opts: StartOptions = {},
+): Promise<ScenarioHandle> {
+  const scenario = getScenario(name);
+  const own = opts.lab === undefined;
+  const lab = opts.lab ?? new Lab(`proxytrust-lab-${name}-`);
+  try {
+    return await start(scenario, lab, own);
+  } catch (e) {
+    if (own) {
+      const logs = lab.allLogs();
+      await lab.teardown();
+      throw new Error(`${(e as Error).message}\n[lab] ${name} logs:\n${logs}`);
+    }
+    throw e;
+  }
+}
+
+async function start(scenario: Scenario, lab: Lab, own: boolean): Promise<ScenarioHandle> {
+  // Fail early (never skip) on a missing binary.
+  for (const hop of scenario.hops) requireBinary(BINARIES[hop.kind]);
+  const certs = sharedCertificates();
+  const probeSecret =
+    scenario.app.kind === 'node' ? randomBytes(24).toString('base64url') : undefined;
+
+  // The app first: the innermost hop needs its port.
+  let app: { host: string; port: number };
+  if (scenario.app.kind === 'node') {
+    const running = await startNodeApp({
+      policy: scenario.app.policy,
+      probeSecret: probeSecret!,
+      host: scenario.app.ipv6 ? '::1' : '127.0.0.1',
+    });
+    lab.onTeardown(() => running.close());
+    app = running;
+  } else {
+    app = await startDjango(lab, scenario.app.settings);
+  }
+
+  // Ports for every hop, outermost first; each forwards to the next one's plain port.
+  const ports = await Promise.all(
+    scenario.hops.map(async (hop) => ({
+      https: hop.tls ? await lab.freePort() : 0,
+      http: hop.plainHttp ? await lab.freePort() : 0,
+    })),
+  );
+  const { ca, cert } = await certs;
+  const started: Promise<void>[] = [];
+  scenario.hops.forEach((hop, i) => {
+    const next = scenario.hops[i + 1];
+    const upstream = next
+      ? { host: '127.0.0.1', port: ports[i + 1]!.http, tls: false as const }
+      : { host: app.host, port: app.port, tls: false as const };
+    if (next && !next.plainHttp) {
+      throw new Error(`${scenario.name}: hop ${next.name} must listen for plain http`);
+    }
+    mkdirSync(join(lab.dir, hop.name), { recursive: true });
+    const ctx: HopContext = {
+      dir: lab.dir,
+      name: hop.name,
+      httpPort: ports[i]!.http,
+      httpsPort: ports[i]!.https,
+      upstream,
+      certPath: cert.certPath,
+      keyPath: cert.keyPath,
+      pemPath: cert.pemPath,
+    };
+    const configPath = lab.writeFile(
+      `${hop.name}.${hop.kind === 'caddy' ? 'Caddyfile' : 'conf'}`,
+      hop.config(ctx),
+    );
+    const p = spawnHop(lab, hop.kind, hop.name, configPath);
+    for (const port of [ctx.httpPort, ctx.httpsPort]) {
+      if (port) started.push(lab.waitForPort(port, { process: p, timeoutMs: 15000 }));
+    }
+  });
+  await Promise.all(started);
+
+  const front = ports[0]!;
+  const httpsUrl = front.https ? `https://${APP_HOST}` : undefined;
+  const httpUrl = front.http ? `http://${APP_HOST}` : undefined;
+  const appHostText = app.host.includes(':') ? `[${app.host}]` : app.host;
+  return {
+    name: scenario.name,
+    scenario,
+    httpsUrl,
+    httpUrl,
+    ports: { https: front.https, http: front.http },
+    connectTo: [
+      ...(front.https ? [`${APP_HOST}:443:127.0.0.1:${front.https}`] : []),
+      ...(front.http ? [`${APP_HOST}:80:127.0.0.1:${front.http}`] : []),
+    ],
+    resolve: [front.https, front.http]
+      .filter((p) => p !== 0)
+      .map((p) => `${APP_HOST}:${p}:127.0.0.1`),
+    connect(via) {
+      const port = via === 'https' ? front.https : front.http;
+      if (!port) throw new Error(`${scenario.name} has no ${via} entry`);
+      return { host: '127.0.0.1', port };
+    },
+    cacertPath: ca.certPath,
+    ca: ca.cert,
+    probeSecret,
+    groundTruth: scenario.groundTruth,
+    appUrl: `http://${appHostText}:${app.port}`,
+    app,
+    truth(via, clientAddress) {
+      if (!(via === 'https' ? front.https : front.http)) {
+        throw new Error(`${scenario.name} has no ${via} entry`);
+      }
+      return {
+        scheme: via,
+        host: APP_HOST,
+        port: via === 'https' ? 443 : 80,
+        clientIp: clientAddress,
+      };
+    },
+    logs: () => lab.allLogs(),
+    stop: () => (own ? lab.teardown() : Promise.resolve()),
+  };
+}

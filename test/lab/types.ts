@@ -1,0 +1,213 @@
+/**
+ * The lab's vocabulary: a scenario is data (its hops in order, each hop's configuration,
+ * the app and its settings, and the ground truth), so a test can start any scenario by
+ * name and the audit can use the same scenarios as reference targets.
+ */
+import type { PolicyOptions } from '../../src/core/index.js';
+
+/** The audit's check ids (issue 5). The ground truth says which must pass and which must fail. */
+export const AUDIT_CHECK_IDS = [
+  'https-redirect',
+  'redirect-loop',
+  'proto-spoof',
+  'host-header',
+  'forwarded-host-spoof',
+  'hsts',
+  'cookie-flags',
+  'csrf-origin',
+  'health-exempt',
+  'scheme-detection',
+  'ip-spoof',
+  'forwarded-duplicates',
+] as const;
+export type AuditCheckId = (typeof AUDIT_CHECK_IDS)[number];
+
+/** The name every scenario serves (certificates, Host, allowed hosts). */
+export const APP_HOST = 'app.example.com';
+/**
+ * The address the lab's own test client connects from: "the internet". Any other loopback
+ * address works as a client too, except the proxies' upstream addresses below.
+ */
+export const CLIENT_ADDRESS = '127.0.0.77';
+/**
+ * Where each proxy hop connects to its upstream from (nginx `proxy_bind`, HAProxy
+ * `source`), so that a hop's address differs from any client's. Caddy 2.6 cannot bind its
+ * upstream source, so a Caddy hop reaches its upstream over IPv6 loopback and is `::1`.
+ */
+export const HOP_ADDRESSES = {
+  edge: '127.0.0.10',
+  inner: '127.0.0.11',
+  caddy: '::1',
+} as const;
+
+/** The ports and files a hop's configuration is rendered with. */
+export interface HopContext {
+  /** The lab dir (configs, pid files, temp paths). */
+  readonly dir: string;
+  /** This hop's name (unique in the scenario). */
+  readonly name: string;
+  /** Plain-http listening port on 127.0.0.1 (0 when the hop has none). */
+  readonly httpPort: number;
+  /** TLS listening port on 127.0.0.1 (0 when the hop does not terminate TLS). */
+  readonly httpsPort: number;
+  /** The upstream this hop forwards to. */
+  readonly upstream: { readonly host: string; readonly port: number; readonly tls: false };
+  /** This hop's certificate for APP_HOST (when it terminates TLS). */
+  readonly certPath: string;
+  readonly keyPath: string;
+  /** cert + key (HAProxy `crt`). */
+  readonly pemPath: string;
+}
+
+export type HopKind = 'nginx' | 'haproxy' | 'caddy';
+
+/** One proxy in the chain. */
+export interface HopSpec {
+  readonly kind: HopKind;
+  /** Unique in the scenario: `edge`, `inner`, ... */
+  readonly name: string;
+  /** What this hop does with forwarded headers, in a sentence (docs). */
+  readonly behaviour: string;
+  /** Does the client-facing hop terminate TLS (listen on an https port)? Inner hops: false. */
+  readonly tls: boolean;
+  /** Does the hop listen for plain http too (client-facing hops)? */
+  readonly plainHttp: boolean;
+  /** The configuration file, rendered. */
+  config(ctx: HopContext): string;
+}
+
+/** The Node app with proxytrust, and its policy. */
+export interface NodeAppSpec {
+  readonly kind: 'node';
+  /** The proxytrust policy (allowedHosts defaults to [APP_HOST]). */
+  readonly policy: PolicyOptions;
+  /** Listen on ::1 instead of 127.0.0.1 (behind Caddy, see HOP_ADDRESSES). */
+  readonly ipv6?: boolean;
+}
+
+/** Django settings a reference target runs with (passed to gunicorn as environment). */
+export interface DjangoSettings {
+  readonly ALLOWED_HOSTS: readonly string[];
+  /** e.g. ['HTTP_X_FORWARDED_PROTO', 'https'], or null when missing. */
+  readonly SECURE_PROXY_SSL_HEADER: readonly [string, string] | null;
+  readonly USE_X_FORWARDED_HOST: boolean;
+  readonly USE_X_FORWARDED_PORT: boolean;
+  readonly SECURE_SSL_REDIRECT: boolean;
+  readonly SECURE_REDIRECT_EXEMPT: readonly string[];
+  readonly SECURE_HSTS_SECONDS: number;
+  readonly SESSION_COOKIE_SECURE: boolean;
+  readonly CSRF_COOKIE_SECURE: boolean;
+  /** The form view is `@csrf_exempt` (the usual "fix" for CSRF failures behind a proxy). */
+  readonly CSRF_EXEMPT_FORM: boolean;
+}
+
+/** A real Django app under gunicorn. */
+export interface DjangoAppSpec {
+  readonly kind: 'django';
+  readonly settings: DjangoSettings;
+}
+
+export type AppSpec = NodeAppSpec | DjangoAppSpec;
+
+/** The fields of a resolved view the lab compares. */
+export interface ViewFacts {
+  readonly scheme: 'http' | 'https';
+  /** `hostname[:port]` as the client asked for it (the port omitted when default). */
+  readonly host: string | undefined;
+  readonly port: number;
+  readonly clientIp: string;
+}
+
+/** The client-sent forwarded headers the lab tries (each must change nothing, unless listed). */
+export const SPOOF_ATTEMPTS = [
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-for',
+  'forwarded',
+  'vendor',
+] as const;
+export type SpoofAttempt = (typeof SPOOF_ATTEMPTS)[number];
+
+/** The values a spoof attempt forges. */
+export const SPOOFED = {
+  host: 'evil.example',
+  ip: '203.0.113.66',
+  port: 8443,
+} as const;
+
+/** The entry the client reached the chain through. */
+export type Via = 'https' | 'http';
+
+/**
+ * A spoof that a wrong proxy lets through: the client's forged value reaches the app as if
+ * a trusted hop had written it, so no app can tell (the proxy must be fixed). The test
+ * asserts that exactly these fields change, so a scenario that stops leaking is noticed.
+ */
+export interface Leak {
+  readonly via: Via;
+  readonly attempt: SpoofAttempt;
+  /** The fields of the resolved view that the forged header changes, and to what. */
+  readonly resolves: Partial<ViewFacts>;
+  /** Why (docs). */
+  readonly because: string;
+}
+
+/**
+ * What a correct app behind this chain must conclude, and what the audit must find.
+ *
+ * The truth itself is the same for every scenario, so it is not repeated here: a request
+ * through the https entry asked for `https://app.example.com:<httpsPort>`, one through the
+ * http entry for `http://app.example.com:<httpPort>`, and the client's address is the one
+ * it connected from (see `ScenarioHandle.truth`).
+ */
+export interface GroundTruth {
+  /**
+   * For the Node app with proxytrust: what it must resolve for an honest request, when
+   * that differs from the truth because the chain destroyed the information (explained).
+   */
+  readonly resolvedDiffers?: {
+    readonly via: Via;
+    readonly resolves: Partial<ViewFacts>;
+    readonly because: string;
+  }[];
+  /**
+   * The warning codes proxytrust must report on an honest request through each entry
+   * (sorted; empty when the chain is clean). E.g. DUPLICATED_VALUES for `https, https`.
+   */
+  readonly honestWarnings?: readonly string[];
+  /** Spoofs that the chain lets through (wrong proxy configurations). Empty when right. */
+  readonly leaks: readonly Leak[];
+  /** Expected statuses of plain requests (behaviour a black-box audit sees). */
+  readonly behaviour: {
+    /** GET / over plain http: a redirect status (to https) or 200. */
+    readonly httpRoot?: number;
+    /** GET /healthz over plain http. */
+    readonly httpHealth?: number;
+    /** GET / over https. */
+    readonly httpsRoot?: number;
+  };
+  /** Which audit checks must pass and which must fail against this scenario. */
+  readonly audit: {
+    readonly pass: readonly AuditCheckId[];
+    readonly fail: readonly AuditCheckId[];
+  };
+  /** Notes for the audit and the docs. */
+  readonly notes?: readonly string[];
+}
+
+/** One lab scenario. */
+export interface Scenario {
+  /** Unique, kebab-case; tests and the audit start scenarios by this name. */
+  readonly name: string;
+  /** The issue's catalogue item (1..8), or 'django'. */
+  readonly catalogue: number | 'django';
+  /** Is the chain configured correctly (a reference "right"), or deliberately wrong? */
+  readonly correct: boolean;
+  /** One line for the docs table. */
+  readonly summary: string;
+  /** The hops from the client inwards; the last forwards to the app. */
+  readonly hops: readonly HopSpec[];
+  readonly app: AppSpec;
+  readonly groundTruth: GroundTruth;
+}
