@@ -144,7 +144,6 @@ ${opts.proxyOptions.map((o) => `    ${o}`).join('\n')}
 {
   admin off
   auto_https off
-  persist_config off
   storage file_system ${ctx.dir}/${ctx.name}/data
 }
 

@@ -77,6 +77,16 @@ const HAPROXY_RIGHT = [
   'http-request del-header Forwarded',
 ];
 
+/** Caddy 2.6 cannot bind its upstream source: it reaches the app over ::1. */
+const TRUST_CADDY = { trustedProxies: [HOP_ADDRESSES.caddy], headers: ['x-forwarded' as const] };
+
+/** What Caddy does not set, deleted. */
+const CADDY_STRIP = [
+  'header_up -X-Forwarded-Port',
+  'header_up -X-Forwarded-Prefix',
+  'header_up -Forwarded',
+];
+
 const TRUST_EDGE = { trustedProxies: [HOP_ADDRESSES.edge] };
 
 export const scenarios: readonly Scenario[] = [
@@ -275,6 +285,49 @@ export const scenarios: readonly Scenario[] = [
       audit: audit(),
       notes: [
         'HAProxy 2.6 (Debian bookworm) has no `option forwarded` (2.7+); the same header is written with set-header and sample fetches.',
+      ],
+    },
+  },
+  {
+    name: 'caddy-default',
+    catalogue: 6,
+    correct: true,
+    summary:
+      'Caddy reverse_proxy without trusted_proxies: it replaces X-Forwarded-For/-Proto/-Host (2.5+); X-Forwarded-Port, -Prefix and Forwarded deleted with header_up',
+    hops: [
+      caddy({ behaviour: 'sets X-Forwarded-For/-Proto/-Host itself', proxyOptions: CADDY_STRIP }),
+    ],
+    app: { kind: 'node', policy: TRUST_CADDY, ipv6: true },
+    groundTruth: {
+      leaks: [],
+      behaviour: NODE_BEHAVIOUR,
+      audit: audit(),
+      notes: [
+        "Caddy sets only X-Forwarded-For, -Proto and -Host: without the header_up deletions a client's X-Forwarded-Port or Forwarded reaches the app untouched.",
+      ],
+    },
+  },
+  {
+    name: 'caddy-trusted-proxies-too-wide',
+    catalogue: 6,
+    correct: false,
+    summary:
+      'Caddy with `trusted_proxies private_ranges` at the edge: its clients are in those ranges, so their X-Forwarded-Proto/-Host are passed on',
+    hops: [
+      caddy({
+        behaviour: "trusts its clients' X-Forwarded-* (private_ranges covers them)",
+        proxyOptions: ['trusted_proxies private_ranges', ...CADDY_STRIP],
+      }),
+    ],
+    app: { kind: 'node', policy: TRUST_CADDY, ipv6: true },
+    groundTruth: {
+      leaks: protoAndHostLeak(
+        'Caddy keeps X-Forwarded-Proto/-Host from a trusted client, and the trust list covers the clients',
+      ),
+      behaviour: NODE_BEHAVIOUR,
+      audit: audit('proto-spoof', 'forwarded-host-spoof'),
+      notes: [
+        'X-Forwarded-For stays right: Caddy appends the peer, and proxytrust walks from the right.',
       ],
     },
   },
