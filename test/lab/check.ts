@@ -19,6 +19,7 @@ import type { ScenarioHandle } from './start.js';
 import {
   APP_HOST,
   CLIENT_ADDRESS,
+  type GroundTruth,
   HOP_ADDRESSES,
   SPOOF_ATTEMPTS,
   SPOOFED,
@@ -103,6 +104,14 @@ async function naive(
   return JSON.parse(res.body) as NaiveBelief;
 }
 
+/** The warning codes an honest request through `via` must carry, sorted. */
+export function honestWarnings(gt: GroundTruth, via: Via): string[] {
+  const w = gt.honestWarnings;
+  const list =
+    w === undefined ? [] : Array.isArray(w) ? w : ((w as Record<Via, string[]>)[via] ?? []);
+  return [...list].sort();
+}
+
 function codes(a: ProbeAnswer): string[] {
   return [...new Set(a.warnings.map((w) => w.code))].sort();
 }
@@ -132,7 +141,7 @@ export async function checkNodeScenario(h: ScenarioHandle): Promise<ScenarioReco
       );
       assert.deepEqual(
         codes(honest),
-        [...(gt.honestWarnings ?? [])].sort(),
+        honestWarnings(gt, via),
         `${h.name}: warnings of an honest request via ${via}: ${JSON.stringify(honest.warnings)}`,
       );
       rows.push({

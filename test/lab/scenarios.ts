@@ -3,7 +3,15 @@
  * ground truth. Data only; test/lab/start.ts runs them.
  */
 import { caddy, haproxy, nginx } from './proxies.js';
-import type { AuditCheckId, GroundTruth, Leak, Scenario } from './types.js';
+import type {
+  AuditCheckId,
+  DjangoObservations,
+  DjangoSettings,
+  GroundTruth,
+  HopSpec,
+  Leak,
+  Scenario,
+} from './types.js';
 import { APP_HOST, HOP_ADDRESSES, SPOOFED } from './types.js';
 
 const ALL_CHECKS: readonly AuditCheckId[] = [
@@ -86,6 +94,121 @@ const CADDY_STRIP = [
   'header_up -X-Forwarded-Prefix',
   'header_up -Forwarded',
 ];
+
+/** Both hops of a two-hop chain. */
+const TRUST_BOTH = {
+  trustedProxies: [HOP_ADDRESSES.edge, HOP_ADDRESSES.inner],
+  headers: ['x-forwarded' as const],
+};
+
+/** A CloudFront-like chain: the edge's CloudFront headers first, then X-Forwarded-*. */
+const TRUST_CLOUDFRONT_CHAIN = {
+  trustedProxies: [HOP_ADDRESSES.edge, HOP_ADDRESSES.inner],
+  headers: ['cloudfront' as const, 'x-forwarded' as const],
+};
+
+/**
+ * nginx behaving like CloudFront with an origin request policy that asks for
+ * CloudFront-Forwarded-Proto and CloudFront-Viewer-Address, and a function that copies
+ * Host into X-Forwarded-Host (`keepViewerXfh`: only when the viewer sent none). Host is
+ * rewritten to the origin's name; X-Forwarded-For gets the viewer appended.
+ */
+function cloudFrontLikeEdge(keepViewerXfh: boolean) {
+  return nginx({
+    behaviour: keepViewerXfh
+      ? "CloudFront-like; keeps the viewer's X-Forwarded-Host"
+      : 'CloudFront-like: CloudFront-Forwarded-Proto, Host -> X-Forwarded-Host, Host rewritten',
+    http: keepViewerXfh
+      ? ['map $http_x_forwarded_host $edge_xfh { default $http_x_forwarded_host; "" $host; }']
+      : [],
+    headers: [
+      'proxy_set_header Host origin.internal;',
+      `proxy_set_header X-Forwarded-Host ${keepViewerXfh ? '$edge_xfh' : '$host'};`,
+      'proxy_set_header CloudFront-Forwarded-Proto $scheme;',
+      'proxy_set_header CloudFront-Viewer-Address $remote_addr:$remote_port;',
+      'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+      'proxy_set_header X-Forwarded-Proto "";',
+      'proxy_set_header X-Forwarded-Port "";',
+      'proxy_set_header X-Forwarded-Prefix "";',
+      'proxy_set_header Forwarded "";',
+    ],
+  });
+}
+
+/** HAProxy behaving like an ALB behind the edge: its own listener's proto and port, XFF appended. */
+function albLikeInner() {
+  return haproxy({
+    name: 'inner',
+    behaviour:
+      'ALB-like: X-Forwarded-Proto/-Port of its own http listener, X-Forwarded-For appended',
+    tls: false,
+    source: HOP_ADDRESSES.inner,
+    rules: [
+      'option forwardfor',
+      'http-request set-header X-Forwarded-Proto http',
+      'http-request set-header X-Forwarded-Port 80',
+    ],
+  });
+}
+
+/** A fact the lab found: HAProxy's `option forwardfor` adds a line; it does not extend one. */
+const HAPROXY_SECOND_LINE =
+  "HAProxy's `option forwardfor` adds its own X-Forwarded-For line after the one it received, so every honest request arrives with two lines (DUPLICATE_HEADER_LINES).";
+
+/** Django configured right behind nginx-right. */
+const DJANGO_RIGHT: DjangoSettings = {
+  ALLOWED_HOSTS: [APP_HOST],
+  SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'],
+  USE_X_FORWARDED_HOST: true,
+  USE_X_FORWARDED_PORT: false,
+  SECURE_SSL_REDIRECT: true,
+  SECURE_REDIRECT_EXEMPT: ['^healthz$'],
+  SECURE_HSTS_SECONDS: 31536000,
+  SESSION_COOKIE_SECURE: true,
+  CSRF_COOKIE_SECURE: true,
+  CSRF_EXEMPT_FORM: false,
+};
+
+/**
+ * A Django reference target behind nginx (right unless `proxy` says otherwise). Django has
+ * no client-IP API and no probe, so ip-spoof is never asserted; checks that cannot be
+ * observed (everything answers a redirect) are listed as `unobservable`.
+ */
+function djangoTarget(o: {
+  name: string;
+  correct: boolean;
+  summary: string;
+  proxy?: HopSpec;
+  settings: Partial<DjangoSettings>;
+  observe: DjangoObservations;
+  behaviour?: GroundTruth['behaviour'];
+  fail: AuditCheckId[];
+  unobservable?: AuditCheckId[];
+}): Scenario {
+  const skip: AuditCheckId[] = ['ip-spoof', ...(o.unobservable ?? [])];
+  return {
+    name: o.name,
+    catalogue: 'django',
+    correct: o.correct,
+    summary: o.summary,
+    hops: [
+      o.proxy ?? nginx({ behaviour: 'overwrites every forwarded header', headers: NGINX_RIGHT }),
+    ],
+    app: { kind: 'django', settings: { ...DJANGO_RIGHT, ...o.settings } },
+    groundTruth: {
+      leaks: [],
+      behaviour: o.behaviour ?? { httpRoot: 301, httpHealth: 200, httpsRoot: 200 },
+      django: o.observe,
+      audit: {
+        pass: ALL_CHECKS.filter((c) => !o.fail.includes(c) && !skip.includes(c)),
+        fail: o.fail,
+      },
+      notes: [
+        `Not asserted: ${skip.join(', ')} (Django has no client-IP belief and no probe${o.unobservable ? '; every page answers a redirect' : ''}).`,
+      ],
+    },
+  };
+}
 
 const TRUST_EDGE = { trustedProxies: [HOP_ADDRESSES.edge] };
 
@@ -331,4 +454,238 @@ export const scenarios: readonly Scenario[] = [
       ],
     },
   },
+  {
+    name: 'cloudfront-like-edge',
+    catalogue: 7,
+    correct: true,
+    summary:
+      'nginx as a CloudFront-like edge (TLS, CloudFront-Forwarded-Proto, Host copied to X-Forwarded-Host, Host rewritten) -> HAProxy as an ALB-like LB (X-Forwarded-Proto/-Port of its own http listener) -> app',
+    hops: [cloudFrontLikeEdge(false), albLikeInner()],
+    app: { kind: 'node', policy: TRUST_CLOUDFRONT_CHAIN },
+    groundTruth: {
+      honestWarnings: {
+        https: ['DUPLICATE_HEADER_LINES', 'FAMILY_CONFLICT'],
+        http: ['DUPLICATE_HEADER_LINES'],
+      },
+      leaks: [],
+      behaviour: NODE_BEHAVIOUR,
+      audit: audit(),
+      notes: [
+        "The LB's X-Forwarded-Proto is `http` (the edge reaches it over http): an app that reads it loops. CloudFront-Forwarded-Proto, believed from the trusted edge, carries the viewer's scheme (FAMILY_CONFLICT reports the disagreement).",
+        "Host is the origin's name (origin.internal): an app checking Host against its allowed hosts rejects every request unless it reads X-Forwarded-Host from the trusted chain.",
+      ],
+    },
+  },
+  {
+    name: 'cloudfront-like-edge-viewer-xfh',
+    catalogue: 7,
+    correct: false,
+    summary:
+      "The same chain, but the edge copies Host into X-Forwarded-Host only when the viewer did not send one (a function that keeps the viewer's header)",
+    hops: [cloudFrontLikeEdge(true), albLikeInner()],
+    app: { kind: 'node', policy: TRUST_CLOUDFRONT_CHAIN },
+    groundTruth: {
+      honestWarnings: {
+        https: ['DUPLICATE_HEADER_LINES', 'FAMILY_CONFLICT'],
+        http: ['DUPLICATE_HEADER_LINES'],
+      },
+      leaks: (['https', 'http'] as const).map((via) => ({
+        via,
+        attempt: 'x-forwarded-host' as const,
+        resolves: { host: SPOOFED.host },
+        because: "the edge writes the viewer's X-Forwarded-Host as its own",
+      })),
+      behaviour: NODE_BEHAVIOUR,
+      audit: audit('forwarded-host-spoof'),
+    },
+  },
+  {
+    name: 'nginx-haproxy',
+    catalogue: 7,
+    correct: true,
+    summary:
+      'nginx (TLS, sets X-Forwarded-Proto/-Host/-For) -> HAProxy (`option forwardfor` appends, keeps the rest) -> app',
+    hops: [
+      nginx({ behaviour: 'overwrites every forwarded header', headers: NGINX_RIGHT }),
+      haproxy({
+        name: 'inner',
+        behaviour: 'appends to X-Forwarded-For, keeps what nginx set',
+        tls: false,
+        source: HOP_ADDRESSES.inner,
+        rules: ['option forwardfor'],
+      }),
+    ],
+    app: { kind: 'node', policy: TRUST_BOTH },
+    groundTruth: {
+      honestWarnings: ['DUPLICATE_HEADER_LINES'],
+      leaks: [],
+      behaviour: NODE_BEHAVIOUR,
+      audit: audit(),
+      notes: [HAPROXY_SECOND_LINE],
+    },
+  },
+  {
+    name: 'nginx-haproxy-clobbered-proto',
+    catalogue: 7,
+    correct: false,
+    summary:
+      "nginx -> HAProxy, but HAProxy overwrites X-Forwarded-Proto with its own listener's scheme (http)",
+    hops: [
+      nginx({ behaviour: 'overwrites every forwarded header', headers: NGINX_RIGHT }),
+      haproxy({
+        name: 'inner',
+        behaviour: 'sets X-Forwarded-Proto from its own (plain) listener',
+        tls: false,
+        source: HOP_ADDRESSES.inner,
+        rules: [
+          'option forwardfor',
+          'http-request set-header X-Forwarded-Proto https if { ssl_fc }',
+          'http-request set-header X-Forwarded-Proto http if !{ ssl_fc }',
+        ],
+      }),
+    ],
+    app: { kind: 'node', policy: TRUST_BOTH },
+    groundTruth: {
+      honestWarnings: ['DUPLICATE_HEADER_LINES'],
+      resolvedDiffers: [
+        {
+          via: 'https',
+          resolves: { scheme: 'http', port: 80 },
+          because:
+            "the inner hop replaced the edge's `https` with its own `http`: the viewer's scheme never reaches the app",
+        },
+      ],
+      leaks: [],
+      behaviour: { httpRoot: 301, httpHealth: 200, httpsRoot: 301 },
+      audit: {
+        pass: [
+          'https-redirect',
+          'proto-spoof',
+          'host-header',
+          'forwarded-host-spoof',
+          'health-exempt',
+          'ip-spoof',
+          'forwarded-duplicates',
+        ],
+        fail: ['redirect-loop', 'scheme-detection', 'hsts', 'cookie-flags'],
+      },
+      notes: [
+        "Every https request is redirected to itself (a loop): the information is destroyed before the app, so no app setting can fix it; the chain must pass the edge's value on.",
+        'csrf-origin is not asserted: unsafe requests are redirected before any origin check.',
+      ],
+    },
+  },
+  djangoTarget({
+    name: 'django-right',
+    correct: true,
+    summary: 'Django behind nginx, configured right',
+    settings: {},
+    observe: {
+      httpsScheme: 'https',
+      foreignHost: 400,
+      hsts: true,
+      secureCookies: true,
+      foreignPost: 403,
+    },
+    fail: [],
+  }),
+  djangoTarget({
+    name: 'django-no-proxy-ssl-header',
+    correct: false,
+    summary:
+      'SECURE_SSL_REDIRECT on, SECURE_PROXY_SSL_HEADER missing: every https request redirects to itself',
+    settings: { SECURE_PROXY_SSL_HEADER: null },
+    observe: { httpsScheme: 'redirect-loop' },
+    behaviour: { httpRoot: 301, httpHealth: 200, httpsRoot: 301 },
+    fail: ['redirect-loop', 'scheme-detection', 'hsts'],
+    unobservable: ['cookie-flags', 'csrf-origin'],
+  }),
+  djangoTarget({
+    name: 'django-duplicated-proto',
+    correct: false,
+    summary:
+      'Django right, but nginx sets X-Forwarded-Proto twice: Django 3.2 compares `https, https` exactly, so nothing is secure (a loop)',
+    proxy: nginx({
+      behaviour: 'sends X-Forwarded-Proto on two lines',
+      headers: [...NGINX_RIGHT, 'proxy_set_header X-Forwarded-Proto $scheme;'],
+    }),
+    settings: {},
+    observe: { httpsScheme: 'redirect-loop' },
+    behaviour: { httpRoot: 301, httpHealth: 200, httpsRoot: 301 },
+    fail: ['forwarded-duplicates', 'redirect-loop', 'scheme-detection', 'hsts'],
+    unobservable: ['cookie-flags', 'csrf-origin'],
+  }),
+  djangoTarget({
+    name: 'django-allowed-hosts-any',
+    correct: false,
+    summary: "ALLOWED_HOSTS = ['*']: any Host is accepted and reflected in absolute links",
+    settings: { ALLOWED_HOSTS: ['*'] },
+    observe: {
+      httpsScheme: 'https',
+      foreignHost: 200,
+      hsts: true,
+      secureCookies: true,
+      foreignPost: 403,
+    },
+    fail: ['host-header'],
+  }),
+  djangoTarget({
+    name: 'django-health-redirected',
+    correct: false,
+    summary:
+      'No SECURE_REDIRECT_EXEMPT: the plain-http health check gets a 301 and the load balancer marks the app down',
+    settings: { SECURE_REDIRECT_EXEMPT: [] },
+    observe: {
+      httpsScheme: 'https',
+      foreignHost: 400,
+      hsts: true,
+      secureCookies: true,
+      foreignPost: 403,
+    },
+    behaviour: { httpRoot: 301, httpHealth: 301, httpsRoot: 200 },
+    fail: ['health-exempt'],
+  }),
+  djangoTarget({
+    name: 'django-hsts-off',
+    correct: false,
+    summary: 'SECURE_HSTS_SECONDS = 0: no Strict-Transport-Security',
+    settings: { SECURE_HSTS_SECONDS: 0 },
+    observe: {
+      httpsScheme: 'https',
+      foreignHost: 400,
+      hsts: false,
+      secureCookies: true,
+      foreignPost: 403,
+    },
+    fail: ['hsts'],
+  }),
+  djangoTarget({
+    name: 'django-insecure-cookies',
+    correct: false,
+    summary: 'SESSION_COOKIE_SECURE and CSRF_COOKIE_SECURE off: cookies without Secure over https',
+    settings: { SESSION_COOKIE_SECURE: false, CSRF_COOKIE_SECURE: false },
+    observe: {
+      httpsScheme: 'https',
+      foreignHost: 400,
+      hsts: true,
+      secureCookies: false,
+      foreignPost: 403,
+    },
+    fail: ['cookie-flags'],
+  }),
+  djangoTarget({
+    name: 'django-csrf-exempt',
+    correct: false,
+    summary:
+      'The form view is @csrf_exempt (the usual "fix" for CSRF failures behind a proxy): a foreign origin is accepted',
+    settings: { CSRF_EXEMPT_FORM: true },
+    observe: {
+      httpsScheme: 'https',
+      foreignHost: 400,
+      hsts: true,
+      secureCookies: true,
+      foreignPost: 200,
+    },
+    fail: ['csrf-origin'],
+  }),
 ];

@@ -173,9 +173,12 @@ export interface GroundTruth {
   }[];
   /**
    * The warning codes proxytrust must report on an honest request through each entry
-   * (sorted; empty when the chain is clean). E.g. DUPLICATED_VALUES for `https, https`.
+   * (empty when the chain is clean), the same for both entries or per entry. E.g.
+   * DUPLICATED_VALUES for `https, https`.
    */
-  readonly honestWarnings?: readonly string[];
+  readonly honestWarnings?:
+    | readonly string[]
+    | { readonly https?: readonly string[]; readonly http?: readonly string[] };
   /** Spoofs that the chain lets through (wrong proxy configurations). Empty when right. */
   readonly leaks: readonly Leak[];
   /** Expected statuses of plain requests (behaviour a black-box audit sees). */
@@ -187,13 +190,32 @@ export interface GroundTruth {
     /** GET / over https. */
     readonly httpsRoot?: number;
   };
-  /** Which audit checks must pass and which must fail against this scenario. */
+  /** For Django targets: what the lab observes from outside (and Django's own belief). */
+  readonly django?: DjangoObservations;
+  /**
+   * Which audit checks must pass and which must fail against this scenario. A check in
+   * neither list is not asserted (explained in `notes`).
+   */
   readonly audit: {
     readonly pass: readonly AuditCheckId[];
     readonly fail: readonly AuditCheckId[];
   };
   /** Notes for the audit and the docs. */
   readonly notes?: readonly string[];
+}
+
+/** What a Django target must show to a client (checked by the lab, relied on by the audit). */
+export interface DjangoObservations {
+  /** GET /__django/ over https: Django's scheme, or 'redirect-loop' (301 to the same URL). */
+  readonly httpsScheme: 'https' | 'http' | 'redirect-loop';
+  /** GET / over https with `Host: evil.example`: 400, or 200 with the host reflected. */
+  readonly foreignHost?: 400 | 200;
+  /** Strict-Transport-Security on an https page. */
+  readonly hsts?: boolean;
+  /** Secure on the session and CSRF cookies set over https. */
+  readonly secureCookies?: boolean;
+  /** POST /form/ over https with a foreign Origin and Referer and no token: 403 or 200. */
+  readonly foreignPost?: 403 | 200;
 }
 
 /** One lab scenario. */

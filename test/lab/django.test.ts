@@ -1,0 +1,28 @@
+/**
+ * The Django reference targets under gunicorn behind nginx, right and wrong: each must show
+ * exactly the behaviour its ground truth lists (the audit relies on it).
+ */
+import { test } from 'node:test';
+import { checkDjangoScenario } from './check-django.js';
+import { Lab } from './harness.js';
+import { scenarios } from './scenarios.js';
+import { startScenario } from './start.js';
+
+const djangoScenarios = scenarios.filter((s) => s.app.kind === 'django');
+
+test('lab: Django reference targets', { concurrency: 4, timeout: 240000 }, async (t) => {
+  const runs = djangoScenarios.map((s) =>
+    t.test(s.name, { timeout: 90000 }, async (st) => {
+      const lab = new Lab(`proxytrust-lab-${s.name}-`);
+      let passed = false;
+      st.after(async () => {
+        if (!passed)
+          process.stderr.write(`\n[lab] ${s.name} did not pass; logs:\n${lab.allLogs()}\n`);
+        await lab.teardown();
+      });
+      await checkDjangoScenario(await startScenario(s.name, { lab }));
+      passed = true;
+    }),
+  );
+  await Promise.all(runs);
+});
