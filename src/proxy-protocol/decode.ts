@@ -5,7 +5,8 @@
  * as soon as a prefix is enough, so feeding a stream in chunks gives the same answer as
  * feeding it at once.
  */
-import { crc32cUpdate } from './crc32c.js';
+import { Buffer } from 'node:buffer';
+import { crc32cUpdate, crc32cZeros } from './crc32c.js';
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from './ip.js';
 import {
   DEFAULT_MAX_HEADER_SIZE,
@@ -15,15 +16,11 @@ import {
   type ProxyHeader,
   ProxyProtocolError,
   type ProxyProtocolErrorCode,
-  type ProxySslInfo,
-  type ProxyTlv,
   type ProxyTransport,
-  SslClientFlags,
-  SslSubtype,
-  TlvType,
   V1_MAX_LENGTH,
   V2_SIGNATURE,
 } from './types.js';
+import { V2Header } from './v2-header.js';
 
 /** Options of {@link decodeProxyHeader}. */
 export interface DecodeOptions {
@@ -31,6 +28,7 @@ export interface DecodeOptions {
   readonly maxHeaderSize?: number;
 }
 
+const MAX_HEADER_SIZE = DEFAULT_MAX_HEADER_SIZE;
 const INCOMPLETE: DecodeResult = Object.freeze({ status: 'incomplete' });
 const V1_PREFIX = [0x50, 0x52, 0x4f, 0x58, 0x59, 0x20]; // "PROXY "
 
@@ -56,8 +54,8 @@ export function decodeProxyHeader(bytes: Uint8Array, options?: DecodeOptions): D
   const n = bytes.length;
   if (n === 0) return INCOMPLETE;
   const first = bytes[0];
-  if (first === 0x50) return decodeV1(bytes, options?.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
-  if (first === 0x0d) return decodeV2(bytes, options?.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
+  if (first === 0x50) return decodeV1(bytes, options?.maxHeaderSize ?? MAX_HEADER_SIZE);
+  if (first === 0x0d) return decodeV2(bytes, options?.maxHeaderSize ?? MAX_HEADER_SIZE);
   return fail(
     'NO_SIGNATURE',
     `no PROXY protocol header: the first byte is ${hex(first!)}, not "P" (v1) or 0x0d (v2)`,
@@ -251,30 +249,75 @@ const FAMILIES: Record<number, [ProxyFamily, ProxyTransport, number]> = {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Text that the spec calls UTF-8, or undefined when it is not valid UTF-8. */
 function decodeUtf8(b: Uint8Array): string | undefined {
-  let ascii = true;
-  for (let i = 0; i < b.length; i++) {
-    if (b[i]! > 0x7f) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) return latin1(b, 0, b.length);
-  try {
-    return utf8.decode(b);
-  } catch {
-    return undefined;
-  }
+  return isUtf8(b, 0, b.length) ? latin1OrUtf8(b) : undefined;
 }
+
+function latin1OrUtf8(b: Uint8Array): string {
+  for (let i = 0; i < b.length; i++) if (b[i]! > 0x7f) return utf8.decode(b);
+  return latin1(b, 0, b.length);
+}
+
+/**
+ * `b[s, e)` is well-formed UTF-8 (what a fatal `TextDecoder` accepts: no overlong forms,
+ * no surrogates, nothing above U+10FFFF). Allocates nothing.
+ */
+export function isUtf8(b: Uint8Array, s: number, e: number): boolean {
+  let i = s;
+  while (i < e) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c < 0xc2) return false;
+    if (c < 0xe0) {
+      if (i + 1 >= e || (b[i + 1]! & 0xc0) !== 0x80) return false;
+      i += 2;
+      continue;
+    }
+    if (c < 0xf0) {
+      if (i + 2 >= e) return false;
+      const c1 = b[i + 1]!;
+      if (c1 < (c === 0xe0 ? 0xa0 : 0x80) || c1 > (c === 0xed ? 0x9f : 0xbf)) return false;
+      if ((b[i + 2]! & 0xc0) !== 0x80) return false;
+      i += 3;
+      continue;
+    }
+    if (c < 0xf5) {
+      if (i + 3 >= e) return false;
+      const c1 = b[i + 1]!;
+      if (c1 < (c === 0xf0 ? 0x90 : 0x80) || c1 > (c === 0xf4 ? 0x8f : 0xbf)) return false;
+      if ((b[i + 2]! & 0xc0) !== 0x80 || (b[i + 3]! & 0xc0) !== 0x80) return false;
+      i += 4;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
+/** Node's native latin1 copy (what `buffer.toString('latin1')` calls), when present. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice;
+
+/** The header's own copy of `b[s, e)`: one latin1 string (a char per byte). */
+function ownCopy(b: Uint8Array, s: number, e: number): string {
+  if (latin1Slice !== undefined) return latin1Slice.call(b, s, e);
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1', s, e);
+}
+
+const SIGNATURE: Uint8Array = V2_SIGNATURE;
 
 function decodeV2(b: Uint8Array, maxHeaderSize: number): DecodeResult {
   const n = b.length;
   const pre = Math.min(n, 12);
   for (let i = 1; i < pre; i++) {
-    if (b[i] !== V2_SIGNATURE[i]) {
+    if (b[i] !== SIGNATURE[i]) {
       return fail(
         'NO_SIGNATURE',
-        `no PROXY protocol header: byte ${i} is ${hex(b[i]!)}, not the v2 signature's ${hex(V2_SIGNATURE[i]!)}`,
+        `no PROXY protocol header: byte ${i} is ${hex(b[i]!)}, not the v2 signature's ${hex(SIGNATURE[i]!)}`,
       );
     }
   }
@@ -302,7 +345,9 @@ function decodeV2(b: Uint8Array, maxHeaderSize: number): DecodeResult {
   }
   if (n < total) return INCOMPLETE;
   const command: ProxyCommand = cmd === 1 ? 'PROXY' : 'LOCAL';
-  const [family, transport, block] = fam;
+  const family = fam[0];
+  const transport = fam[1];
+  const block = fam[2];
   if (len < block) {
     if (command === 'PROXY') {
       return fail(
@@ -311,15 +356,11 @@ function decodeV2(b: Uint8Array, maxHeaderSize: number): DecodeResult {
       );
     }
     // LOCAL: the receiver discards the block; nothing more can be read from it.
-    const header: ProxyHeader = {
-      version: 2,
-      command,
-      family,
-      transport,
-      addresses: undefined,
-      tlvs: [],
+    return {
+      status: 'complete',
+      header: new V2Header(command, family, transport, undefined, ''),
+      length: total,
     };
-    return { status: 'complete', header, length: total };
   }
   let addresses: ProxyHeader['addresses'];
   if (block === 12) {
@@ -346,26 +387,21 @@ function decodeV2(b: Uint8Array, maxHeaderSize: number): DecodeResult {
     }
     addresses = { kind: 'unix', sourcePath: sp, destinationPath: dp };
   }
-  const header: Mutable<ProxyHeader> = {
-    version: 2,
-    command,
-    family,
-    transport,
-    addresses,
-    tlvs: [],
-  };
   const start = 16 + block;
+  let raw = '';
   if (start < total) {
-    const tlvs = readTlvs(b, start, total, 'v2 header');
-    if (!Array.isArray(tlvs)) return tlvs;
-    header.tlvs = tlvs;
-    const r = interpretTlvs(header, tlvs, b);
-    if (r) return r;
-  }
-  return { status: 'complete', header, length: total };
-}
+    // Every check happens here, before the header exists; the values are read later.
+    const bad = frame(b, start, total, 'v2 header', 0) ?? checkTlvs(b, start, total);
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+    if (bad) return bad;
+    raw = ownCopy(b, start, total);
+  }
+  return {
+    status: 'complete',
+    header: new V2Header(command, family, transport, addresses, raw),
+    length: total,
+  };
+}
 
 function unixPath(b: Uint8Array, at: number): string | undefined {
   let e = at;
@@ -373,193 +409,145 @@ function unixPath(b: Uint8Array, at: number): string | undefined {
   return decodeUtf8(b.subarray(at, e));
 }
 
-/** Read TLVs filling `[s, e)` exactly. Returns the list, or a failure. */
-function readTlvs(b: Uint8Array, s: number, e: number, parent: string): ProxyTlv[] | DecodeResult {
-  const out: ProxyTlv[] = [];
+/**
+ * TLVs must fill `[s, e)` exactly. Offsets in messages count from `base`. Allocates
+ * nothing unless it fails.
+ */
+function frame(
+  b: Uint8Array,
+  s: number,
+  e: number,
+  parent: string,
+  base: number,
+): DecodeResult | undefined {
   let i = s;
   while (i < e) {
     if (e - i < 3) {
       return fail(
         'V2_TLV_TRUNCATED',
-        `${parent}: ${e - i} byte(s) left at offset ${i}, too few for a TLV (3-byte minimum)`,
+        `${parent}: ${e - i} byte(s) left at offset ${i - base}, too few for a TLV (3-byte minimum)`,
       );
     }
-    const type = b[i]!;
     const len = (b[i + 1]! << 8) | b[i + 2]!;
     const vs = i + 3;
     if (vs + len > e) {
       return fail(
         'V2_TLV_OVERRUN',
-        `${parent}: TLV ${hex(type)} at offset ${i} declares ${len} bytes but only ${e - vs} remain`,
+        `${parent}: TLV ${hex(b[i]!)} at offset ${i - base} declares ${len} bytes but only ${e - vs} remain`,
       );
     }
-    out.push({ type, value: b.subarray(vs, vs + len) });
     i = vs + len;
   }
-  return out;
+  return undefined;
 }
 
-function ascii(v: Uint8Array): string {
-  return latin1(v, 0, v.length);
-}
-
-function interpretTlvs(
-  h: Mutable<ProxyHeader>,
-  tlvs: ProxyTlv[],
-  b: Uint8Array,
-): DecodeResult | undefined {
+/**
+ * Check the known TLVs of a framed TLV region in order: sizes, UTF-8, single use, the SSL
+ * TLV and its sub-TLVs, and the CRC32C. Allocates nothing unless it fails.
+ */
+function checkTlvs(b: Uint8Array, s: number, e: number): DecodeResult | undefined {
   let seen = 0; // bitmask over the known single-use types
   let crcAt = -1;
-  for (const t of tlvs) {
-    const v = t.value;
+  for (let i = s; i < e; ) {
+    const type = b[i]!;
+    const n = (b[i + 1]! << 8) | b[i + 2]!;
+    const vs = i + 3;
+    const ve = vs + n;
     let bit = 0;
-    switch (t.type) {
-      case TlvType.ALPN:
+    switch (type) {
+      case 0x01: // ALPN
         bit = 1;
-        h.alpn = ascii(v);
         break;
-      case TlvType.AUTHORITY: {
+      case 0x02: // AUTHORITY
         bit = 2;
-        const s = decodeUtf8(v);
-        if (s === undefined) return fail('V2_BAD_TLV', 'AUTHORITY TLV is not valid UTF-8');
-        h.authority = s;
+        if (!isUtf8(b, vs, ve)) return fail('V2_BAD_TLV', 'AUTHORITY TLV is not valid UTF-8');
         break;
-      }
-      case TlvType.CRC32C:
+      case 0x03: // CRC32C
         bit = 4;
-        if (v.length !== 4) {
-          return fail('V2_BAD_TLV', `CRC32C TLV has ${v.length} bytes, not 4`);
-        }
-        h.crc32c = ((v[0]! << 24) | (v[1]! << 16) | (v[2]! << 8) | v[3]!) >>> 0;
-        crcAt = v.byteOffset - b.byteOffset;
+        if (n !== 4) return fail('V2_BAD_TLV', `CRC32C TLV has ${n} bytes, not 4`);
+        crcAt = vs;
         break;
-      case TlvType.NOOP:
-        break;
-      case TlvType.UNIQUE_ID:
+      case 0x05: // UNIQUE_ID
         bit = 8;
-        if (v.length > 128) {
-          return fail('V2_BAD_TLV', `UNIQUE_ID TLV has ${v.length} bytes, above the 128 maximum`);
+        if (n > 128) {
+          return fail('V2_BAD_TLV', `UNIQUE_ID TLV has ${n} bytes, above the 128 maximum`);
         }
-        h.uniqueId = v;
         break;
-      case TlvType.SSL: {
+      case 0x20: {
+        // SSL
         bit = 16;
-        const ssl = decodeSsl(v);
-        if ('status' in ssl) return ssl;
-        h.ssl = ssl;
+        const r = checkSsl(b, vs, ve);
+        if (r) return r;
         break;
       }
-      case TlvType.NETNS:
+      case 0x30: // NETNS
         bit = 32;
-        h.netns = ascii(v);
         break;
-      case TlvType.GCP:
+      case 0xe0: // GCP
         bit = 64;
-        if (v.length !== 8) return fail('V2_BAD_TLV', `GCP TLV has ${v.length} bytes, not 8`);
-        h.gcpPscConnectionId =
-          (BigInt(((v[0]! << 24) | (v[1]! << 16) | (v[2]! << 8) | v[3]!) >>> 0) << 32n) |
-          BigInt(((v[4]! << 24) | (v[5]! << 16) | (v[6]! << 8) | v[7]!) >>> 0);
+        if (n !== 8) return fail('V2_BAD_TLV', `GCP TLV has ${n} bytes, not 8`);
         break;
-      case TlvType.AWS:
-        if (v.length === 0) return fail('V2_BAD_TLV', 'AWS TLV is empty (no subtype)');
-        if (v[0] === 0x01) {
-          bit = 128;
-          h.awsVpcEndpointId = latin1(v, 1, v.length);
-        }
+      case 0xea: // AWS
+        if (n === 0) return fail('V2_BAD_TLV', 'AWS TLV is empty (no subtype)');
+        if (b[vs] === 0x01) bit = 128;
         break;
-      case TlvType.AZURE:
-        if (v.length === 0) return fail('V2_BAD_TLV', 'Azure TLV is empty (no subtype)');
-        if (v[0] === 0x01) {
+      case 0xee: // Azure
+        if (n === 0) return fail('V2_BAD_TLV', 'Azure TLV is empty (no subtype)');
+        if (b[vs] === 0x01) {
           bit = 256;
-          if (v.length !== 5) {
-            return fail('V2_BAD_TLV', `Azure LinkID TLV has ${v.length - 1} value bytes, not 4`);
+          if (n !== 5) {
+            return fail('V2_BAD_TLV', `Azure LinkID TLV has ${n - 1} value bytes, not 4`);
           }
-          h.azureLinkId = (v[1]! | (v[2]! << 8) | (v[3]! << 16) | (v[4]! << 24)) >>> 0;
         }
         break;
       default:
-        break; // unknown: kept raw in tlvs
+        break; // NOOP and unknown types
     }
     if (bit) {
-      if (seen & bit) {
-        return fail('V2_DUPLICATE_TLV', `TLV ${hex(t.type)} appears more than once`);
-      }
+      if (seen & bit) return fail('V2_DUPLICATE_TLV', `TLV ${hex(type)} appears more than once`);
       seen |= bit;
     }
+    i = ve;
   }
   if (crcAt >= 0) {
-    const total = b.length < 16 ? 0 : 16 + ((b[14]! << 8) | b[15]!);
+    const want =
+      ((b[crcAt]! << 24) | (b[crcAt + 1]! << 16) | (b[crcAt + 2]! << 8) | b[crcAt + 3]!) >>> 0;
+    const total = 16 + ((b[14]! << 8) | b[15]!);
     let c = crc32cUpdate(0xffffffff, b, 0, crcAt);
-    c = crc32cUpdate(c, ZERO4, 0, 4);
+    c = crc32cZeros(c, 4);
     c = ~crc32cUpdate(c, b, crcAt + 4, total) >>> 0;
-    if (c !== h.crc32c) {
+    if (c !== want) {
       return fail(
         'V2_BAD_CRC32C',
-        `CRC32C mismatch: the header says ${h.crc32c!.toString(16).padStart(8, '0')}, the bytes give ${c.toString(16).padStart(8, '0')}`,
+        `CRC32C mismatch: the header says ${want.toString(16).padStart(8, '0')}, the bytes give ${c.toString(16).padStart(8, '0')}`,
       );
     }
   }
   return undefined;
 }
 
-const ZERO4 = new Uint8Array(4);
-
-function decodeSsl(v: Uint8Array): ProxySslInfo | DecodeResult {
-  if (v.length < 5) return fail('V2_BAD_TLV', `SSL TLV has ${v.length} bytes, fewer than 5`);
-  const client = v[0]!;
-  const verify = ((v[1]! << 24) | (v[2]! << 16) | (v[3]! << 8) | v[4]!) >>> 0;
-  const subs = readTlvs(v, 5, v.length, 'SSL TLV');
-  if (!Array.isArray(subs)) return subs;
-  const ssl: Mutable<ProxySslInfo> = {
-    client,
-    clientSsl: (client & SslClientFlags.SSL) !== 0,
-    clientCertConnection: (client & SslClientFlags.CERT_CONN) !== 0,
-    clientCertSession: (client & SslClientFlags.CERT_SESS) !== 0,
-    verify,
-    verified: verify === 0,
-    tlvs: subs,
-  };
+/** The SSL TLV's value `b[s, e)`: client flags, verify, then sub-TLVs filling the rest. */
+function checkSsl(b: Uint8Array, s: number, e: number): DecodeResult | undefined {
+  if (e - s < 5) return fail('V2_BAD_TLV', `SSL TLV has ${e - s} bytes, fewer than 5`);
+  const bad = frame(b, s + 5, e, 'SSL TLV', s);
+  if (bad) return bad;
   let seen = 0;
-  for (const t of subs) {
-    const sv = t.value;
-    const type = t.type;
-    if (type >= SslSubtype.VERSION && type <= SslSubtype.CLIENT_CERT) {
-      const bit = 1 << (type - SslSubtype.VERSION);
-      if (seen & bit)
+  for (let i = s + 5; i < e; ) {
+    const type = b[i]!;
+    const vs = i + 3;
+    const ve = vs + ((b[i + 1]! << 8) | b[i + 2]!);
+    if (type >= 0x21 && type <= 0x28) {
+      // VERSION .. CLIENT_CERT: each at most once
+      const bit = 1 << (type - 0x21);
+      if (seen & bit) {
         return fail('V2_DUPLICATE_TLV', `SSL sub-TLV ${hex(type)} appears more than once`);
-      seen |= bit;
-    }
-    switch (type) {
-      case SslSubtype.VERSION:
-        ssl.version = ascii(sv);
-        break;
-      case SslSubtype.CN: {
-        const s = decodeUtf8(sv);
-        if (s === undefined) return fail('V2_BAD_TLV', 'SSL CN sub-TLV is not valid UTF-8');
-        ssl.commonName = s;
-        break;
       }
-      case SslSubtype.CIPHER:
-        ssl.cipher = ascii(sv);
-        break;
-      case SslSubtype.SIG_ALG:
-        ssl.signatureAlgorithm = ascii(sv);
-        break;
-      case SslSubtype.KEY_ALG:
-        ssl.keyAlgorithm = ascii(sv);
-        break;
-      case SslSubtype.GROUP:
-        ssl.group = ascii(sv);
-        break;
-      case SslSubtype.SIG_SCHEME:
-        ssl.signatureScheme = ascii(sv);
-        break;
-      case SslSubtype.CLIENT_CERT:
-        ssl.clientCertificate = sv;
-        break;
-      default:
-        break;
+      seen |= bit;
+      if (type === 0x22 && !isUtf8(b, vs, ve)) {
+        return fail('V2_BAD_TLV', 'SSL CN sub-TLV is not valid UTF-8');
+      }
     }
+    i = ve;
   }
-  return ssl;
+  return undefined;
 }

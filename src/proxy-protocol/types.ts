@@ -104,7 +104,10 @@ export interface ProxyUnixAddresses {
   readonly destinationPath: string;
 }
 
-/** One raw TLV. `value` is a view into the bytes it was decoded from. */
+/**
+ * One raw TLV. In a decoded header, `value` is a view into the header's own copy of its
+ * TLV bytes, never into the buffer it was decoded from.
+ */
 export interface ProxyTlv {
   readonly type: number;
   readonly value: Uint8Array;
@@ -137,7 +140,15 @@ export interface ProxySslInfo {
   readonly tlvs: readonly ProxyTlv[];
 }
 
-/** A decoded PROXY protocol header (v1 or v2). Optional fields are absent when not sent. */
+/**
+ * A decoded PROXY protocol header (v1 or v2). Optional fields are undefined when not sent.
+ *
+ * A v2 header is checked in full when it is decoded (framing, sizes, UTF-8, duplicates,
+ * CRC32C), but its TLV fields (`tlvs`, `alpn`, `ssl`, ...) are getters that build their
+ * value on first read from the header's own copy of the TLV bytes. `JSON.stringify` and
+ * `util.inspect` show every field; an object spread (`{ ...header }`) copies only the
+ * address fields.
+ */
 export interface ProxyHeader {
   readonly version: 1 | 2;
   readonly command: ProxyCommand;
