@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { probe, request } from './client.js';
+import { probe, request, tryProbe } from './client.js';
 import { HEALTH_PATH, NAIVE_PREFIX, type NaiveBelief, type ProbeAnswer } from './node-app.js';
 import type { ScenarioHandle } from './start.js';
 import {
@@ -76,7 +76,8 @@ export interface RecordedRow {
   readonly via: Via | 'direct';
   readonly attempt: SpoofAttempt | 'honest';
   readonly truth: ViewFacts;
-  readonly proxytrust: ViewFacts;
+  /** What proxytrust resolved, or the status it refused the request with. */
+  readonly proxytrust: ViewFacts | { readonly refused: number };
   readonly warnings: readonly string[];
   readonly naive: NaiveBelief;
 }
@@ -155,8 +156,29 @@ export async function checkNodeScenario(h: ScenarioHandle): Promise<ScenarioReco
       await Promise.all(
         SPOOF_ATTEMPTS.map(async (attempt) => {
           const headers = spoofHeaders(attempt, via);
-          const got = await probe({ origin, connect, secret, ca: h.ca, headers });
           const leak = gt.leaks.find((l) => l.via === via && l.attempt === attempt);
+          const r = await tryProbe({ origin, connect, secret, ca: h.ca, headers });
+          if (leak?.refused !== undefined) {
+            assert.equal(
+              r.status,
+              leak.refused,
+              `${h.name}: spoof ${attempt} via ${via} should be refused with ${leak.refused}: ${r.status} ${r.body.slice(0, 200)}`,
+            );
+            rows.push({
+              via,
+              attempt,
+              truth,
+              proxytrust: { refused: r.status },
+              warnings: [],
+              naive: await naive(h, origin, connect, headers),
+            });
+            return;
+          }
+          assert.ok(
+            r.answer,
+            `${h.name}: spoof ${attempt} via ${via}: probe answered ${r.status}: ${r.body.slice(0, 200)}`,
+          );
+          const got = r.answer;
           const want: ViewFacts = { ...expected, ...leak?.resolves };
           assert.deepEqual(
             factsOf(got),

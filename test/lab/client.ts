@@ -82,17 +82,29 @@ export function request(req: LabRequest): Promise<LabResponse> {
   });
 }
 
-/** Ask the app's authenticated probe what it believed about this request. */
-export async function probe(
-  req: Omit<LabRequest, 'url'> & { readonly origin: string; readonly secret: string },
-): Promise<ProbeAnswer> {
+type ProbeRequest = Omit<LabRequest, 'url'> & { readonly origin: string; readonly secret: string };
+
+/** Ask the app's authenticated probe; the answer, or the status it answered instead. */
+export async function tryProbe(
+  req: ProbeRequest,
+): Promise<{ status: number; answer: ProbeAnswer | undefined; body: string }> {
   const res = await request({
     ...req,
     url: `${req.origin}${DEFAULT_PROBE_PATH}`,
     headers: [...(req.headers ?? []), [PROBE_HEADER, signProbe(req.secret, DEFAULT_PROBE_PATH)]],
   });
-  if (res.status !== 200) {
-    throw new Error(`probe via ${req.origin} answered ${res.status}: ${res.body.slice(0, 300)}`);
+  return {
+    status: res.status,
+    answer: res.status === 200 ? (JSON.parse(res.body) as ProbeAnswer) : undefined,
+    body: res.body,
+  };
+}
+
+/** Ask the app's authenticated probe what it believed about this request (200 or throw). */
+export async function probe(req: ProbeRequest): Promise<ProbeAnswer> {
+  const r = await tryProbe(req);
+  if (r.answer === undefined) {
+    throw new Error(`probe via ${req.origin} answered ${r.status}: ${r.body.slice(0, 300)}`);
   }
-  return JSON.parse(res.body) as ProbeAnswer;
+  return r.answer;
 }

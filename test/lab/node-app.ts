@@ -9,25 +9,16 @@
  * - the naive app (`/__naive/...`): Express 5 with `trust proxy = true`, answering what
  *   Express believes (`req.protocol`, `req.host`, `req.ip`).
  *
- * The proxytrust app is written over the core (`resolve` + `verifyProbe`) with the same
- * probe shape as `proxytrust/node`; it switches to that middleware once
- * src/node/index.ts exports it.
+ * The proxytrust app is `proxytrust/node`'s middleware with the scenario's policy, the
+ * HTTPS redirect (health check exempt), HSTS, Secure cookies, the CSRF origin check and the
+ * probe, around a page that sets a session cookie and prints an absolute link.
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import express from 'express';
-import {
-  compilePolicy,
-  FAMILY_HEADERS,
-  type PolicyOptions,
-  parseOrigin,
-  resolve,
-  sameOrigin,
-  type View,
-} from '../../src/core/index.js';
-import { DEFAULT_PROBE_PATH, PROBE_HEADER, verifyProbe } from '../../src/node/probe-auth.js';
+import type { PolicyOptions, View } from '../../src/core/index.js';
+import { absoluteUrl, proxytrust } from '../../src/node/index.js';
 import { APP_HOST } from './types.js';
 
 /** The path prefix served by the naive Express app. */
@@ -36,8 +27,8 @@ export const NAIVE_PREFIX = '/__naive';
 export const HEALTH_PATH = '/healthz';
 /** The cookie the app sets on `/` (Secure on secure responses). */
 export const SESSION_COOKIE = 'sid';
-/** The HSTS header the app sends on secure responses. */
-export const HSTS_VALUE = 'max-age=31536000';
+/** The HSTS max-age the app sends on secure responses. */
+export const HSTS_MAX_AGE = 31536000;
 
 /** What the naive app believes about a request. */
 export interface NaiveBelief {
@@ -63,30 +54,6 @@ export interface RunningNodeApp {
   close(): Promise<void>;
 }
 
-const FORWARDED_NAMES = new Set(Object.values(FAMILY_HEADERS).flat());
-
-/** Raw lines of every forwarded-family header, by lower-case name, in arrival order. */
-function forwardedLines(rawHeaders: readonly string[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toLowerCase();
-    if (!FORWARDED_NAMES.has(name)) continue;
-    const lines = out[name] ?? [];
-    lines.push(rawHeaders[i + 1]!);
-    out[name] = lines;
-  }
-  return out;
-}
-
-/** The origin of an Origin or Referer value, or undefined. */
-function originOf(value: string) {
-  try {
-    return parseOrigin(new URL(value).origin);
-  } catch {
-    return undefined;
-  }
-}
-
 function naiveApp(): express.Express {
   const app = express();
   app.set('trust proxy', true);
@@ -109,72 +76,36 @@ export async function startNodeApp(opts: {
   probeSecret: string;
   host?: string;
 }): Promise<RunningNodeApp> {
-  const policy = compilePolicy({ allowedHosts: [APP_HOST], ...opts.policy });
   const naive = naiveApp();
-  const secret = opts.probeSecret;
-
-  const server = http.createServer((req, res) => {
-    const url = req.url ?? '/';
-    const path = url.split('?')[0]!;
-    if (path === NAIVE_PREFIX || path.startsWith(`${NAIVE_PREFIX}/`)) {
-      naive(req, res);
-      return;
-    }
-    const view = resolve(policy, {
-      peer: req.socket.remoteAddress,
-      headers: req.rawHeaders,
-      encrypted: (req.socket as TLSSocket).encrypted === true,
-    });
-    const header = req.headers[PROBE_HEADER];
-    if (
-      path === DEFAULT_PROBE_PATH &&
-      verifyProbe(secret, Array.isArray(header) ? header[0] : header, path)
-    ) {
-      const answer: ProbeAnswer = {
-        version: 1,
-        view,
-        forwarded: forwardedLines(req.rawHeaders),
-        warnings: view.warnings,
-      };
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(answer));
-      return;
-    }
-    // Enforcement, as the contract says (DESIGN.md, invariant 5).
-    if (view.host === undefined || view.hostAllowed !== true) {
-      res.writeHead(400, { 'content-type': 'text/plain' });
-      res.end('Bad Request: host not allowed\n');
-      return;
-    }
-    if (!view.secure && path !== HEALTH_PATH) {
-      const safe = req.method === 'GET' || req.method === 'HEAD';
-      res.writeHead(safe ? 301 : 308, { location: `https://${view.hostname}${url}` });
-      res.end();
-      return;
-    }
-    if (view.secure) res.setHeader('strict-transport-security', HSTS_VALUE);
-    const origin = `${view.scheme}://${view.host}`;
-    if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
-      const sent = req.headers.origin ?? req.headers.referer;
-      const got = typeof sent === 'string' ? originOf(sent) : undefined;
-      const want = parseOrigin(origin);
-      if (!got || !want || !sameOrigin(got, want)) {
-        res.writeHead(403, { 'content-type': 'text/plain' });
-        res.end('Forbidden: cross-origin request\n');
-        return;
-      }
-    }
+  const guard = proxytrust({
+    ...opts.policy,
+    allowedHosts: opts.policy.allowedHosts ?? [APP_HOST],
+    httpsRedirect: { exempt: [HEALTH_PATH] },
+    hsts: { maxAge: HSTS_MAX_AGE },
+    csrf: true,
+    probe: { secret: opts.probeSecret },
+    // Spoof attempts are the lab's daily bread: keep them out of the test output.
+    onWarning: () => {},
+  });
+  const app = guard.wrap((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
     if (path === HEALTH_PATH) {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('ok\n');
       return;
     }
+    // Set without Secure: the middleware adds it on secure responses.
     res.setHeader(
       'set-cookie',
-      `${SESSION_COOKIE}=${randomBytes(8).toString('hex')}; Path=/; HttpOnly; SameSite=Lax${view.secure ? '; Secure' : ''}`,
+      `${SESSION_COOKIE}=${randomBytes(8).toString('hex')}; Path=/; HttpOnly; SameSite=Lax`,
     );
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><a href="${origin}/next">next</a>\n`);
+    res.end(`<!doctype html><a href="${absoluteUrl(req, '/next')}">next</a>\n`);
+  });
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === NAIVE_PREFIX || path.startsWith(`${NAIVE_PREFIX}/`)) naive(req, res);
+    else app(req, res);
   });
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((ok, fail) => {

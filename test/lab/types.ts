@@ -148,7 +148,12 @@ export interface Leak {
   readonly via: Via;
   readonly attempt: SpoofAttempt;
   /** The fields of the resolved view that the forged header changes, and to what. */
-  readonly resolves: Partial<ViewFacts>;
+  readonly resolves?: Partial<ViewFacts>;
+  /**
+   * Instead: the status the app answers (the probe included), e.g. 400 when the forged
+   * host is believed but not allowed, so it is refused rather than reflected.
+   */
+  readonly refused?: number;
   /** Why (docs). */
   readonly because: string;
 }
