@@ -20,10 +20,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { View } from '../core/index.js';
-import { Engine } from '../node/engine.js';
-import { nodeAccess, runNode } from '../node/middleware.js';
+import { type NodeBinding, nodeBinding, runNode } from '../node/middleware.js';
 import type { ProxytrustOptions } from '../node/options.js';
-import { viewGetter } from './shared.js';
+import { patchPrototypeOf } from './shared.js';
 
 export {
   absoluteUrl,
@@ -45,13 +44,13 @@ declare module 'fastify' {
   }
 }
 
-const FASTIFY_PROPERTIES: PropertyDescriptorMap = {
-  protocol: viewGetter('protocol', (v) => v.scheme),
-  host: viewGetter('host', (v) => v.host ?? ''),
-  hostname: viewGetter('hostname', (v) => v.hostname ?? ''),
-  port: viewGetter('port', (v) => v.port),
-  ip: viewGetter('ip', (v) => v.clientIp),
-  ips: viewGetter('ips', (v) => (v.peerTrusted ? v.hops.map((h) => h.address) : [v.peer])),
+const FASTIFY_GETTERS: Readonly<Record<string, (v: View) => unknown>> = {
+  protocol: (v) => v.scheme,
+  host: (v) => v.host ?? '',
+  hostname: (v) => v.hostname ?? '',
+  port: (v) => v.port,
+  ip: (v) => v.clientIp,
+  ips: (v) => (v.peerTrusted ? v.hops.map((h) => h.address) : [v.peer]),
 };
 
 /** The plugin's options: {@link ProxytrustOptions}, callbacks receive the Node request (`request.raw`). */
@@ -66,15 +65,13 @@ export function proxytrust(
   options: ProxytrustFastifyOptions,
   done: (err?: Error) => void,
 ): void {
-  let engine: Engine<IncomingMessage>;
+  let binding: NodeBinding;
   try {
-    engine = new Engine(options ?? {}, nodeAccess);
+    binding = nodeBinding(options ?? {});
   } catch (err) {
     done(err as Error);
     return;
   }
-  const hookSecure = engine.wantsHeaderHook(true);
-  const hookInsecure = engine.wantsHeaderHook(false);
   fastify.decorateRequest('proxytrust', null);
   fastify.addHook(
     'onRequest',
@@ -82,13 +79,13 @@ export function proxytrust(
       let a: ReturnType<typeof runNode>;
       try {
         const csrfOff = request.routeOptions.config?.proxytrust?.csrf === false;
-        a = runNode(engine, request.raw, reply.raw, hookSecure, hookInsecure, csrfOff);
+        a = runNode(binding, request.raw, reply.raw, csrfOff);
       } catch (err) {
         next(err as Error);
         return;
       }
       request.proxytrust = request.raw.proxytrust ?? null;
-      Object.defineProperties(request, FASTIFY_PROPERTIES);
+      patchPrototypeOf(request, FASTIFY_GETTERS, patched);
       if (a !== undefined) {
         reply.code(a.status).headers(a.headers).send(a.body);
         return;
@@ -98,6 +95,9 @@ export function proxytrust(
   );
   done();
 }
+
+/** Request prototypes (one per encapsulation context) already taught to read the view. */
+const patched = new WeakSet<object>();
 
 const meta = proxytrust as unknown as Record<symbol, unknown>;
 meta[Symbol.for('skip-override')] = true;

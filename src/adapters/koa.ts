@@ -15,11 +15,10 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware, Next } from 'koa';
-import type { Policy } from '../core/index.js';
-import { Engine } from '../node/engine.js';
-import { nodeAccess, runNode } from '../node/middleware.js';
+import type { Policy, View } from '../core/index.js';
+import { nodeBinding, runNode } from '../node/middleware.js';
 import type { ProxytrustOptions } from '../node/options.js';
-import { farthestFirst, viewGetter } from './shared.js';
+import { farthestFirst, patchPrototypeOf } from './shared.js';
 
 export {
   absoluteUrl,
@@ -32,23 +31,32 @@ export {
 
 const IP_OVERRIDE: unique symbol = Symbol('proxytrust.koa.ip') as never;
 
-const KOA_PROPERTIES: PropertyDescriptorMap = {
-  protocol: viewGetter('protocol', (v) => v.scheme),
-  secure: viewGetter('secure', (v) => v.secure),
-  host: viewGetter('host', (v) => v.host ?? ''),
-  hostname: viewGetter('hostname', (v) => v.hostname ?? ''),
-  ips: viewGetter('ips', farthestFirst),
+const KOA_GETTERS: Readonly<Record<string, (v: View) => unknown>> = {
+  protocol: (v) => v.scheme,
+  secure: (v) => v.secure,
+  host: (v) => v.host ?? '',
+  hostname: (v) => v.hostname ?? '',
+  ips: farthestFirst,
+};
+
+/** Koa's `request.ip` is settable: keep it so, over the view's client IP. */
+const KOA_IP: PropertyDescriptorMap = {
   ip: {
     configurable: true,
     enumerable: true,
     get(this: { req: IncomingMessage; [IP_OVERRIDE]?: string }): string {
-      return this[IP_OVERRIDE] ?? this.req.proxytrust?.clientIp ?? '';
+      return (
+        this[IP_OVERRIDE] ?? this.req.proxytrust?.clientIp ?? this.req.socket?.remoteAddress ?? ''
+      );
     },
     set(this: { [IP_OVERRIDE]?: string }, value: string) {
       this[IP_OVERRIDE] = value;
     },
   },
 };
+
+/** Request prototypes (one per Koa app) already taught to read the view. */
+const patched = new WeakSet<object>();
 
 /** The Koa middleware, with the compiled policy. */
 export interface KoaMiddleware extends Middleware {
@@ -61,18 +69,16 @@ export interface KoaMiddleware extends Middleware {
  * `ctx.state.proxytrust` and `getView(ctx)`). Callbacks receive the Node request (`ctx.req`).
  */
 export function proxytrust(options: ProxytrustOptions<IncomingMessage> = {}): KoaMiddleware {
-  const engine = new Engine(options, nodeAccess);
-  const hookSecure = engine.wantsHeaderHook(true);
-  const hookInsecure = engine.wantsHeaderHook(false);
+  const binding = nodeBinding(options);
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     const target = ctx.req.url;
-    const a = runNode(engine, ctx.req, ctx.res, hookSecure, hookInsecure);
+    const a = runNode(binding, ctx.req, ctx.res);
     if (ctx.req.url !== target) {
       // An absolute-form target was rewritten to origin-form: Koa copied it already.
       ctx.originalUrl = ctx.req.url ?? '/';
       ctx.request.originalUrl = ctx.originalUrl;
     }
-    Object.defineProperties(ctx.request, KOA_PROPERTIES);
+    patchPrototypeOf(ctx.request, KOA_GETTERS, patched, KOA_IP);
     ctx.state.proxytrust = ctx.req.proxytrust;
     if (a !== undefined) {
       ctx.status = a.status;
@@ -82,5 +88,5 @@ export function proxytrust(options: ProxytrustOptions<IncomingMessage> = {}): Ko
     }
     await next();
   };
-  return Object.assign(middleware, { policy: engine.policy });
+  return Object.assign(middleware, { policy: binding.engine.policy });
 }

@@ -16,19 +16,34 @@ export function viewOn(obj: unknown): View | undefined {
 }
 
 /**
- * An accessor that answers from the view, or falls back to the framework's own getter
- * (found on the prototype chain) when no view is attached. @internal
+ * Define accessors that answer from the view on the immediate prototype of `obj` (a
+ * framework's per-app or per-context request prototype), once per prototype. Without a
+ * view they answer from the parent prototype's own accessor, exactly as before. This is
+ * one WeakSet lookup per request; defining properties on each request object instead
+ * would push it into V8's slow dictionary mode. @internal
  */
-export function viewGetter<T>(name: string, pick: (view: View) => T): PropertyDescriptor {
-  return {
-    configurable: true,
-    enumerable: true,
-    get(this: object): unknown {
-      const view = viewOn(this);
-      if (view !== undefined) return pick(view);
-      return Reflect.get(Object.getPrototypeOf(this) as object, name, this);
-    },
-  };
+export function patchPrototypeOf(
+  obj: object,
+  descriptors: Readonly<Record<string, (view: View) => unknown>>,
+  patched: WeakSet<object>,
+  extra?: PropertyDescriptorMap,
+): void {
+  const proto = Object.getPrototypeOf(obj) as object | null;
+  if (proto === null || patched.has(proto)) return;
+  patched.add(proto);
+  const parent = Object.getPrototypeOf(proto) as object | null;
+  for (const [name, pick] of Object.entries(descriptors)) {
+    Object.defineProperty(proto, name, {
+      configurable: true,
+      enumerable: true,
+      get(this: object): unknown {
+        const view = viewOn(this);
+        if (view !== undefined) return pick(view);
+        return parent === null ? undefined : Reflect.get(parent, name, this);
+      },
+    });
+  }
+  if (extra !== undefined) Object.defineProperties(proto, extra);
 }
 
 /** The addresses beyond the socket peer, farthest first (Express's and Koa's `ips`). @internal */

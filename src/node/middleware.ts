@@ -8,7 +8,7 @@
  * createServer(guard.wrap((req, res) => res.end(absoluteUrl(req, '/next')))).listen(8080);
  * ```
  */
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Policy, View } from '../core/index.js';
 import { nodeConnection } from './connection.js';
 import { type Access, type Answer, Engine } from './engine.js';
@@ -24,14 +24,10 @@ declare module 'node:http' {
 /** Where the view is kept on a request: a registered symbol, so two copies agree. */
 export const VIEW_KEY: unique symbol = Symbol.for('proxytrust.view') as never;
 
-const ENGINE_KEY: unique symbol = Symbol('proxytrust.engine') as never;
 const WRITE_HEAD_KEY: unique symbol = Symbol('proxytrust.writeHead') as never;
 
 type Carrier = { [VIEW_KEY]?: View };
-type HookedResponse = ServerResponse & {
-  [ENGINE_KEY]?: Engine<IncomingMessage>;
-  [WRITE_HEAD_KEY]?: ServerResponse['writeHead'];
-};
+type HookedResponse = ServerResponse & { [WRITE_HEAD_KEY]?: ServerResponse['writeHead'] };
 
 /** A `(req, res, next)` middleware, with helpers. */
 export interface NodeMiddleware {
@@ -126,40 +122,52 @@ export function sendAnswer(res: ServerResponse, a: Answer): void {
   res.end(a.body);
 }
 
+const PROTO_WRITE_HEAD = ServerResponse.prototype.writeHead;
+
+/** A writeHead replacement bound to one engine. @internal */
+export type HeaderHook = ServerResponse['writeHead'];
+
 /**
- * Apply HSTS and the cookie rules to a response's headers, just before they are written.
- * Installed once per response by replacing `res.writeHead` (Node calls it for implicit
- * headers too); it restores the original on first use. @internal
+ * The writeHead replacement for one engine, made once per middleware: it applies HSTS
+ * and the cookie rules just before the headers are written (Node calls writeHead for
+ * implicit headers too), then restores the original. @internal
  */
-export function installHeaderHook(res: ServerResponse, engine: Engine<IncomingMessage>): void {
-  const r = res as HookedResponse;
-  r[ENGINE_KEY] = engine;
-  r[WRITE_HEAD_KEY] = res.writeHead;
-  res.writeHead = hookedWriteHead as ServerResponse['writeHead'];
+export function makeHeaderHook(engine: Engine<IncomingMessage>): HeaderHook {
+  return function hookedWriteHead(
+    this: HookedResponse,
+    statusCode: number,
+    a?: unknown,
+    b?: unknown,
+  ): ServerResponse {
+    const original = this[WRITE_HEAD_KEY] ?? PROTO_WRITE_HEAD;
+    this.writeHead = original;
+    const call = original as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
+    const reason = typeof a === 'string' ? a : undefined;
+    const headers = reason !== undefined ? b : a;
+    if (!this.headersSent) {
+      try {
+        if (headers !== undefined && headers !== null) mergeHeaders(this, headers);
+        finishHeaders(this, engine);
+      } catch {
+        // Let the original report the bad header exactly as it would have.
+        return call.call(this, statusCode, a, b);
+      }
+      return reason !== undefined
+        ? call.call(this, statusCode, reason)
+        : call.call(this, statusCode);
+    }
+    return call.call(this, statusCode, a, b);
+  } as HeaderHook;
 }
 
-function hookedWriteHead(
-  this: HookedResponse,
-  statusCode: number,
-  a?: unknown,
-  b?: unknown,
-): ServerResponse {
-  const original = this[WRITE_HEAD_KEY]!;
-  this.writeHead = original;
-  const call = original as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
-  const reason = typeof a === 'string' ? a : undefined;
-  const headers = reason !== undefined ? b : a;
-  if (!this.headersSent) {
-    try {
-      if (headers !== undefined && headers !== null) mergeHeaders(this, headers);
-      finishHeaders(this, this[ENGINE_KEY]!);
-    } catch {
-      // Let the original report the bad header exactly as it would have.
-      return call.call(this, statusCode, a, b);
-    }
-    return reason !== undefined ? call.call(this, statusCode, reason) : call.call(this, statusCode);
-  }
-  return call.call(this, statusCode, a, b);
+/**
+ * Install a header hook on a response: one property store in the common case (the
+ * response still has Node's own writeHead). @internal
+ */
+export function installHeaderHook(res: ServerResponse, hook: HeaderHook): void {
+  const current = res.writeHead;
+  if (current !== PROTO_WRITE_HEAD) (res as HookedResponse)[WRITE_HEAD_KEY] = current;
+  res.writeHead = hook;
 }
 
 /** Node's own slow path for `writeHead(status, headers)`, done before we look. */
@@ -195,24 +203,44 @@ function finishHeaders(res: ServerResponse, engine: Engine<IncomingMessage>): vo
   if (out !== undefined) res.setHeader('Set-Cookie', out);
 }
 
+/** What a Node binding compiles once: the engine and its header hook. @internal */
+export interface NodeBinding {
+  readonly engine: Engine<IncomingMessage>;
+  /** The hook for secure responses, or undefined when they need none. */
+  readonly hookSecure: HeaderHook | undefined;
+  /** The hook for insecure responses, or undefined when they need none. */
+  readonly hookInsecure: HeaderHook | undefined;
+}
+
+/** Compile the options for a Node binding. @internal */
+export function nodeBinding(options: ProxytrustOptions<IncomingMessage>): NodeBinding {
+  const engine = new Engine(options, nodeAccess);
+  const hook = makeHeaderHook(engine);
+  return {
+    engine,
+    hookSecure: engine.wantsHeaderHook(true) ? hook : undefined,
+    hookInsecure: engine.wantsHeaderHook(false) ? hook : undefined,
+  };
+}
+
 /**
- * Run one request through an engine: resolve, attach the view, check, install the
- * header hook, CSRF. Returns the answer sent, if any. @internal
+ * Run one request through a binding: resolve, attach the view, check, install the
+ * header hook, CSRF. Returns the answer to send, if any. @internal
  */
 export function runNode(
-  engine: Engine<IncomingMessage>,
+  b: NodeBinding,
   req: IncomingMessage,
   res: ServerResponse,
-  hookSecure: boolean,
-  hookInsecure: boolean,
   csrfOff = false,
 ): Answer | undefined {
+  const engine = b.engine;
   const view = engine.resolve(req);
   (req as Carrier)[VIEW_KEY] = view;
   req.proxytrust = view;
   const a = engine.before(req, view);
   if (a !== undefined) return a;
-  if (view.secure ? hookSecure : hookInsecure) installHeaderHook(res, engine);
+  const hook = view.secure ? b.hookSecure : b.hookInsecure;
+  if (hook !== undefined) installHeaderHook(res, hook);
   return csrfOff ? undefined : engine.csrf(req, view);
 }
 
@@ -221,11 +249,9 @@ export function runNode(
  * a TypeError that names it. See {@link ProxytrustOptions} and docs/http-layer.md.
  */
 export function proxytrust(options: ProxytrustOptions<IncomingMessage> = {}): NodeMiddleware {
-  const engine = new Engine(options, nodeAccess);
-  const hookSecure = engine.wantsHeaderHook(true);
-  const hookInsecure = engine.wantsHeaderHook(false);
+  const binding = nodeBinding(options);
   const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const a = runNode(engine, req, res, hookSecure, hookInsecure);
+    const a = runNode(binding, req, res);
     if (a === undefined) return false;
     sendAnswer(res, a);
     return true;
@@ -260,5 +286,5 @@ export function proxytrust(options: ProxytrustOptions<IncomingMessage> = {}): No
       }
       if (!answered) handler(req, res);
     };
-  return Object.assign(middleware, { handle, wrap, policy: engine.policy });
+  return Object.assign(middleware, { handle, wrap, policy: binding.engine.policy });
 }

@@ -1,0 +1,93 @@
+/**
+ * The servers that bench/http.ts measures, one per child process so that autocannon and
+ * the server do not share a core. Usage: node --import tsx bench/http-server.ts <kind>
+ * Prints "ready <port>" when listening. Over IPC it answers "mark" and "report" with the
+ * process CPU time and the number of requests since the last mark, so the parent can
+ * compute CPU microseconds per request (robust to other load on a shared machine).
+ *
+ * Kinds (every node:http handler sets a Content-Type, as real responses do):
+ * - node-bare: node:http hello world;
+ * - node-bare-hsts: the same, setting the same Strict-Transport-Security by hand (to
+ *   separate the cost of the header on the wire from the middleware's own work);
+ * - node-proxytrust: node-bare behind the full middleware (policy, host check, https
+ *   redirect with an exemption, HSTS, the cookie hook, the CSRF check);
+ * - express-helmet: Express 5 with helmet() and `trust proxy` (loopback), reading req.ip
+ *   and req.protocol;
+ * - express-proxytrust: Express 5 with proxytrust's adapter (same policy as above), reading
+ *   req.ip and req.protocol.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import helmet from 'helmet';
+import { proxytrust as expressProxytrust } from '../src/adapters/express.js';
+import { type ProxytrustOptions, proxytrust } from '../src/node/index.js';
+
+const OPTIONS: ProxytrustOptions<IncomingMessage> = {
+  trustedProxies: ['loopback'],
+  allowedHosts: ['app.example.com'],
+  httpsRedirect: { exempt: ['/healthz'] },
+  hsts: { maxAge: 31_536_000, includeSubDomains: true },
+  secureCookies: true,
+  cookieWarnings: true,
+  csrf: { trustedOrigins: ['https://admin.example.com'] },
+};
+
+function hello(_req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader('Content-Type', 'text/plain');
+  res.end('hello');
+}
+
+function build(kind: string): Server {
+  switch (kind) {
+    case 'node-bare':
+      return createServer(hello);
+    case 'node-bare-hsts':
+      return createServer((req, res) => {
+        res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+        hello(req, res);
+      });
+    case 'node-proxytrust':
+      return createServer(proxytrust(OPTIONS).wrap(hello));
+    case 'express-helmet': {
+      const app = express();
+      app.set('trust proxy', 'loopback');
+      app.use(helmet());
+      app.get('/', (req, res) => {
+        res.send(`hello ${req.ip} ${req.protocol}`);
+      });
+      return createServer(app);
+    }
+    case 'express-proxytrust': {
+      const app = express();
+      app.use(expressProxytrust(OPTIONS));
+      app.get('/', (req, res) => {
+        res.send(`hello ${req.ip} ${req.protocol}`);
+      });
+      return createServer(app);
+    }
+    default:
+      throw new Error(`unknown kind ${kind}`);
+  }
+}
+
+const server = build(process.argv[2] ?? '');
+let requests = 0;
+let cpu = process.cpuUsage();
+server.on('request', () => {
+  requests++;
+});
+process.on('message', (m) => {
+  if (m === 'mark') {
+    requests = 0;
+    cpu = process.cpuUsage();
+    process.send?.('marked');
+  } else if (m === 'report') {
+    const d = process.cpuUsage(cpu);
+    process.send?.({ cpuMicros: d.user + d.system, requests });
+  }
+});
+server.listen(0, '127.0.0.1', () => {
+  console.log(`ready ${(server.address() as AddressInfo).port}`);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
