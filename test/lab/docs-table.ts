@@ -1,0 +1,90 @@
+/**
+ * Regenerate the generated parts of docs/lab.md: the scenario catalogue (from the data in
+ * scenarios.ts) and the table of what the naive app believed against what proxytrust
+ * resolved (from the records the last lab run wrote, see check.ts RESULTS_DIR).
+ *
+ *     node scripts/test.mjs test/lab && node --import tsx test/lab/docs-table.ts
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RESULTS_DIR, type RecordedRow, type ScenarioRecord } from './check.js';
+import { scenarios } from './scenarios.js';
+
+const docPath = fileURLToPath(new URL('../../docs/lab.md', import.meta.url));
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function catalogue(): string {
+  const lines = [
+    '| scenario | item | right? | chain | app | audit must fail |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const s of scenarios) {
+    const chain = s.hops.map((h) => `${h.kind} (${h.behaviour})`).join(' -> ');
+    const app =
+      s.app.kind === 'node'
+        ? `Node + proxytrust, trusts ${[s.app.policy.trustedProxies].flat().join(', ')}`
+        : 'Django 3.2 under gunicorn';
+    lines.push(
+      `| \`${s.name}\` | ${s.catalogue} | ${s.correct ? 'right' : 'wrong'} | ${cell(`${s.summary}. ${chain}`)} | ${cell(app)} | ${s.groundTruth.audit.fail.map((c) => `\`${c}\``).join(', ') || 'none'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function view(v: RecordedRow['proxytrust']): string {
+  if ('refused' in v) return `refused (${v.refused})`;
+  return `${v.scheme}://${v.host ?? '?'} from ${v.clientIp}`;
+}
+
+const PICKS: [RecordedRow['via'], RecordedRow['attempt'], string][] = [
+  ['https', 'honest', 'honest, https'],
+  ['http', 'x-forwarded-proto', 'http + `X-Forwarded-Proto: https`'],
+  ['https', 'x-forwarded-host', 'https + `X-Forwarded-Host: evil.example`'],
+  ['https', 'x-forwarded-for', 'https + `X-Forwarded-For: 203.0.113.66, 127.0.0.10`'],
+  ['direct', 'forwarded', 'straight to the app + `Forwarded`'],
+];
+
+function beliefs(): string {
+  const lines = [
+    '| scenario | request | truth | naive Express (`trust proxy = true`) | proxytrust |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  let found = 0;
+  for (const s of scenarios) {
+    const file = join(RESULTS_DIR, `${s.name}.json`);
+    if (!existsSync(file)) continue;
+    found++;
+    const rec = JSON.parse(readFileSync(file, 'utf8')) as ScenarioRecord;
+    for (const [via, attempt, label] of PICKS) {
+      const r = rec.rows.find((x) => x.via === via && x.attempt === attempt);
+      if (!r) continue;
+      const naive = `${r.naive.protocol}://${r.naive.host ?? '?'} from ${r.naive.ip ?? '?'}`;
+      const truth = view(r.truth);
+      const mark = (v: string) => (v === truth ? v : `**${v}**`);
+      lines.push(
+        `| \`${s.name}\` | ${label} | ${truth} | ${mark(naive)} | ${mark(view(r.proxytrust))} |`,
+      );
+    }
+  }
+  if (found === 0) throw new Error(`no lab records in ${RESULTS_DIR}: run the lab first`);
+  return lines.join('\n');
+}
+
+function replaceBetween(doc: string, marker: string, body: string): string {
+  const start = `<!-- ${marker}:start -->`;
+  const end = `<!-- ${marker}:end -->`;
+  const i = doc.indexOf(start);
+  const j = doc.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`docs/lab.md lacks the ${marker} markers`);
+  return `${doc.slice(0, i + start.length)}\n${body}\n${doc.slice(j)}`;
+}
+
+let doc = readFileSync(docPath, 'utf8');
+doc = replaceBetween(doc, 'lab-scenarios', catalogue());
+doc = replaceBetween(doc, 'lab-beliefs', beliefs());
+writeFileSync(docPath, doc);
+process.stdout.write(`docs/lab.md: ${scenarios.length} scenarios\n`);
