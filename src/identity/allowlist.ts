@@ -48,7 +48,7 @@ export function allowSources<S extends Server>(
     allowed = compileTrustList(sources);
   }
   const { onRefused } = options;
-  interceptConnections(server, (socket, proceed) => {
+  interceptConnections(server, (socket, next) => {
     const address = socket.remoteAddress ?? '';
     let ok = false;
     try {
@@ -57,7 +57,7 @@ export function allowSources<S extends Server>(
       ok = false; // a throwing predicate never allows
     }
     if (ok) {
-      proceed();
+      next(socket);
       return;
     }
     socket.destroy();

@@ -5,28 +5,31 @@
  */
 import type { Server, Socket } from 'node:net';
 
-/** Decide about one raw socket; call `proceed()` to hand it on, or destroy it. */
-export type ConnectionInterceptor = (socket: Socket, proceed: () => void) => void;
+/**
+ * Decide about one raw socket; call `next(socket)` to hand it on, or destroy it. `next`
+ * is one function per server, so it costs nothing per connection.
+ */
+export type ConnectionInterceptor = (socket: Socket, next: (socket: Socket) => void) => void;
 
 /**
  * Patch `server.emit` so that every `connection` event goes through `interceptor` first.
- * Listeners added later are covered too. Returns a function that removes the patch.
+ * Listeners added later are covered too. Every other event passes straight through.
+ * Returns a function that removes the patch.
  */
 export function interceptConnections(
   server: Server,
   interceptor: ConnectionInterceptor,
 ): () => void {
-  const previous = server.emit as (
-    this: Server,
-    event: string | symbol,
-    ...args: unknown[]
-  ) => boolean;
-  const patched = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
-    if (event !== 'connection') return previous.call(this, event, ...args);
-    const socket = args[0] as Socket;
-    interceptor(socket, () => {
-      previous.call(this, 'connection', socket);
-    });
+  const previous = server.emit as (this: Server, ...args: unknown[]) => boolean;
+  const next = (socket: Socket): void => {
+    previous.call(server, 'connection', socket);
+  };
+  const patched = function (this: Server, event: string | symbol, socket?: unknown): boolean {
+    if (event !== 'connection') {
+      // biome-ignore lint/complexity/noArguments: forwards any number of arguments without a rest array
+      return previous.apply(this, arguments as unknown as unknown[]);
+    }
+    interceptor(socket as Socket, next);
     return true;
   } as Server['emit'];
   server.emit = patched;

@@ -5,12 +5,11 @@
  */
 import type { Server, Socket } from 'node:net';
 import { compileTrustList } from '../core/address.js';
-import { ProxyHeaderDecoder } from './decoder.js';
+import { decodeProxyHeader } from './decode.js';
 import { type ProxyHeaderPolicy, setState } from './facts.js';
 import { interceptConnections } from './intercept.js';
 import {
   DEFAULT_MAX_HEADER_SIZE,
-  type DecodeResult,
   ProxyProtocolError,
   type ProxyProtocolErrorCode,
 } from './types.js';
@@ -191,24 +190,199 @@ export function acceptProxyProtocol<S extends Server>(server: S, options: ProxyP
   const marked = server as S & { [WRAPPED]?: true };
   if (marked[WRAPPED]) throw new TypeError('this server already accepts the PROXY protocol');
   marked[WRAPPED] = true;
-  interceptConnections(server, (socket, proceed) => handle(socket, proceed, c));
+  interceptConnections(server, (socket, next) => handle(socket, next, c));
   return server;
 }
 
-function handle(socket: Socket, proceed: () => void, c: Compiled): void {
-  const source: ProxySource = { address: socket.remoteAddress ?? '', port: socket.remotePort };
-  if (source.address === '') {
-    // Reset before it could be accepted: no source, so no policy can apply.
-    socket.destroy();
-    const error = new ProxyProtocolError(
-      'TRUNCATED',
-      'the connection was gone before its source address could be read',
-    );
+const PENDING = Symbol('proxytrust.proxy-protocol.pending');
+type Held = Socket & { [PENDING]?: Pending };
+
+function refuseWith(
+  socket: Socket,
+  c: Compiled,
+  source: ProxySource,
+  policy: ProxyHeaderPolicy,
+  code: ProxyProtocolErrorCode,
+  message: string,
+): void {
+  socket.destroy();
+  if (c.onRefused) {
+    const error = new ProxyProtocolError(code, message);
     try {
-      c.onRefused?.({ code: 'TRUNCATED', error, source, policy: 'reject' });
+      c.onRefused({ code, error, source, policy });
     } catch {
       // a throwing observer must not take the server down
     }
+  }
+}
+
+/**
+ * One connection whose header is being read. The socket's listeners are shared module
+ * functions that find this record on the socket, so a connection costs one object and
+ * one timer, not a set of closures.
+ */
+class Pending {
+  readonly socket: Socket;
+  readonly c: Compiled;
+  readonly source: ProxySource;
+  readonly policy: ProxyHeaderPolicy;
+  readonly next: (socket: Socket) => void;
+  readonly timer: ReturnType<typeof setTimeout>;
+  /** Every byte read so far while the header is incomplete (rare: it spans chunks). */
+  buffered: Buffer | undefined = undefined;
+
+  constructor(
+    socket: Socket,
+    c: Compiled,
+    source: ProxySource,
+    policy: ProxyHeaderPolicy,
+    next: (socket: Socket) => void,
+  ) {
+    this.socket = socket;
+    this.c = c;
+    this.source = source;
+    this.policy = policy;
+    this.next = next;
+    this.timer = setTimeout(onTimeout, c.headerTimeout, this);
+    this.timer.unref();
+  }
+
+  where(): string {
+    const { address, port } = this.source;
+    return `${address}${port === undefined ? '' : `:${port}`}`;
+  }
+
+  /** Stop reading the header: remove the listeners and the timer. */
+  release(): void {
+    const socket = this.socket as Held;
+    clearTimeout(this.timer);
+    socket[PENDING] = undefined;
+    socket.removeListener('readable', onReadable);
+    socket.removeListener('end', onEnd);
+    socket.removeListener('error', onError);
+    socket.removeListener('close', onClose);
+  }
+
+  fail(code: ProxyProtocolErrorCode, message: string): void {
+    this.release();
+    refuseWith(this.socket, this.c, this.source, this.policy, code, message);
+  }
+
+  /** Judge `bytes` (everything read so far). True when the header phase is over. */
+  judge(bytes: Buffer): boolean {
+    const r = decodeProxyHeader(bytes, { maxHeaderSize: this.c.maxHeaderSize });
+    const policy = this.policy;
+    if (r.status === 'incomplete') {
+      const first = bytes[0];
+      if (
+        policy === 'reject' &&
+        ((first === 0x50 && bytes.length >= 6) || (first === 0x0d && bytes.length >= 12))
+      ) {
+        this.fail(
+          'HEADER_REJECTED',
+          `${this.where()} is not a listed PROXY sender but sent a PROXY header`,
+        );
+        return true;
+      }
+      return false;
+    }
+    const socket = this.socket;
+    if (r.status === 'invalid') {
+      if (r.error.code !== 'NO_SIGNATURE') {
+        this.fail(r.error.code, `PROXY header from ${this.where()} refused: ${r.error.message}`);
+        return true;
+      }
+      if (policy === 'require') {
+        this.fail(
+          'HEADER_REQUIRED',
+          `${this.where()} must send a PROXY header first but did not (${r.error.message})`,
+        );
+        return true;
+      }
+      // no header: pass the bytes through untouched
+      this.release();
+      setState(socket, { policy, header: undefined, senderTerminatesTls: false });
+      if (bytes.length > 0) socket.unshift(bytes);
+      this.next(socket);
+      return true;
+    }
+    if (policy === 'reject') {
+      this.fail(
+        'HEADER_REJECTED',
+        `${this.where()} is not a listed PROXY sender but sent a v${r.header.version} header`,
+      );
+      return true;
+    }
+    this.release();
+    setState(socket, {
+      policy,
+      header: policy === 'ignore' ? undefined : r.header,
+      senderTerminatesTls: this.c.senderTerminatesTls,
+    });
+    if (r.length < bytes.length) socket.unshift(bytes.subarray(r.length));
+    this.next(socket);
+    return true;
+  }
+}
+
+function onReadable(this: Held): void {
+  let p = this[PENDING];
+  let chunk = p ? (this.read() as Buffer | null) : null;
+  while (p !== undefined && chunk !== null) {
+    // The header almost always arrives whole in the first chunk: judge that chunk as is.
+    const all = p.buffered === undefined ? chunk : Buffer.concat([p.buffered, chunk]);
+    if (p.judge(all)) return;
+    p.buffered = all;
+    p = this[PENDING];
+    chunk = p ? (this.read() as Buffer | null) : null;
+  }
+}
+
+function onEnd(this: Held): void {
+  const p = this[PENDING];
+  if (!p) return;
+  const had = p.buffered?.length ?? 0;
+  p.fail(
+    'TRUNCATED',
+    `PROXY header from ${p.where()}: ${
+      had === 0
+        ? 'the connection ended before any PROXY header byte'
+        : `the connection ended after ${had} byte(s) of an incomplete PROXY header`
+    }`,
+  );
+}
+
+function onError(this: Held): void {
+  const p = this[PENDING];
+  if (p) p.fail('TRUNCATED', `the connection from ${p.where()} failed before its PROXY header`);
+}
+
+function onClose(this: Held): void {
+  const p = this[PENDING];
+  if (p) p.fail('TRUNCATED', `the connection from ${p.where()} closed before its PROXY header`);
+}
+
+function onTimeout(p: Pending): void {
+  if ((p.socket as Held)[PENDING] !== p) return;
+  p.fail(
+    'TIMEOUT',
+    `no complete PROXY header from ${p.where()} within ${p.c.headerTimeout} ms (${p.buffered?.length ?? 0} byte(s) received)`,
+  );
+}
+
+function handle(socket: Socket, next: (socket: Socket) => void, c: Compiled): void {
+  const address = socket.remoteAddress ?? '';
+  const source: ProxySource = { address, port: socket.remotePort };
+  if (address === '') {
+    // Reset before it could be accepted: no source, so no policy can apply.
+    refuseWith(
+      socket,
+      c,
+      source,
+      'reject',
+      'TRUNCATED',
+      'the connection was gone before its source address could be read',
+    );
     return;
   }
   let policy: ProxyHeaderPolicy;
@@ -217,144 +391,28 @@ function handle(socket: Socket, proceed: () => void, c: Compiled): void {
   } catch {
     policy = 'invalid' as ProxyHeaderPolicy;
   }
-  const refuse = (code: ProxyProtocolErrorCode, message: string, p = policy) => {
-    socket.destroy();
-    const error = new ProxyProtocolError(code, message);
-    if (c.onRefused) {
-      try {
-        c.onRefused({ code, error, source, policy: p });
-      } catch {
-        // a throwing observer must not take the server down
-      }
-    }
-  };
   if (!POLICIES.includes(policy) || (policy === 'use' && !c.guess)) {
-    refuse(
+    refuseWith(
+      socket,
+      c,
+      source,
+      'reject',
       'BAD_POLICY',
       policy === 'use'
-        ? `the policy chose 'use' for ${source.address} without guessHeaderPresence`
-        : `the policy returned ${JSON.stringify(policy)} for ${source.address}`,
-      'reject',
+        ? `the policy chose 'use' for ${address} without guessHeaderPresence`
+        : `the policy returned ${JSON.stringify(policy)} for ${address}`,
     );
     return;
   }
   if (policy === 'skip') {
     setState(socket, { policy, header: undefined, senderTerminatesTls: false });
-    proceed();
+    next(socket);
     return;
   }
-
-  const decoder = new ProxyHeaderDecoder({ maxHeaderSize: c.maxHeaderSize });
-  const seen: Uint8Array[] = []; // raw bytes, kept only until the signature is decided
-  let seenBytes = 0;
-  let first = -1;
-  let done = false;
-
-  const cleanup = () => {
-    done = true;
-    clearTimeout(timer);
-    socket.removeListener('readable', onReadable);
-    socket.removeListener('end', onEnd);
-    socket.removeListener('error', onError);
-    socket.removeListener('close', onClose);
-  };
-  const fail = (code: ProxyProtocolErrorCode, message: string) => {
-    cleanup();
-    refuse(code, message);
-  };
-  const where = () => `${source.address}${source.port === undefined ? '' : `:${source.port}`}`;
-
-  const settle = (r: DecodeResult) => {
-    cleanup();
-    if (r.status === 'invalid') {
-      if (r.error.code !== 'NO_SIGNATURE') {
-        refuse(r.error.code, `PROXY header from ${where()} refused: ${r.error.message}`);
-        return;
-      }
-      if (policy === 'require') {
-        refuse(
-          'HEADER_REQUIRED',
-          `${where()} must send a PROXY header first but did not (${r.error.message})`,
-        );
-        return;
-      }
-      // no header: pass the bytes through untouched
-      setState(socket, { policy, header: undefined, senderTerminatesTls: false });
-      const all = seen.length === 1 ? seen[0]! : Buffer.concat(seen);
-      seen.length = 0;
-      if (all.length > 0) socket.unshift(Buffer.from(all.buffer, all.byteOffset, all.length));
-      proceed();
-      return;
-    }
-    if (r.status !== 'complete') return;
-    if (policy === 'reject') {
-      refuse(
-        'HEADER_REJECTED',
-        `${where()} is not a listed PROXY sender but sent a v${r.header.version} header`,
-      );
-      return;
-    }
-    setState(socket, {
-      policy,
-      header: policy === 'ignore' ? undefined : r.header,
-      senderTerminatesTls: c.senderTerminatesTls,
-    });
-    const rest = decoder.rest;
-    if (rest.length > 0) socket.unshift(Buffer.from(rest.buffer, rest.byteOffset, rest.length));
-    proceed();
-  };
-
-  const onReadable = () => {
-    if (done) return;
-    let chunk: Buffer | null = socket.read() as Buffer | null;
-    while (chunk !== null) {
-      if (seenBytes < 16) {
-        seen.push(chunk);
-        seenBytes += chunk.length;
-      }
-      const r = decoder.push(chunk);
-      if (r.status !== 'incomplete') {
-        settle(r);
-        return;
-      }
-      if (first < 0) first = chunk.length > 0 ? chunk[0]! : -1;
-      if (
-        policy === 'reject' &&
-        ((first === 0x50 && decoder.buffered >= 6) || (first === 0x0d && decoder.buffered >= 12))
-      ) {
-        cleanup();
-        refuse(
-          'HEADER_REJECTED',
-          `${where()} is not a listed PROXY sender but sent a PROXY header`,
-        );
-        return;
-      }
-      if (seenBytes >= 16) seen.length = 0;
-      chunk = socket.read() as Buffer | null;
-    }
-  };
-  const onEnd = () => {
-    if (done) return;
-    const r = decoder.end();
-    if (r.status === 'invalid')
-      fail(r.error.code, `PROXY header from ${where()}: ${r.error.message}`);
-  };
-  const onError = () => {
-    if (!done) fail('TRUNCATED', `the connection from ${where()} failed before its PROXY header`);
-  };
-  const onClose = () => {
-    if (!done) fail('TRUNCATED', `the connection from ${where()} closed before its PROXY header`);
-  };
-  const timer = setTimeout(() => {
-    if (done) return;
-    fail(
-      'TIMEOUT',
-      `no complete PROXY header from ${where()} within ${c.headerTimeout} ms (${decoder.buffered} byte(s) received)`,
-    );
-  }, c.headerTimeout);
-  timer.unref();
-  socket.on('readable', onReadable);
-  socket.on('end', onEnd);
-  socket.on('error', onError);
-  socket.on('close', onClose);
+  const held = socket as Held;
+  held[PENDING] = new Pending(socket, c, source, policy, next);
+  held.on('readable', onReadable);
+  held.on('end', onEnd);
+  held.on('error', onError);
+  held.on('close', onClose);
 }
