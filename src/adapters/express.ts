@@ -1,5 +1,5 @@
 /**
- * proxytrust for Express 5 (also Express 4 and Connect): the node middleware, plus
+ * proxytrust for Express 5: the node middleware, plus
  * `req.protocol`, `req.secure`, `req.host`, `req.hostname`, `req.ip` and `req.ips`
  * answered from the resolved view.
  *
