@@ -584,6 +584,37 @@ function vendorFacts(family: HeaderFamily, ctx: Ctx, hop: number): Facts | undef
   return any ? f : undefined;
 }
 
+/**
+ * A vendor family's facts, when its headers are present and the outermost trusted proxy may
+ * speak for it (for a family that came with a preset, that proxy must be in the preset's
+ * ranges).
+ */
+function vendorFamilyFacts(
+  fam: HeaderFamily,
+  ctx: Ctx,
+  outer: string,
+  hop: number,
+): Facts | undefined {
+  const spec = ctx.p.vendors.find((v) => v.family === fam);
+  if (spec === undefined) return undefined;
+  let present = false;
+  for (const h of spec.headers) if (ctx.get(h) !== undefined) present = true;
+  if (!present) return undefined;
+  if (spec.boundTo !== undefined) {
+    const ov = scanAddress(outer, 0, outer.length);
+    if (ov === 0 || !matchRanges(spec.boundTo, ov, scanned)) {
+      ctx.warn({
+        code: WarningCodes.UNTRUSTED_FORWARDED,
+        header: spec.headers[0],
+        value: spec.headers.join(', '),
+        message: `${fam} headers arrived, but the outermost trusted proxy ${outer} is not in the ${fam} ranges: ignored`,
+      });
+      return undefined;
+    }
+  }
+  return vendorFacts(fam, ctx, hop);
+}
+
 /** Merge `b` into `a` where `a` has nothing; report disagreements. */
 function merge(a: Facts, b: Facts, family: string, ctx: Ctx): void {
   if (b.scheme !== undefined) {
@@ -602,18 +633,24 @@ function merge(a: Facts, b: Facts, family: string, ctx: Ctx): void {
     } else if (a.clientIp !== b.clientIp)
       conflict(ctx, 'client IP', a.clientIp, b.clientIp, family);
   }
+  // A port reported next to a scheme belongs to that scheme (symmetry): an X-Forwarded-Port
+  // from a family whose scheme lost is dropped, so https never pairs with the http port.
+  const schemeAgrees = b.scheme === undefined || a.scheme === undefined || a.scheme === b.scheme;
+  const portUsable = b.port !== undefined && (schemeAgrees || b.portFrom === b.hostFrom);
   if (b.host !== undefined) {
     if (a.host === undefined) {
       a.host = b.host;
       a.hostFrom = b.hostFrom;
       a.hostHop = b.hostHop;
-      a.port = b.port;
-      a.portFrom = b.portFrom;
-      a.portHop = b.portHop;
+      if (portUsable) {
+        a.port = b.port;
+        a.portFrom = b.portFrom;
+        a.portHop = b.portHop;
+      }
     } else if (a.host.hostname !== b.host.hostname) {
       conflict(ctx, 'host', a.host.hostname, b.host.hostname, family);
     }
-  } else if (b.port !== undefined && a.port === undefined && a.host === undefined) {
+  } else if (portUsable && a.port === undefined && a.host === undefined) {
     a.port = b.port;
     a.portFrom = b.portFrom;
     a.portHop = b.portHop;
@@ -843,59 +880,52 @@ function run(policy: Policy, req: RequestFacts, rec: Hop[] | null): ResolvedView
     rec?.push({ index: 0, address: peer, trusted: false });
   } else {
     connectionCheck(ctx);
-    facts = emptyFacts();
-    let outer = peer;
-    let walked = false;
+    // Pass 1: walk the chains. The first one present (in policy order) gives the hops and
+    // the outermost trusted proxy, which vendor families are judged against.
     const families = policy.families;
+    let fwd: Facts | undefined;
+    let xfwd: Facts | undefined;
+    let outer = peer;
+    let vendorHop = 0;
     for (let k = 0; k < families.length; k++) {
       const fam = families[k]!;
-      if (fam === 'forwarded' || fam === 'x-forwarded') {
-        const chain =
-          fam === 'forwarded'
-            ? forwardedChain(ctx.lines('forwarded'), p.maxHops)
-            : xForwardedChain(
-                ctx.lines('x-forwarded-for'),
-                ctx.lines('x-forwarded-proto'),
-                ctx.lines('x-forwarded-host'),
-                ctx.lines('x-forwarded-port'),
-                ctx.lines('x-forwarded-prefix'),
-                p.maxHops,
-                ctx,
-                p.trustCache,
-              );
-        if (chain === undefined) continue;
-        const r = walk(chain, peer, ctx, walked ? null : rec);
-        if (!walked) {
-          walked = true;
-          facts = r;
-          outer = r.outer;
-          chainFamily = fam;
-        } else {
-          merge(facts, r, fam, ctx);
-        }
-        continue;
+      if (fam !== 'forwarded' && fam !== 'x-forwarded') continue;
+      const chain =
+        fam === 'forwarded'
+          ? forwardedChain(ctx.lines('forwarded'), p.maxHops)
+          : xForwardedChain(
+              ctx.lines('x-forwarded-for'),
+              ctx.lines('x-forwarded-proto'),
+              ctx.lines('x-forwarded-host'),
+              ctx.lines('x-forwarded-port'),
+              ctx.lines('x-forwarded-prefix'),
+              p.maxHops,
+              ctx,
+              p.trustCache,
+            );
+      if (chain === undefined) continue;
+      const r = walk(chain, peer, ctx, chainFamily === undefined ? rec : null);
+      if (chainFamily === undefined) {
+        chainFamily = fam;
+        outer = r.outer;
+        vendorHop = r.clientHop < 0 ? 0 : r.clientHop;
       }
-      const spec = p.vendors.find((v) => v.family === fam);
-      if (spec === undefined) continue;
-      let present = false;
-      for (const h of spec.headers) if (ctx.get(h) !== undefined) present = true;
-      if (!present) continue;
-      // Believed only when the outermost trusted proxy may speak for this family.
-      if (spec.boundTo !== undefined) {
-        const ov = scanAddress(outer, 0, outer.length);
-        if (ov === 0 || !matchRanges(spec.boundTo, ov, scanned)) {
-          ctx.warn({
-            code: WarningCodes.UNTRUSTED_FORWARDED,
-            header: spec.headers[0],
-            value: spec.headers.join(', '),
-            message: `${fam} headers arrived, but the outermost trusted proxy ${outer} is not in the ${fam} ranges: ignored`,
-          });
-          continue;
-        }
-      }
-      const vf = vendorFacts(fam, ctx, facts.clientHop + 1);
-      if (vf !== undefined) merge(facts, vf, fam, ctx);
+      if (fam === 'forwarded') fwd = r;
+      else xfwd = r;
     }
+    // Pass 2: combine every family's answers in policy order; the first to give a field wins.
+    let combined: Facts | undefined;
+    for (let k = 0; k < families.length; k++) {
+      const fam = families[k]!;
+      let r: Facts | undefined;
+      if (fam === 'forwarded') r = fwd;
+      else if (fam === 'x-forwarded') r = xfwd;
+      else r = vendorFamilyFacts(fam, ctx, outer, vendorHop);
+      if (r === undefined) continue;
+      if (combined === undefined) combined = r;
+      else merge(combined, r, fam, ctx);
+    }
+    facts = combined ?? emptyFacts();
     if (rec !== null && rec.length === 0) rec.push({ index: 0, address: peer, trusted: true });
   }
 

@@ -581,6 +581,38 @@ describe('vendor families', () => {
     assert.equal(v.clientIp, '2001:db8::7');
     assert.equal(v.clientPort, 46532);
   });
+  test('a vendor family listed first wins over a later chain family (CloudFront edge -> ALB)', () => {
+    const raw: Raw = [
+      ['Host', 'app.example.com'],
+      ['X-Forwarded-For', '198.51.100.23, 127.0.0.10'],
+      ['X-Forwarded-Proto', 'http'],
+      ['X-Forwarded-Port', '80'],
+      ['X-Forwarded-Host', 'app.example.com'],
+      ['CloudFront-Forwarded-Proto', 'https'],
+    ];
+    const trust = ['127.0.0.10', '127.0.0.11'];
+    const cfFirst = r(
+      { trustedProxies: trust, headers: ['cloudfront', 'x-forwarded'] },
+      '127.0.0.11',
+      raw,
+    );
+    assert.equal(cfFirst.scheme, 'https');
+    assert.equal(cfFirst.clientIp, '198.51.100.23', 'the client still comes from the walk');
+    assert.deepEqual(cfFirst.sources.scheme, { from: 'cloudfront-forwarded-proto', hop: 1 });
+    assert.ok(codes(cfFirst).includes(WarningCodes.FAMILY_CONFLICT));
+    assert.equal(
+      cfFirst.port,
+      443,
+      "the ALB's X-Forwarded-Port 80 belongs to its http, not to https",
+    );
+    assert.equal(cfFirst.host, 'app.example.com');
+    const xfFirst = r(
+      { trustedProxies: trust, headers: ['x-forwarded', 'cloudfront'] },
+      '127.0.0.11',
+      raw,
+    );
+    assert.equal(xfFirst.scheme, 'http');
+  });
   test('X-Forwarded-Ssl / Front-End-Https / X-Forwarded-Protocol / X-Url-Scheme / X-Real-IP', () => {
     const opts = (f: PolicyOptions['headers']): PolicyOptions => ({
       trustedProxies: ['loopback'],
