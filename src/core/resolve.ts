@@ -206,7 +206,12 @@ class Ctx implements WarningSink {
   get(name: string): Lines | undefined {
     return this.rec !== undefined ? readRecord(this.rec, name) : this.other!.get(name);
   }
-  /** Read a forwarded header; one sent on several lines is reported (Heroku lesson). */
+  /**
+   * Read a single-valued forwarded header (X-Forwarded-Proto/-Host/-Port/-Prefix); one sent on
+   * several lines is reported, since a proxy sets it once. List headers (X-Forwarded-For,
+   * Forwarded) legitimately arrive on several lines (HAProxy's `option forwardfor` adds one)
+   * and are read with `get`.
+   */
   lines(name: string): Lines | undefined {
     const v = this.get(name);
     if (v !== undefined && typeof v !== 'string' && v.length > 1) {
@@ -214,7 +219,7 @@ class Ctx implements WarningSink {
         code: WarningCodes.DUPLICATE_HEADER_LINES,
         header: name,
         value: clip(v.join(' | ')),
-        message: `${name} arrived on ${v.length} lines; they are read as one list, left to right. A proxy that appends to the first line instead of the last (Heroku's router did) makes the rightmost value untrustworthy`,
+        message: `${name} arrived on ${v.length} lines: a proxy sets it more than once; the lines are read as one list, left to right`,
       });
     }
     return v;
@@ -892,9 +897,9 @@ function run(policy: Policy, req: RequestFacts, rec: Hop[] | null): ResolvedView
       if (fam !== 'forwarded' && fam !== 'x-forwarded') continue;
       const chain =
         fam === 'forwarded'
-          ? forwardedChain(ctx.lines('forwarded'), p.maxHops)
+          ? forwardedChain(ctx.get('forwarded'), p.maxHops)
           : xForwardedChain(
-              ctx.lines('x-forwarded-for'),
+              ctx.get('x-forwarded-for'),
               ctx.lines('x-forwarded-proto'),
               ctx.lines('x-forwarded-host'),
               ctx.lines('x-forwarded-port'),
