@@ -1,9 +1,11 @@
 /**
- * The servers that bench/http.ts measures, one per child process so that autocannon and
- * the server do not share a core. Usage: node --import tsx bench/http-server.ts <kind>
- * Prints "ready <port>" when listening. Over IPC it answers "mark" and "report" with the
- * process CPU time and the number of requests since the last mark, so the parent can
- * compute CPU microseconds per request (robust to other load on a shared machine).
+ * The servers that bench/http.ts measures. Both servers of a pair run in ONE child process
+ * (so they share a core placement and a JIT, and differ only in the code under test),
+ * apart from autocannon's process. Usage:
+ *   node --import tsx bench/http-server.ts <kind> [<kind> ...]
+ * Prints "ready <port> <port> ..." when listening. Over IPC it answers "mark" and "report"
+ * with the process CPU time and the number of requests since the last mark; only one
+ * server is loaded at a time, so that is the CPU cost per request of that server.
  *
  * Kinds (every node:http handler sets a Content-Type, as real responses do):
  * - node-bare: node:http hello world;
@@ -71,12 +73,14 @@ function build(kind: string): Server {
   }
 }
 
-const server = build(process.argv[2] ?? '');
+const servers = process.argv.slice(2).map(build);
 let requests = 0;
 let cpu = process.cpuUsage();
-server.on('request', () => {
-  requests++;
-});
+for (const server of servers) {
+  server.on('request', () => {
+    requests++;
+  });
+}
 process.on('message', (m) => {
   if (m === 'mark') {
     requests = 0;
@@ -87,7 +91,9 @@ process.on('message', (m) => {
     process.send?.({ cpuMicros: d.user + d.system, requests });
   }
 });
-server.listen(0, '127.0.0.1', () => {
-  console.log(`ready ${(server.address() as AddressInfo).port}`);
+Promise.all(
+  servers.map((server) => new Promise<void>((r) => server.listen(0, '127.0.0.1', r))),
+).then(() => {
+  console.log(`ready ${servers.map((s) => (s.address() as AddressInfo).port).join(' ')}`);
 });
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.on('SIGTERM', () => process.exit(0));

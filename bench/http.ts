@@ -6,9 +6,8 @@
  *
  * - throughput: the median over rounds of (A's req/s / B's req/s), each ratio taken from
  *   two back-to-back rounds so that drift on a shared machine cancels out;
- * - server CPU per request: the server process's own CPU time divided by the requests it
- *   served, summed over all rounds. This one does not depend on what else the machine is
- *   doing, so it is the steadier measure of the middleware's cost.
+ * - server CPU per request: the server process's CPU time during a server's rounds divided
+ *   by the requests it served, summed over all rounds (only one server is loaded at a time).
  *
  * Pairs:
  * - node:http + proxytrust (full middleware) vs node:http bare (goal: at most 3% loss);
@@ -49,8 +48,9 @@ interface Server {
   readonly port: number;
 }
 
-function startServer(kind: string): Promise<Server> {
-  const child = fork('bench/http-server.ts', [kind], {
+/** Start the servers of a pair in one child process. */
+function startServers(kinds: readonly string[]): Promise<Server[]> {
+  const child = fork('bench/http-server.ts', [...kinds], {
     cwd: root,
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
@@ -59,10 +59,13 @@ function startServer(kind: string): Promise<Server> {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /ready (\d+)/.exec(out);
-      if (m) resolvePromise({ kind, child, port: Number(m[1]) });
+      const m = /ready ([\d ]+)\n/.exec(out);
+      if (m) {
+        const ports = m[1]!.trim().split(' ').map(Number);
+        resolvePromise(kinds.map((kind, i) => ({ kind, child, port: ports[i]! })));
+      }
     });
-    child.on('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
+    child.on('exit', (code) => reject(new Error(`${kinds.join(', ')} exited with ${code}`)));
   });
 }
 
@@ -103,8 +106,7 @@ const median = (v: number[]): number => {
 
 /** Measure A against B; returns [throughput ratio, CPU-per-request ratio]. */
 async function pair(title: string, kindA: string, kindB: string): Promise<[number, number]> {
-  const a = await startServer(kindA);
-  const b = await startServer(kindB);
+  const [a, b] = (await startServers([kindA, kindB])) as [Server, Server];
   try {
     await round(a, 2);
     await round(b, 2);
@@ -145,7 +147,6 @@ async function pair(title: string, kindA: string, kindB: string): Promise<[numbe
     return [tput, cpuA / cpuB];
   } finally {
     a.child.kill('SIGTERM');
-    b.child.kill('SIGTERM');
   }
 }
 

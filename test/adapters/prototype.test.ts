@@ -60,6 +60,32 @@ describe('framework prototypes', () => {
       for (const s of servers) s.close();
     }
   });
+  test('Express: req.ips lists the trusted chain farthest first, like Express', async () => {
+    const app = express();
+    app.use(expressProxytrust({ trustedProxies: ['loopback', '10.0.0.0/8'] }));
+    app.get('/', (req, res) => {
+      res.json([req.ip, req.ips]);
+    });
+    const server = app.listen(0, '127.0.0.1');
+    try {
+      const r = await rawRequest(await listen(server), {
+        target: '/',
+        headers: [
+          ['Host', 'app.example.com'],
+          ['X-Forwarded-For', '6.6.6.6, 198.51.100.1, 10.0.0.2'],
+        ],
+      });
+      assert.deepEqual(JSON.parse(r.body), ['198.51.100.1', ['198.51.100.1', '10.0.0.2']]);
+      const direct = await rawRequest((server.address() as AddressInfo).port, {
+        from: '127.0.0.2',
+        target: '/',
+        headers: [['Host', 'app.example.com']],
+      });
+      assert.deepEqual(JSON.parse(direct.body), ['127.0.0.2', []]);
+    } finally {
+      server.close();
+    }
+  });
   test('Fastify: an instance without the plugin keeps Fastify semantics', async () => {
     const withPt = Fastify();
     await withPt.register(fastifyProxytrust, { trustedProxies: ['loopback'] });
