@@ -55,6 +55,9 @@ export interface TargetOptions {
   readonly log?: ((text: string) => void) | undefined;
 }
 
+/** The most requests one audit has in flight at once (a deployment is audited, not load-tested). */
+export const MAX_IN_FLIGHT = 6;
+
 /** The default minimum HSTS max-age: 180 days. */
 export const DEFAULT_HSTS_MIN_AGE = 15552000;
 
@@ -139,6 +142,9 @@ export class AuditContext {
   readonly hstsMinAge: number;
   readonly probePath: string;
   private readonly memo = new Map<string, Promise<Exchange>>();
+  /** Requests in flight, and those waiting for a slot (at most MAX_IN_FLIGHT per target). */
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
   private readonly probeMemo = new Map<string, Promise<ProbeOutcome>>();
 
   constructor(readonly options: TargetOptions) {
@@ -149,6 +155,7 @@ export class AuditContext {
       ...(options.rules ? { rules: options.rules } : {}),
       tls: { ca: options.ca, insecure: options.insecure },
       localAddress: options.localAddress,
+      tlsSessions: new Map(),
       limits: {
         connectMs: Math.min(total, DEFAULT_LIMITS.connectMs),
         firstByteMs: Math.min(total, DEFAULT_LIMITS.firstByteMs),
@@ -185,6 +192,8 @@ export class AuditContext {
       };
     }
     const log = this.options.log;
+    if (this.inFlight >= MAX_IN_FLIGHT) await new Promise<void>((r) => this.waiting.push(r));
+    this.inFlight++;
     try {
       const response = await sendRaw(req, this.engine);
       if (log) {
@@ -195,6 +204,9 @@ export class AuditContext {
       const error = e instanceof RequestError ? e : new RequestError('protocol', String(e));
       if (log) log(`> ${label}\n${indent(sent)}\n< error: ${error.message}\n`);
       return { label, url: req.url, sent, error };
+    } finally {
+      this.inFlight--;
+      this.waiting.shift()?.();
     }
   }
 

@@ -59,6 +59,11 @@ export interface EngineOptions {
   readonly rules?: NetworkRules;
   readonly tls?: TlsSettings;
   readonly limits?: Partial<RequestLimits>;
+  /**
+   * A TLS session cache shared by the requests of one audit (keyed by address, port and
+   * server name), so that repeated https requests resume instead of a full handshake.
+   */
+  readonly tlsSessions?: Map<string, Buffer> | undefined;
   /** The local address to connect from (curl's `--interface`), e.g. another loopback address. */
   readonly localAddress?: string | undefined;
 }
@@ -236,6 +241,22 @@ function classify(
   );
 }
 
+const contexts = new Map<string, tls.SecureContext>();
+
+/**
+ * A secure context trusting the system roots plus `ca`, built once per CA: parsing the
+ * root store for every connection would cost milliseconds per request.
+ */
+function contextWithCa(ca: string): tls.SecureContext {
+  let c = contexts.get(ca);
+  if (!c) {
+    if (contexts.size > 32) contexts.clear();
+    c = tls.createSecureContext({ ca: [...tls.rootCertificates, ca] });
+    contexts.set(ca, c);
+  }
+  return c;
+}
+
 interface ParseState {
   head?: { httpVersion: string; status: number; reason: string; headers: [string, string][] };
   framing?: 'none' | 'length' | 'chunked' | 'close';
@@ -294,16 +315,26 @@ export function sendRaw(req: RawRequest, options: EngineOptions = {}): Promise<R
     if (secure) {
       const insecure = options.tls?.insecure === true;
       const ca = options.tls?.ca;
+      const cache = options.tlsSessions;
+      const key = `${connectHost}|${dest.port}|${servername ?? ''}|${insecure}`;
+      const session = cache?.get(key);
       socket = tls.connect({
+        ...(session ? { session } : {}),
         host: connectHost,
         port: dest.port,
         ...(options.localAddress ? { localAddress: options.localAddress } : {}),
         ...(servername ? { servername } : {}),
-        ...(ca ? { ca: [...tls.rootCertificates, ca.toString()] } : {}),
+        ...(ca ? { secureContext: contextWithCa(ca.toString()) } : {}),
         rejectUnauthorized: !insecure,
         ALPNProtocols: ['http/1.1'],
         checkServerIdentity: (_name, cert) => tls.checkServerIdentity(urlHost, cert),
       });
+      if (cache) {
+        socket.on('session', (s: Buffer) => {
+          if (cache.size > 256) cache.clear();
+          cache.set(key, s);
+        });
+      }
     } else {
       socket = net.connect({
         host: connectHost,
