@@ -165,6 +165,7 @@ const POLICY_FIELDS: readonly (keyof PolicyOptions)[] = [
   'sharedSecret',
   'unsafeTrustHopCount',
   'limits',
+  'trustVerifiedPeers',
 ];
 
 function envDebug(): boolean {
@@ -388,7 +389,12 @@ export class Engine<R> {
   resolve(req: R): View {
     const c = this.connectionOf(req);
     const headers = this.access.headers(req);
-    const view = resolve(this.policy, { peer: c.peer, headers, encrypted: c.encrypted === true });
+    const view = resolve(this.policy, {
+      peer: c.peer,
+      headers,
+      encrypted: c.encrypted === true,
+      peerVerified: c.peerVerified === true,
+    });
     if (view.warnings.length > 0 && this.onWarning !== undefined) {
       for (const w of view.warnings) this.emit(w, req);
     }

@@ -13,6 +13,11 @@ export interface ConnectionInfo {
   readonly peer: string | undefined;
   /** True when the connection to this server is TLS (or a trusted PROXY header says so). */
   readonly encrypted: boolean;
+  /**
+   * The peer proved its identity (a verified client certificate, see `proxytrust/identity`);
+   * trusted when the policy has `trustVerifiedPeers`. Never set it from a header.
+   */
+  readonly peerVerified?: boolean;
 }
 
 /** HTTPS redirect settings (Django's SECURE_SSL_REDIRECT, Rails' force_ssl). */

@@ -446,6 +446,30 @@ describe('where the peer comes from', () => {
       await s.close();
     }
   });
+  test('a verified peer (mTLS) is trusted with trustVerifiedPeers', async () => {
+    const s = await serve({
+      trustVerifiedPeers: true,
+      connection: (req) => ({
+        peer: req.socket.remoteAddress,
+        encrypted: true,
+        peerVerified: req.headers['x-test-verified'] === 'yes',
+      }),
+    });
+    try {
+      const headers: [string, string][] = [
+        ['Host', HOST],
+        ['X-Forwarded-For', '198.51.100.9'],
+      ];
+      const verified = await rawRequest(s.port, {
+        headers: [...headers, ['X-Test-Verified', 'yes']],
+      });
+      assert.equal(JSON.parse(verified.body).clientIp, '198.51.100.9');
+      const not = await rawRequest(s.port, { headers });
+      assert.equal(JSON.parse(not.body).clientIp, '127.0.0.1');
+    } finally {
+      await s.close();
+    }
+  });
   test('behind the PROXY protocol listener the PROXY source is the peer, and its TLS facts count', async () => {
     const s = await serve({ trustedProxies: ['10.0.0.0/8'] }, undefined, (server) =>
       acceptProxyProtocol(server, { sources: ['loopback'], senderTerminatesTls: true }),
