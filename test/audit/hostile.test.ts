@@ -135,10 +135,7 @@ describe('audit against hostile servers', () => {
     const server = net.createServer((s) => s.destroy());
     const port = await listen(server);
     after(() => close(server));
-    await expectUnreachable(
-      { url: `https://127.0.0.1:${port}/`, ...BOUND },
-      /TLS|closed|reset/,
-    );
+    await expectUnreachable({ url: `https://127.0.0.1:${port}/`, ...BOUND }, /TLS|closed|reset/);
   });
 
   test('a check that hits a hostile path mid-audit ends in error, the others still conclude', async () => {
