@@ -129,6 +129,8 @@ export interface View {
   };
   /** What was odd, with stable codes. Empty when nothing was. */
   readonly warnings: readonly Warning[];
+  /** Every field above, `hops` and `sources` included, as plain data (what JSON.stringify uses). */
+  toJSON(): object;
 }
 
 const SOCKET: FieldSource = Object.freeze({ from: 'socket', hop: -1 });
