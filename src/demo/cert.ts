@@ -79,7 +79,7 @@ export function generateThrowawayCert(
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f;
+  serial[0] = (serial[0]! & 0x3f) | 0x40; // positive, and no leading zero byte (DER minimal)
   const now = Date.now();
   const ecdsaSha256 = seq(oid('1.2.840.10045.4.3.2'));
   const sans = names.map((n) =>

@@ -166,7 +166,12 @@ export async function startChain(
           publicHttpsPort: edgePort,
           probeSecret,
         })
-      : createApp({ mode: 'naive', publicHttpsPort: edgePort, probeSecret });
+      : createApp({
+          mode: 'naive',
+          policy: { trustedProxies: ['loopback'] },
+          publicHttpsPort: edgePort,
+          probeSecret,
+        });
 
   const description =
     kind === 'right'

@@ -51,7 +51,7 @@ const CASES: [string, Partial<AppOptions>, Partial<Record<CheckId, Status>>][] =
     {
       'redirect-loop': 'fail',
       hsts: 'fail',
-      'cookie-flags': 'skip',
+      'cookie-flags': 'fail',
       'csrf-origin': 'fail',
       'scheme-detection': 'fail',
     },

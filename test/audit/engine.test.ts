@@ -380,3 +380,18 @@ describe('routing: --resolve and --connect-to (curl-compatible)', () => {
     );
   });
 });
+
+describe('throwaway certificates', () => {
+  test('property-ish: 300 generated certificates all parse and load (DER is minimal)', async () => {
+    const { X509Certificate } = await import('node:crypto');
+    for (let i = 0; i < 300; i++) {
+      const c = generateThrowawayCert(['a.test', '127.0.0.1', '::1']);
+      const x = new X509Certificate(c.cert);
+      assert.match(
+        x.subjectAltName ?? '',
+        /DNS:a\.test, IP Address:127\.0\.0\.1, IP Address:0:0:0:0:0:0:0:1/,
+      );
+      tls.createSecureContext({ cert: c.cert, key: c.key });
+    }
+  });
+});

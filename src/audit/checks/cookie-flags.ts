@@ -83,6 +83,24 @@ export const cookieFlags: Check = {
       if (overHttp.length > 0) ev.push(evidence(http));
     }
     if (bad.length > 0) return fail(`insecure cookies: ${bad.join('; ')}`, ev);
+    if (cookies.length === 0 && ctx.options.probeSecret) {
+      // Nothing to observe (the page redirects, for example): the probe says whether the
+      // app would mark cookies Secure, since it does so only when it believes https.
+      const p = await ctx.probeBaseline('https');
+      if (p.answer && p.answer.view.secure === false) {
+        return fail(
+          'no cookie could be observed, and the app believes https requests are not secure, so it sets cookies without Secure',
+          [
+            ...ev,
+            evidence(
+              p.exchange,
+              [],
+              [`probe view.secure: false, view.scheme: ${p.answer.view.scheme}`],
+            ),
+          ],
+        );
+      }
+    }
     if (cookies.length === 0) {
       return skip(
         `no cookie is set by GET ${ex.url.href}; pass --cookie-path with a page that sets cookies`,

@@ -8,6 +8,13 @@ import { needsSecret, probeEvidence } from './probe-util.js';
 
 const CODES = new Set(['DUPLICATED_VALUES', 'CONTRADICTORY_VALUES', 'DUPLICATE_HEADER_LINES']);
 
+/**
+ * Headers that are lists by design, where each proxy may add its own line (HAProxy
+ * `option forwardfor` adds a line; RFC 7239 allows several Forwarded lines): extra lines
+ * are normal there, only duplicated or contradictory values count.
+ */
+const LIST_HEADERS = new Set(['x-forwarded-for', 'forwarded', 'via']);
+
 /** The check. */
 export const forwardedDuplicates: Check = {
   id: 'forwarded-duplicates',
@@ -15,7 +22,7 @@ export const forwardedDuplicates: Check = {
   severity: 'medium',
   needsProbe: true,
   description:
-    'Through the probe: each forwarded header reaches the app on one line, without duplicated (`https, https`) or contradictory values.',
+    'Through the probe: each single-valued forwarded header (X-Forwarded-Proto, -Host, -Port, ...) reaches the app on one line, and no forwarded header carries duplicated (`https, https`) or contradictory values. X-Forwarded-For and Forwarded may arrive on several lines (one per proxy).',
   fix: 'Set each forwarded header in exactly one place: remove the duplicate (for example an nginx `proxy_set_header X-Forwarded-Proto` snippet on top of the ingress default, or HAProxy `option forwardfor` together with an explicit `http-request add-header X-Forwarded-For`).',
   async run(ctx) {
     const skipped = needsSecret(ctx);
@@ -26,13 +33,15 @@ export const forwardedDuplicates: Check = {
     const lines: string[] = [];
     for (const [name, values] of Object.entries(p.answer.forwarded)) {
       lines.push(...values.map((v) => `forwarded ${name}: ${v}`));
-      if (values.length > 1) found.push(`${name} arrived on ${values.length} lines`);
+      if (values.length > 1 && !LIST_HEADERS.has(name))
+        found.push(`${name} arrived on ${values.length} lines`);
     }
     const warnings = [...(p.answer.view.warnings ?? []), ...p.answer.warnings];
     const seen = new Set<string>();
     for (const w of warnings) {
       const key = `${w.code}|${w.header}|${w.value}`;
       if (!CODES.has(w.code) || seen.has(key)) continue;
+      if (w.code === 'DUPLICATE_HEADER_LINES' && w.header && LIST_HEADERS.has(w.header)) continue;
       seen.add(key);
       const lineCount = w.header ? p.answer.forwarded[w.header]?.length : undefined;
       const desc = `${w.header ?? 'a forwarded header'}: ${w.code}${w.value ? ` (${w.value})` : ''}${lineCount ? `, ${lineCount} line(s)` : ''}`;

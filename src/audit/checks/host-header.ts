@@ -1,6 +1,7 @@
 /** `host-header`: a foreign Host gets a 4xx and is never reflected. */
 import { type Check, error, fail, pass } from '../check.js';
 import { evidence, findReflections } from '../context.js';
+import { headerValues } from '../engine.js';
 
 /** The check. */
 export const hostHeader: Check = {
@@ -9,7 +10,7 @@ export const hostHeader: Check = {
   severity: 'high',
   needsProbe: false,
   description:
-    'An https request with a foreign Host (a per-run canary, SNI unchanged) gets a 4xx, and the canary appears nowhere in the response.',
+    'An https request with a foreign Host (a per-run canary, SNI unchanged) gets a 4xx (or an empty catch-all page that serves nothing), and the canary appears nowhere in the response.',
   fix: 'Reject hosts you do not serve: proxytrust `allowedHosts`, Django `ALLOWED_HOSTS` (never `*`); at the proxy a catch-all that refuses them (nginx `server { listen 443 ssl default_server; return 444; }`, HAProxy `http-request deny deny_status 400 unless { req.hdr(host) -i app.example.com }`).',
   async run(ctx) {
     const host = ctx.canary.host;
@@ -27,6 +28,20 @@ export const hostHeader: Check = {
     }
     if (res.status >= 400 && res.status < 500) {
       return pass(`a foreign Host gets ${res.status}, not reflected`, [evidence(ex)]);
+    }
+    // A proxy's catch-all that answers unknown hosts with an empty page (Caddy's default)
+    // serves nothing for them: no body, no cookie, no redirect.
+    const empty =
+      res.status >= 200 &&
+      res.status < 300 &&
+      res.body.length === 0 &&
+      headerValues(res, 'set-cookie').length === 0 &&
+      headerValues(res, 'location').length === 0;
+    if (empty) {
+      return pass(
+        `a foreign Host gets an empty ${res.status} (a catch-all that serves nothing), not reflected`,
+        [evidence(ex, ['content-length'])],
+      );
     }
     return fail(`a foreign Host gets ${res.status}, not a 4xx`, [evidence(ex)]);
   },
