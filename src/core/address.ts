@@ -685,27 +685,28 @@ export function compileTrustList(list: readonly TrustEntry[]): TrustPredicate {
  */
 export interface TrustCache {
   readonly texts: (string | undefined)[];
-  next: number;
 }
 
-/** A cache of `size` slots (a power of two). @internal */
-export function newTrustCache(size = 8): TrustCache {
-  return { texts: new Array<string | undefined>(size).fill(undefined), next: 0 };
+/** A cache of `size` slots (a power of two), direct-mapped. @internal */
+export function newTrustCache(size = 32): TrustCache {
+  return { texts: new Array<string | undefined>(size).fill(undefined) };
 }
 
-/** Is `s[start, end)` exactly one of the cached trusted texts? @internal */
-export function inTrustCache(c: TrustCache, s: string, start: number, end: number): boolean {
+/** The slot of `s[start, end)`: its length and last two characters, so a miss costs one look. */
+function slotOf(c: TrustCache, s: string, start: number, end: number): number {
   const len = end - start;
-  const texts = c.texts;
-  for (let i = 0; i < texts.length; i++) {
-    const t = texts[i];
-    if (t !== undefined && t.length === len && s.startsWith(t, start)) return true;
-  }
-  return false;
+  const h = len * 31 + s.charCodeAt(end - 1) * 7 + (len > 1 ? s.charCodeAt(end - 2) : 0);
+  return h & (c.texts.length - 1);
+}
+
+/** Is `s[start, end)` exactly the cached trusted text of its slot? @internal */
+export function inTrustCache(c: TrustCache, s: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  const t = c.texts[slotOf(c, s, start, end)];
+  return t !== undefined && t.length === end - start && s.startsWith(t, start);
 }
 
 /** Remember a trusted address (canonical text). @internal */
 export function addToTrustCache(c: TrustCache, text: string): void {
-  c.texts[c.next] = text;
-  c.next = (c.next + 1) & (c.texts.length - 1);
+  if (text.length > 0) c.texts[slotOf(c, text, 0, text.length)] = text;
 }
