@@ -115,6 +115,8 @@ export interface PolicyInternals {
   readonly interesting: NameTable;
   /** Every forwarded header name of every family (to detect spoof attempts). */
   readonly allForwarded: readonly string[];
+  /** The resolver's fast path applies (address-only trust, default families, no secret). */
+  readonly fastPathOk: boolean;
   /** Recently trusted addresses; undefined when trust depends on more than the address. */
   readonly trustCache: TrustCache | undefined;
   /** A tiny cache of parsed hosts (8 slots, round robin). */
@@ -298,6 +300,12 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
     secretValues,
     interesting,
     allForwarded,
+    fastPathOk:
+      fns.length === 0 &&
+      hopCount === 0 &&
+      secretHeader === undefined &&
+      vendors.length === 0 &&
+      families.includes('x-forwarded'),
     trustCache: fns.length === 0 && hopCount === 0 ? newTrustCache() : undefined,
     hostCacheKeys: new Array<string | undefined>(8).fill(undefined),
     hostCacheValues: new Array<ParsedHost | undefined>(8).fill(undefined),

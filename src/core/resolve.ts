@@ -42,6 +42,7 @@ import {
   readRecord,
 } from './headers.js';
 import { formatHost, type ParsedHost, parseHost } from './host.js';
+import { skipOws, trimOwsEnd } from './ows.js';
 import { isTrustedText, type Policy, type PolicyInternals } from './policy.js';
 import type { HeaderFamily } from './presets.js';
 import {
@@ -782,8 +783,9 @@ class ResolvedView implements View {
     readonly hostAllowed: boolean | undefined,
     readonly chain: 'forwarded' | 'x-forwarded' | undefined,
     readonly warnings: readonly Warning[],
-    private readonly facts: Facts,
-    private readonly portSource: string,
+    /** The walk's facts; undefined when the fast path answered (recomputed when needed). */
+    private facts: Facts | undefined,
+    private portSource: string | undefined,
     private readonly policy: Policy,
     private readonly req: RequestFacts,
   ) {}
@@ -801,7 +803,12 @@ class ResolvedView implements View {
   }
   get sources(): View['sources'] {
     if (this.#sources === undefined) {
-      const f = this.facts;
+      if (this.facts === undefined) {
+        const again = run(this.policy, this.req, null);
+        this.facts = again.facts;
+        this.portSource = again.portSource;
+      }
+      const f = this.facts!;
       this.#sources = {
         scheme: f.schemeFrom ? { from: f.schemeFrom, hop: f.schemeHop } : SOCKET,
         host: f.hostFrom && f.host ? { from: f.hostFrom, hop: f.hostHop } : HOST_HEADER,
@@ -847,7 +854,117 @@ class ResolvedView implements View {
  * only for scheme, host, port and client IP.
  */
 export function resolve(policy: Policy, req: RequestFacts): View {
+  return fastPath(policy, req) ?? run(policy, req, null);
+}
+
+/** The general path only (tests compare it with {@link resolve}). @internal */
+export function resolveGeneral(policy: Policy, req: RequestFacts): View {
   return run(policy, req, null);
+}
+
+/**
+ * The common case, answered without the general machinery: a plain header object, an
+ * address-only trust list, the default families, a single-line X-Forwarded-For of plain
+ * addresses, at most one exact `http`/`https` X-Forwarded-Proto and one valid
+ * X-Forwarded-Host, and nothing that would produce a warning. Anything else (including
+ * every case that warns) returns undefined and takes the general path, which gives the
+ * same answer; a property test holds the two equal.
+ */
+function fastPath(policy: Policy, req: RequestFacts): ResolvedView | undefined {
+  const p = policy._;
+  const cache = p.trustCache;
+  if (cache === undefined || !p.fastPathOk) return undefined;
+  const rec = req?.headers as HeaderRecord | undefined;
+  if (
+    rec === null ||
+    typeof rec !== 'object' ||
+    Array.isArray(rec) ||
+    typeof (rec as unknown as HeadersLike).get === 'function'
+  ) {
+    return undefined;
+  }
+  const peer = req.peer;
+  if (typeof peer !== 'string') return undefined;
+  const xff = rec['x-forwarded-for'];
+  const xfp = rec['x-forwarded-proto'];
+  const xfh = rec['x-forwarded-host'];
+  if (
+    rec.forwarded !== undefined ||
+    rec.connection !== undefined ||
+    rec['x-forwarded-port'] !== undefined ||
+    rec['x-forwarded-prefix'] !== undefined ||
+    (xff !== undefined && typeof xff !== 'string') ||
+    (xfp !== undefined && xfp !== 'https' && xfp !== 'http') ||
+    (xfh !== undefined && (typeof xfh !== 'string' || xfh.indexOf(',') >= 0))
+  ) {
+    return undefined;
+  }
+  // The socket peer must be trusted (the untrusted case reports spoof attempts).
+  if (!inTrustCache(cache, peer, 0, peer.length)) {
+    const v = scanAddress(peer, 0, peer.length);
+    if (v === 0 || scannedPort[1] !== 1 || !matchRanges(p.ranges, v, scanned)) return undefined;
+    addToTrustCache(cache, peer);
+  }
+  if (xff === undefined && xfp === undefined && xfh === undefined) return undefined;
+  // Walk X-Forwarded-For right to left over plain dotted quads.
+  let clientIp = peer;
+  if (xff !== undefined) {
+    let pos = xff.length;
+    for (let i = 0; ; i++) {
+      if (pos < 0 || i >= p.maxHops - 1) return undefined;
+      const c = pos > 0 ? xff.lastIndexOf(',', pos - 1) : -1;
+      const a = skipOws(xff, c + 1, pos);
+      const b = trimOwsEnd(xff, a, pos);
+      pos = c;
+      let trusted: boolean;
+      if (inTrustCache(cache, xff, a, b)) trusted = true;
+      else {
+        const v = scanAddress(xff, a, b);
+        if (v === 0 || scannedPort[1] !== 1) return undefined;
+        trusted = matchRanges(p.ranges, v, scanned);
+      }
+      clientIp = a === 0 && b === xff.length ? xff : xff.slice(a, b);
+      if (!trusted) break;
+      addToTrustCache(cache, clientIp);
+      if (pos < 0) break;
+    }
+  }
+  const scheme: 'http' | 'https' =
+    xfp === 'https' || xfp === 'http' ? xfp : req.encrypted === true ? 'https' : 'http';
+  let hostP: ParsedHost | undefined;
+  if (xfh !== undefined) hostP = parseHostCached(p, xfh);
+  else {
+    const h = rec.host;
+    if (typeof h !== 'string') return undefined;
+    hostP = parseHostCached(p, h);
+  }
+  if (hostP === undefined) return undefined;
+  // The forwarded host's port, or the Host header's, else the scheme's default.
+  const port = hostP.port ?? (scheme === 'https' ? 443 : 80);
+  let hostAllowed: boolean | undefined;
+  if (policy.allowedHosts !== undefined) {
+    hostAllowed = policy.allowedHosts(hostP.hostname);
+    if (!hostAllowed) return undefined;
+  }
+  return new ResolvedView(
+    scheme,
+    formatHost(hostP.hostname, port, scheme),
+    hostP.hostname,
+    port,
+    clientIp,
+    undefined,
+    undefined,
+    undefined,
+    peer,
+    true,
+    hostAllowed,
+    xff !== undefined || xfp !== undefined || xfh !== undefined ? 'x-forwarded' : undefined,
+    NO_WARNINGS,
+    undefined,
+    undefined,
+    policy,
+    req,
+  );
 }
 
 function run(policy: Policy, req: RequestFacts, rec: Hop[] | null): ResolvedView {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { compilePolicy, FAMILY_HEADERS, parseHost, resolve } from '../../src/core/index.js';
+import { resolveGeneral } from '../../src/core/resolve.js';
 
 const FORWARDED_NAMES = Object.values(FAMILY_HEADERS).flat();
 const ALL_FAMILIES = Object.keys(FAMILY_HEADERS) as (keyof typeof FAMILY_HEADERS)[];
@@ -269,5 +270,66 @@ describe('bounded work', () => {
     for (const n of FORWARDED_NAMES) for (let i = 0; i < 10; i++) raw.push(n, `junk${i}, x`);
     const v = resolve(policy, { peer: '192.0.2.1', headers: raw });
     assert.ok(v.warnings.length <= 64);
+  });
+});
+
+describe('the fast path is invisible', () => {
+  test('resolve (fast path when it applies) equals the general path, field for field', () => {
+    const addr = fc.constantFrom(
+      '127.0.0.1',
+      '10.0.0.1',
+      '10.1.2.3',
+      '172.16.5.4',
+      '192.0.2.9',
+      '198.51.100.7',
+      '203.0.113.7',
+      '::1',
+      'fd00::1',
+      '2001:db8::7',
+      '10.0.0.1:80',
+      '[::1]:80',
+      'unknown',
+      'junk',
+      '',
+      '010.0.0.1',
+    );
+    const policies = [
+      compilePolicy({ trustedProxies: ['loopback', '10.0.0.0/8', '172.16.0.0/12'] }),
+      compilePolicy({ trustedProxies: ['loopback', 'fd00::/8'], allowedHosts: ['.example.com'] }),
+      compilePolicy({ trustedProxies: ['10.0.0.0/8'], limits: { maxHops: 3 } }),
+      compilePolicy({ trustedProxies: ['loopback'], headers: ['x-forwarded'] }),
+    ];
+    const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: policies.length - 1 }),
+        addr,
+        maybe(fc.array(addr, { maxLength: 5 }).map((a) => a.join(', '))),
+        maybe(fc.constantFrom('https', 'http', 'HTTPS', 'https, https', 'ftp')),
+        maybe(
+          fc.constantFrom(
+            'app.example.com',
+            'App.Example.com:8443',
+            'evil.net',
+            'a..b',
+            'x.example.com,y',
+          ),
+        ),
+        maybe(fc.constantFrom('app.example.com', 'internal:8080', '[::1]:3000', 'bad host')),
+        fc.boolean(),
+        (pi, peer, xff, xfp, xfh, host, tls) => {
+          const headers: Record<string, string> = {};
+          if (xff !== undefined) headers['x-forwarded-for'] = xff;
+          if (xfp !== undefined) headers['x-forwarded-proto'] = xfp;
+          if (xfh !== undefined) headers['x-forwarded-host'] = xfh;
+          if (host !== undefined) headers.host = host;
+          const policy = policies[pi]!;
+          const fast = resolve(policy, { peer, headers, encrypted: tls });
+          const general = resolveGeneral(policy, { peer, headers, encrypted: tls });
+          assert.deepEqual(JSON.parse(JSON.stringify(fast)), JSON.parse(JSON.stringify(general)));
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });
