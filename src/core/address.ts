@@ -174,11 +174,17 @@ export function parseIpWords(s: string, start: number, end: number, out: Uint32A
   return 6;
 }
 
-function v4Text(v: number): string {
+/** Dotted-quad text of a 32-bit IPv4 value. @internal */
+export function v4Text(v: number): string {
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
 
-function v6Text(w: Uint32Array): string {
+/**
+ * RFC 5952 text of an IPv6 address given as four 32-bit words; an IPv4-mapped address is
+ * written `::ffff:a.b.c.d` (RFC 5952 section 5). @internal
+ */
+export function v6Text(w: Uint32Array): string {
+  if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff) return `::ffff:${v4Text(w[3]!)}`;
   const g = [
     w[0]! >>> 16,
     w[0]! & 0xffff,
@@ -709,4 +715,18 @@ export function inTrustCache(c: TrustCache, s: string, start: number, end: numbe
 /** Remember a trusted address (canonical text). @internal */
 export function addToTrustCache(c: TrustCache, text: string): void {
   if (text.length > 0) c.texts[slotOf(c, text, 0, text.length)] = text;
+}
+
+/**
+ * Strict parsers for wire formats (the PROXY protocol): no zone ids, no ports, IPv4-mapped
+ * IPv6 kept as IPv6. @internal
+ */
+export function parseIpv4Strict(s: string): number {
+  return s.length > 15 ? -1 : parseV4(s, 0, s.length);
+}
+
+/** See {@link parseIpv4Strict}. Fills `out` (four words); false when invalid. @internal */
+export function parseIpv6Strict(s: string, out: Uint32Array): boolean {
+  if (s.length > 45 || s.indexOf('%') >= 0) return false;
+  return parseV6(s, 0, s.length, out);
 }
