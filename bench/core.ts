@@ -7,6 +7,7 @@
  */
 import { bench, do_not_optimize, group, run, summary } from 'mitata';
 import proxyaddr from 'proxy-addr';
+
 // The built package (npm run bench builds first), so the figures are what users run.
 const core: typeof import('../src/core/index.js') = await import(
   new URL('../dist/core/index.js', import.meta.url).href
