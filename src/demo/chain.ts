@@ -5,8 +5,8 @@
  *
  * - `right`: the edge drops every client-sent forwarded header and sets its own
  *   (X-Forwarded-For = the client, X-Forwarded-Proto = the scheme, X-Forwarded-Host = the
- *   Host); the load balancer appends its peer to X-Forwarded-For; the app runs proxytrust
- *   (trusted proxies: loopback; allowed host: localhost).
+ *   Host); the load balancer appends its peer to X-Forwarded-For; the app runs
+ *   `proxytrust/node`'s middleware (trusted proxies: loopback; allowed host: localhost).
  * - `wrong`: the classic mistakes. The edge appends to X-Forwarded-For and X-Forwarded-Proto
  *   and passes client headers through (HAProxy `add-header`, nginx
  *   `$proxy_add_x_forwarded_for`); the load balancer sets X-Forwarded-Proto a second time
@@ -168,7 +168,6 @@ export async function startChain(
         })
       : createApp({
           mode: 'naive',
-          policy: { trustedProxies: ['loopback'] },
           publicHttpsPort: edgePort,
           probeSecret,
         });
@@ -178,7 +177,7 @@ export async function startChain(
       ? [
           `edge   https://localhost:${edgePort} and http://localhost:${plainPort}: terminates TLS, drops client-sent forwarded headers, sets X-Forwarded-For/-Proto/-Host itself`,
           `lb     127.0.0.1:${lbPort}: appends its peer to X-Forwarded-For`,
-          `app    127.0.0.1:${appPort}: proxytrust (trustedProxies: loopback, allowedHosts: localhost), https redirect, HSTS, Secure cookies, CSRF origin check, probe`,
+          `app    127.0.0.1:${appPort}: proxytrust/node middleware (trustedProxies: loopback, allowedHosts: localhost): https redirect (/healthz exempt), HSTS, Secure cookies, CSRF origin check, probe`,
         ]
       : [
           `edge   https://localhost:${edgePort} and http://localhost:${plainPort}: terminates TLS but APPENDS to X-Forwarded-For/-Proto and passes client headers (X-Forwarded-Host, Forwarded, ...) through`,

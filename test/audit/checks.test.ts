@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { headerValue, sendRaw } from '../../src/audit/engine.js';
 import { audit } from '../../src/audit/run.js';
 import { CHECK_IDS, type CheckId, type Status } from '../../src/audit/types.js';
 import type { AppOptions } from '../../src/demo/app.js';
+import { BAD_HOST } from '../../src/node/index.js';
 import { serveApp } from './servers.js';
 
 async function verdicts(overrides: Partial<AppOptions>) {
@@ -70,8 +72,8 @@ const CASES: [string, Partial<AppOptions>, Partial<Record<CheckId, Status>>][] =
     { 'https-redirect': 'fail', 'cookie-flags': 'fail' },
   ],
   [
-    'no allowed hosts, Host reflected',
-    { policy: {}, faults: { reflectHost: true } },
+    'no allowed hosts (redirects to a fixed host): the Host is reflected in the page',
+    { policy: {}, redirectHost: 'app.test' },
     { 'host-header': 'fail' },
   ],
 ];
@@ -122,6 +124,39 @@ describe('checks against in-process targets', () => {
         assert.ok(map[id]!.reason);
       }
       assert.equal(report.summary.fail, 0);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  test("the right flavour is proxytrust/node's middleware, not a copy of it", async () => {
+    const t = await serveApp();
+    try {
+      const net = { rules: t.options.rules, tls: { ca: t.options.ca } };
+      const url = new URL(t.options.url);
+      const foreign = await sendRaw(
+        { url, headers: [['Host', `evil.example:${t.httpsPort}`]] },
+        net,
+      );
+      assert.equal(foreign.status, BAD_HOST.status);
+      assert.equal(foreign.body.toString(), BAD_HOST.body);
+      for (const [name, value] of Object.entries(BAD_HOST.headers))
+        assert.equal(headerValue(foreign, name), value, name);
+      const csrf = await sendRaw(
+        {
+          url: new URL('/form', url),
+          method: 'POST',
+          headers: [['Origin', 'https://evil.example']],
+        },
+        net,
+      );
+      assert.equal(csrf.status, 403);
+      assert.match(csrf.body.toString(), /^Forbidden \(CSRF\): the Origin header does not match/);
+      const page = await sendRaw({ url }, net);
+      assert.equal(page.status, 200);
+      // absoluteUrl's link on the resolved origin; the cookie set without Secure got it.
+      assert.ok(page.body.toString().includes(`href="https://app.test:${t.httpsPort}/next"`));
+      assert.match(headerValue(page, 'set-cookie') ?? '', /; Secure$/);
     } finally {
       await t.stop();
     }
