@@ -857,6 +857,13 @@ export function resolve(policy: Policy, req: RequestFacts): View {
   return fastPath(policy, req) ?? run(policy, req, null);
 }
 
+/** A Connection header that names no forwarded header (so the general path would not warn). */
+function quietConnection(c: Lines): boolean {
+  if (typeof c !== 'string') return false;
+  if (c === 'keep-alive' || c === 'close' || c === 'Keep-Alive' || c === 'upgrade') return true;
+  return !/forward|real-ip|client-ip/i.test(c);
+}
+
 /** The general path only (tests compare it with {@link resolve}). @internal */
 export function resolveGeneral(policy: Policy, req: RequestFacts): View {
   return run(policy, req, null);
@@ -874,25 +881,30 @@ function fastPath(policy: Policy, req: RequestFacts): ResolvedView | undefined {
   const p = policy._;
   const cache = p.trustCache;
   if (cache === undefined || !p.fastPathOk) return undefined;
-  const rec = req?.headers as HeaderRecord | undefined;
-  if (
-    rec === null ||
-    typeof rec !== 'object' ||
-    Array.isArray(rec) ||
-    typeof (rec as unknown as HeadersLike).get === 'function'
-  ) {
-    return undefined;
-  }
+  const input = req?.headers;
+  if (input === null || typeof input !== 'object') return undefined;
+  // A plain object is read with constant keys; rawHeaders through the policy's name table
+  // (a header on several lines comes back as an array, which the checks below refuse).
+  let rec: HeaderRecord | undefined;
+  let reader: HeaderReader | undefined;
+  if (Array.isArray(input)) reader = headerReader(input, p.interesting);
+  else if (typeof (input as HeadersLike).get === 'function') return undefined;
+  else rec = input as HeaderRecord;
   const peer = req.peer;
   if (typeof peer !== 'string') return undefined;
-  const xff = rec['x-forwarded-for'];
-  const xfp = rec['x-forwarded-proto'];
-  const xfh = rec['x-forwarded-host'];
+  const xff = rec !== undefined ? rec['x-forwarded-for'] : reader!.get('x-forwarded-for');
+  const xfp = rec !== undefined ? rec['x-forwarded-proto'] : reader!.get('x-forwarded-proto');
+  const xfh = rec !== undefined ? rec['x-forwarded-host'] : reader!.get('x-forwarded-host');
+  const conn = rec !== undefined ? rec.connection : reader!.get('connection');
   if (
-    rec.forwarded !== undefined ||
-    rec.connection !== undefined ||
-    rec['x-forwarded-port'] !== undefined ||
-    rec['x-forwarded-prefix'] !== undefined ||
+    (rec !== undefined
+      ? rec.forwarded !== undefined ||
+        rec['x-forwarded-port'] !== undefined ||
+        rec['x-forwarded-prefix'] !== undefined
+      : reader!.get('forwarded') !== undefined ||
+        reader!.get('x-forwarded-port') !== undefined ||
+        reader!.get('x-forwarded-prefix') !== undefined) ||
+    (conn !== undefined && !quietConnection(conn)) ||
     (xff !== undefined && typeof xff !== 'string') ||
     (xfp !== undefined && xfp !== 'https' && xfp !== 'http') ||
     (xfh !== undefined && (typeof xfh !== 'string' || xfh.indexOf(',') >= 0))
@@ -934,7 +946,7 @@ function fastPath(policy: Policy, req: RequestFacts): ResolvedView | undefined {
   let hostP: ParsedHost | undefined;
   if (xfh !== undefined) hostP = parseHostCached(p, xfh);
   else {
-    const h = rec.host;
+    const h = rec !== undefined ? rec.host : reader!.get('host');
     if (typeof h !== 'string') return undefined;
     hostP = parseHostCached(p, h);
   }

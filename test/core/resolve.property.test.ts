@@ -317,12 +317,21 @@ describe('the fast path is invisible', () => {
         ),
         maybe(fc.constantFrom('app.example.com', 'internal:8080', '[::1]:3000', 'bad host')),
         fc.boolean(),
-        (pi, peer, xff, xfp, xfh, host, tls) => {
-          const headers: Record<string, string> = {};
-          if (xff !== undefined) headers['x-forwarded-for'] = xff;
-          if (xfp !== undefined) headers['x-forwarded-proto'] = xfp;
-          if (xfh !== undefined) headers['x-forwarded-host'] = xfh;
-          if (host !== undefined) headers.host = host;
+        maybe(fc.constantFrom('keep-alive', 'close', 'Keep-Alive, X-Forwarded-For', 'upgrade')),
+        fc.constantFrom('record', 'raw', 'raw-dup-host', 'raw-dup-proto'),
+        (pi, peer, xff, xfp, xfh, host, tls, connection, form) => {
+          const pairs: [string, string][] = [];
+          if (xff !== undefined) pairs.push(['X-Forwarded-For', xff]);
+          if (xfp !== undefined) pairs.push(['x-forwarded-proto', xfp]);
+          if (xfh !== undefined) pairs.push(['X-FORWARDED-HOST', xfh]);
+          if (host !== undefined) pairs.push(['Host', host]);
+          if (connection !== undefined) pairs.push(['Connection', connection]);
+          if (form === 'raw-dup-host') pairs.push(['host', 'other.example.com']);
+          if (form === 'raw-dup-proto') pairs.push(['X-Forwarded-Proto', 'https']);
+          const headers =
+            form === 'record'
+              ? Object.fromEntries(pairs.map(([k, v]) => [k.toLowerCase(), v]))
+              : pairs.flat();
           const policy = policies[pi]!;
           const fast = resolve(policy, { peer, headers, encrypted: tls });
           const general = resolveGeneral(policy, { peer, headers, encrypted: tls });
