@@ -46,21 +46,38 @@ export interface NameTable {
   readonly names: readonly string[];
   /** Index of each (lower-case) name. */
   readonly index: ReadonlyMap<string, number>;
-  /** For each length 0..255, the indexes of the names of that length (dense). */
-  readonly byLength: readonly (readonly number[])[];
+  /**
+   * Hash chains keyed by (length, folded first and last characters): `head[key]` is the
+   * first name index + 1 (0 = none), `next[i]` the next one + 1. Most header names that are
+   * not interesting are rejected with one array read.
+   */
+  readonly head: Int16Array;
+  readonly next: Int16Array;
+  /** Each name in its usual spelling (`X-Forwarded-For`), compared natively first. */
+  readonly titles: readonly string[];
 }
 
-const NONE: readonly number[] = [];
+const KEY_BITS = 12;
+
+function nameKey(len: number, first: number, last: number): number {
+  return ((len * 61) ^ ((first | 32) * 7) ^ ((last | 32) * 131)) & ((1 << KEY_BITS) - 1);
+}
 
 /** Index a set of lower-case header names once (the policy does this at compile time). */
 export function compileNames(names: Iterable<string>): NameTable {
   const list = [...new Set(names)];
-  const byLength: number[][] = Array.from({ length: 256 }, () => NONE as number[]);
+  const head = new Int16Array(1 << KEY_BITS);
+  const next = new Int16Array(list.length);
   list.forEach((n, i) => {
-    if (n.length > 255) throw new TypeError(`header name too long: ${n.slice(0, 40)}…`);
-    byLength[n.length] = [...byLength[n.length]!, i];
+    if (n.length === 0 || n.length > 255) throw new TypeError(`bad header name: ${n.slice(0, 40)}`);
+    const k = nameKey(n.length, n.charCodeAt(0), n.charCodeAt(n.length - 1));
+    next[i] = head[k]!;
+    head[k] = i + 1;
   });
-  return { names: list, index: new Map(list.map((n, i) => [n, i])), byLength };
+  const titles = list.map((n) =>
+    n.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase()),
+  );
+  return { names: list, index: new Map(list.map((n, i) => [n, i])), head, next, titles };
 }
 
 /** Does `raw` equal the lower-case `name` ignoring ASCII case? Same length assumed. */
@@ -91,16 +108,23 @@ class RawReader implements HeaderReader {
         const rawName = raw[i];
         const value = raw[i + 1];
         if (typeof rawName !== 'string' || typeof value !== 'string') continue;
-        if (rawName.length > 255) continue;
-        const cands = t.byLength[rawName.length]!;
-        for (let k = 0; k < cands.length; k++) {
-          const idx = cands[k]!;
-          if (!sameName(rawName, t.names[idx]!)) continue;
-          const prev = values[idx];
-          if (prev === undefined) values[idx] = value;
-          else if (typeof prev === 'string') values[idx] = [prev, value];
-          else prev.push(value);
-          break;
+        const len = rawName.length;
+        if (len === 0 || len > 255) continue;
+        let c = t.head[nameKey(len, rawName.charCodeAt(0), rawName.charCodeAt(len - 1))]!;
+        while (c !== 0) {
+          const idx = c - 1;
+          const name = t.names[idx]!;
+          if (
+            name.length === len &&
+            (rawName === t.titles[idx] || rawName === name || sameName(rawName, name))
+          ) {
+            const prev = values[idx];
+            if (prev === undefined) values[idx] = value;
+            else if (typeof prev === 'string') values[idx] = [prev, value];
+            else prev.push(value);
+            break;
+          }
+          c = t.next[idx]!;
         }
       }
       this.values = values;
