@@ -22,8 +22,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import helmet from 'helmet';
-import { proxytrust as expressProxytrust } from '../src/adapters/express.js';
-import { type ProxytrustOptions, proxytrust } from '../src/node/index.js';
+import type { ProxytrustOptions } from '../src/node/index.js';
+
+// The built package (npm run bench builds first): what users run, without the transpiler's
+// helpers (tsx wraps every function it creates to keep names, which costs per request).
+const { proxytrust }: typeof import('../src/node/index.js') = await import(
+  new URL('../dist/node/index.js', import.meta.url).href
+);
+const { proxytrust: expressProxytrust }: typeof import('../src/adapters/express.js') = await import(
+  new URL('../dist/adapters/express.js', import.meta.url).href
+);
 
 const OPTIONS: ProxytrustOptions<IncomingMessage> = {
   trustedProxies: ['loopback'],
