@@ -12,22 +12,9 @@ import type {
   Leak,
   Scenario,
 } from './types.js';
-import { APP_HOST, HOP_ADDRESSES, SPOOFED } from './types.js';
+import { APP_HOST, AUDIT_CHECK_IDS, HOP_ADDRESSES, SPOOFED } from './types.js';
 
-const ALL_CHECKS: readonly AuditCheckId[] = [
-  'https-redirect',
-  'redirect-loop',
-  'proto-spoof',
-  'host-header',
-  'forwarded-host-spoof',
-  'hsts',
-  'cookie-flags',
-  'csrf-origin',
-  'health-exempt',
-  'scheme-detection',
-  'ip-spoof',
-  'forwarded-duplicates',
-];
+const ALL_CHECKS: readonly AuditCheckId[] = AUDIT_CHECK_IDS;
 
 /** The audit outcome when exactly `fail` fail and every other check passes. */
 function audit(...fail: AuditCheckId[]): GroundTruth['audit'] {

@@ -3,24 +3,14 @@
  * the app and its settings, and the ground truth), so a test can start any scenario by
  * name and the audit can use the same scenarios as reference targets.
  */
+
+import type { CheckId } from '../../src/audit/types.js';
 import type { PolicyOptions } from '../../src/core/index.js';
 
-/** The audit's check ids (issue 5). The ground truth says which must pass and which must fail. */
-export const AUDIT_CHECK_IDS = [
-  'https-redirect',
-  'redirect-loop',
-  'proto-spoof',
-  'host-header',
-  'forwarded-host-spoof',
-  'hsts',
-  'cookie-flags',
-  'csrf-origin',
-  'health-exempt',
-  'scheme-detection',
-  'ip-spoof',
-  'forwarded-duplicates',
-] as const;
-export type AuditCheckId = (typeof AUDIT_CHECK_IDS)[number];
+/** The audit's check ids (the audit owns them). The ground truth says which must pass and which must fail. */
+export { CHECK_IDS as AUDIT_CHECK_IDS } from '../../src/audit/types.js';
+/** One audit check id. */
+export type AuditCheckId = CheckId;
 
 /** The name every scenario serves (certificates, Host, allowed hosts). */
 export const APP_HOST = 'app.example.com';
