@@ -16,7 +16,7 @@ import {
 } from './address.js';
 import { compileNames, type NameTable } from './headers.js';
 import { type AllowedHosts, compileAllowedHosts, type ParsedHost } from './host.js';
-import { getPreset, HEADER_FAMILIES, type HeaderFamily, PRESET_NAMES } from './presets.js';
+import { getPreset, HEADER_FAMILIES, type HeaderFamily } from './presets.js';
 import { type Warning, WarningCodes } from './warnings.js';
 
 /** A custom trust decision: `address` is canonical; `hop` is 0 for the socket peer, 1 for the next, ... */
@@ -363,6 +363,3 @@ export function isTrustedText(p: PolicyInternals, address: string, hop: number):
   }
   return false;
 }
-
-/** The names of the presets, for error messages and the CLI. */
-export const KNOWN_PRESETS: readonly string[] = PRESET_NAMES;

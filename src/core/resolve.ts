@@ -28,6 +28,7 @@ import {
   scanAddress,
   scanned,
   scannedPort,
+  wordsText,
 } from './address.js';
 import { type ChainCursor, type ChainEntry, snapshot, type WarningSink } from './chain.js';
 import { forwardedChain } from './forwarded-chain.js';
@@ -726,9 +727,7 @@ function connectionCheck(ctx: Ctx): void {
   const c = ctx.get('connection');
   if (c === undefined) return;
   const text = joinLines(c).toLowerCase();
-  if (text.indexOf('forward') < 0 && text.indexOf('real-ip') < 0 && text.indexOf('client-ip') < 0) {
-    return;
-  }
+  if (!mayNameForwarded(text)) return;
   const named = splitList(text, 32).values.filter((n) => ctx.p.allForwarded.includes(n));
   if (named.length > 0) {
     ctx.warn({
@@ -861,7 +860,12 @@ export function resolve(policy: Policy, req: RequestFacts): View {
 function quietConnection(c: Lines): boolean {
   if (typeof c !== 'string') return false;
   if (c === 'keep-alive' || c === 'close' || c === 'Keep-Alive' || c === 'upgrade') return true;
-  return !/forward|real-ip|client-ip/i.test(c);
+  return !mayNameForwarded(c);
+}
+
+/** Could this Connection value name a forwarded header? The one pre-filter both paths use. */
+function mayNameForwarded(text: string): boolean {
+  return /forward|real-ip|client-ip/i.test(text);
 }
 
 /** The general path only (tests compare it with {@link resolve}). @internal */
@@ -988,14 +992,7 @@ function run(policy: Policy, req: RequestFacts, rec: Hop[] | null): ResolvedView
   const pv = cached ? 0 : scanAddress(rawPeer, 0, rawPeer.length);
   // Match before anything else reuses the scratch words.
   let peerTrusted = cached || (pv !== 0 && (p.hopCount > 0 || matchRanges(p.ranges, pv, scanned)));
-  const peer =
-    pv === 0
-      ? rawPeer
-      : scannedPort[1] === 1
-        ? rawPeer
-        : pv === 4
-          ? v4(scanned[0]!)
-          : canonical(rawPeer);
+  const peer = pv === 0 ? rawPeer : scannedPort[1] === 1 ? rawPeer : wordsText(pv, scanned);
   if (!peerTrusted && pv !== 0 && p.fns.length > 0) peerTrusted = isTrustedText(p, peer, 0);
   else if (peerTrusted && !cached && cache !== undefined) addToTrustCache(cache, peer);
   if (!peerTrusted && p.trustVerifiedPeers && req?.peerVerified === true) peerTrusted = true;
@@ -1115,17 +1112,4 @@ function run(policy: Policy, req: RequestFacts, rec: Hop[] | null): ResolvedView
     policy,
     req,
   );
-}
-
-function v4(w: number): string {
-  return `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}`;
-}
-
-function canonical(text: string): string {
-  return parseAddressWithPort(text)?.ip ?? text;
-}
-
-/** The lines as received, for traces and the probe. */
-export function rawLines(lines: Lines | undefined): readonly string[] {
-  return lines === undefined ? [] : typeof lines === 'string' ? [lines] : lines;
 }

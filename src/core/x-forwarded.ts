@@ -22,8 +22,6 @@
  */
 import {
   inTrustCache,
-  type Node,
-  parseAddressWithPort,
   scanAddress,
   scanned,
   scannedPort,
@@ -44,16 +42,6 @@ type AttrName =
 
 /** An attribute header aligned with X-Forwarded-For: index 0 = hop 0; a string = hop 0 only. */
 type Aligned = string | readonly string[] | undefined;
-
-const UNKNOWN: Node = { kind: 'unknown' };
-
-/** Interpret one X-Forwarded-For entry: an address with an optional port, or `unknown`. */
-export function parseForEntry(text: string): Node | undefined {
-  const a = parseAddressWithPort(text.trim());
-  if (a) return { kind: 'ip', ip: a.ip, port: a.port };
-  if (text.trim().toLowerCase() === 'unknown') return UNKNOWN;
-  return undefined;
-}
 
 /** A one-line value without a comma: the common case, read without splitting. */
 function simpleValue(lines: Lines): string | undefined {
