@@ -174,9 +174,15 @@ export function parseIpWords(s: string, start: number, end: number, out: Uint32A
   return 6;
 }
 
+/** `String(i)` and `${i}.` for every byte value: the pieces of a dotted quad, made once. */
+const DECIMAL: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
+const DOTTED: readonly string[] = DECIMAL.map((d) => `${d}.`);
+
 /** Dotted-quad text of a 32-bit IPv4 value. @internal */
 export function v4Text(v: number): string {
-  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  return (
+    DOTTED[v >>> 24]! + DOTTED[(v >>> 16) & 255]! + DOTTED[(v >>> 8) & 255]! + DECIMAL[v & 255]!
+  );
 }
 
 /**

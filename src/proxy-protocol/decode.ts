@@ -7,7 +7,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { crc32cUpdate, crc32cZeros } from './crc32c.js';
-import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from './ip.js';
+import { formatIpv6, parseIpv4, parseIpv6 } from './ip.js';
 import {
   DEFAULT_MAX_HEADER_SIZE,
   type DecodeResult,
@@ -237,6 +237,7 @@ function latin1(b: Uint8Array, s: number, e: number): string {
 
 // ---------------------------------------------------------------- v2
 
+/** Family/transport byte -> [family, transport, address block size]. */
 const FAMILIES: Record<number, [ProxyFamily, ProxyTransport, number]> = {
   0: ['UNSPEC', 'UNSPEC', 0],
   17: ['INET', 'STREAM', 12],
@@ -246,18 +247,6 @@ const FAMILIES: Record<number, [ProxyFamily, ProxyTransport, number]> = {
   49: ['UNIX', 'STREAM', 216],
   50: ['UNIX', 'DGRAM', 216],
 };
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Text that the spec calls UTF-8, or undefined when it is not valid UTF-8. */
-function decodeUtf8(b: Uint8Array): string | undefined {
-  return isUtf8(b, 0, b.length) ? latin1OrUtf8(b) : undefined;
-}
-
-function latin1OrUtf8(b: Uint8Array): string {
-  for (let i = 0; i < b.length; i++) if (b[i]! > 0x7f) return utf8.decode(b);
-  return latin1(b, 0, b.length);
-}
 
 /**
  * `b[s, e)` is well-formed UTF-8 (what a fatal `TextDecoder` accepts: no overlong forms,
@@ -358,97 +347,78 @@ function decodeV2(b: Uint8Array, maxHeaderSize: number): DecodeResult {
     // LOCAL: the receiver discards the block; nothing more can be read from it.
     return {
       status: 'complete',
-      header: new V2Header(command, family, transport, undefined, ''),
+      header: new V2Header(command, family, transport, 0, ''),
       length: total,
     };
   }
-  let addresses: ProxyHeader['addresses'];
-  if (block === 12) {
-    addresses = {
-      kind: 'ip',
-      sourceAddress: formatIpv4(b, 16),
-      sourcePort: (b[24]! << 8) | b[25]!,
-      destinationAddress: formatIpv4(b, 20),
-      destinationPort: (b[26]! << 8) | b[27]!,
-    };
-  } else if (block === 36) {
-    addresses = {
-      kind: 'ip',
-      sourceAddress: formatIpv6(b, 16),
-      sourcePort: (b[48]! << 8) | b[49]!,
-      destinationAddress: formatIpv6(b, 32),
-      destinationPort: (b[50]! << 8) | b[51]!,
-    };
-  } else if (block === 216) {
-    const sp = unixPath(b, 16);
-    const dp = unixPath(b, 124);
-    if (sp === undefined || dp === undefined) {
-      return fail('V2_BAD_ADDRESS', 'v2 UNIX path is not valid UTF-8');
-    }
-    addresses = { kind: 'unix', sourcePath: sp, destinationPath: dp };
+  if (block === 216 && !(unixPathOk(b, 16) && unixPathOk(b, 124))) {
+    return fail('V2_BAD_ADDRESS', 'v2 UNIX path is not valid UTF-8');
   }
+  // Every check happens here, before the header exists. The values are read later, from
+  // the header's own copy of the address block and the TLVs.
   const start = 16 + block;
-  let raw = '';
   if (start < total) {
-    // Every check happens here, before the header exists; the values are read later.
-    const bad = frame(b, start, total, 'v2 header', 0) ?? checkTlvs(b, start, total);
-
+    const bad = checkTlvs(b, start, total);
     if (bad) return bad;
-    raw = ownCopy(b, start, total);
   }
   return {
     status: 'complete',
-    header: new V2Header(command, family, transport, addresses, raw),
+    header: new V2Header(
+      command,
+      family,
+      transport,
+      block,
+      total > 16 ? ownCopy(b, 16, total) : '',
+    ),
     length: total,
   };
 }
 
-function unixPath(b: Uint8Array, at: number): string | undefined {
+/** The NUL-padded UNIX path at `b[at, at + 108)` is valid UTF-8. */
+function unixPathOk(b: Uint8Array, at: number): boolean {
   let e = at;
   while (e < at + 108 && b[e] !== 0) e++;
-  return decodeUtf8(b.subarray(at, e));
+  return isUtf8(b, at, e);
 }
 
 /**
- * TLVs must fill `[s, e)` exactly. Offsets in messages count from `base`. Allocates
- * nothing unless it fails.
+ * The TLV at `b[i]` fits in `[i, e)`: its 3-byte head and the value it declares. Offsets
+ * in messages count from `base`. Allocates nothing unless it fails.
  */
-function frame(
+function framed(
   b: Uint8Array,
-  s: number,
+  i: number,
   e: number,
   parent: string,
   base: number,
 ): DecodeResult | undefined {
-  let i = s;
-  while (i < e) {
-    if (e - i < 3) {
-      return fail(
-        'V2_TLV_TRUNCATED',
-        `${parent}: ${e - i} byte(s) left at offset ${i - base}, too few for a TLV (3-byte minimum)`,
-      );
-    }
-    const len = (b[i + 1]! << 8) | b[i + 2]!;
-    const vs = i + 3;
-    if (vs + len > e) {
-      return fail(
-        'V2_TLV_OVERRUN',
-        `${parent}: TLV ${hex(b[i]!)} at offset ${i - base} declares ${len} bytes but only ${e - vs} remain`,
-      );
-    }
-    i = vs + len;
+  if (e - i < 3) {
+    return fail(
+      'V2_TLV_TRUNCATED',
+      `${parent}: ${e - i} byte(s) left at offset ${i - base}, too few for a TLV (3-byte minimum)`,
+    );
+  }
+  const len = (b[i + 1]! << 8) | b[i + 2]!;
+  if (i + 3 + len > e) {
+    return fail(
+      'V2_TLV_OVERRUN',
+      `${parent}: TLV ${hex(b[i]!)} at offset ${i - base} declares ${len} bytes but only ${e - i - 3} remain`,
+    );
   }
   return undefined;
 }
 
 /**
- * Check the known TLVs of a framed TLV region in order: sizes, UTF-8, single use, the SSL
- * TLV and its sub-TLVs, and the CRC32C. Allocates nothing unless it fails.
+ * Check the TLVs that must fill `b[s, e)` exactly, in one pass: framing, then for the
+ * known types sizes, UTF-8, single use, the SSL TLV and its sub-TLVs, and the CRC32C.
+ * Allocates nothing unless it fails.
  */
 function checkTlvs(b: Uint8Array, s: number, e: number): DecodeResult | undefined {
   let seen = 0; // bitmask over the known single-use types
   let crcAt = -1;
   for (let i = s; i < e; ) {
+    if (e - i < 3 || i + 3 + ((b[i + 1]! << 8) | b[i + 2]!) > e)
+      return framed(b, i, e, 'v2 header', 0);
     const type = b[i]!;
     const n = (b[i + 1]! << 8) | b[i + 2]!;
     const vs = i + 3;
@@ -512,10 +482,9 @@ function checkTlvs(b: Uint8Array, s: number, e: number): DecodeResult | undefine
   if (crcAt >= 0) {
     const want =
       ((b[crcAt]! << 24) | (b[crcAt + 1]! << 16) | (b[crcAt + 2]! << 8) | b[crcAt + 3]!) >>> 0;
-    const total = 16 + ((b[14]! << 8) | b[15]!);
     let c = crc32cUpdate(0xffffffff, b, 0, crcAt);
     c = crc32cZeros(c, 4);
-    c = ~crc32cUpdate(c, b, crcAt + 4, total) >>> 0;
+    c = ~crc32cUpdate(c, b, crcAt + 4, e) >>> 0;
     if (c !== want) {
       return fail(
         'V2_BAD_CRC32C',
@@ -529,10 +498,10 @@ function checkTlvs(b: Uint8Array, s: number, e: number): DecodeResult | undefine
 /** The SSL TLV's value `b[s, e)`: client flags, verify, then sub-TLVs filling the rest. */
 function checkSsl(b: Uint8Array, s: number, e: number): DecodeResult | undefined {
   if (e - s < 5) return fail('V2_BAD_TLV', `SSL TLV has ${e - s} bytes, fewer than 5`);
-  const bad = frame(b, s + 5, e, 'SSL TLV', s);
-  if (bad) return bad;
   let seen = 0;
   for (let i = s + 5; i < e; ) {
+    if (e - i < 3 || i + 3 + ((b[i + 1]! << 8) | b[i + 2]!) > e)
+      return framed(b, i, e, 'SSL TLV', s);
     const type = b[i]!;
     const vs = i + 3;
     const ve = vs + ((b[i + 1]! << 8) | b[i + 2]!);

@@ -5,7 +5,7 @@
  * (`src/core/address.ts`), so there is one address parser in the project.
  * @internal
  */
-import { parseIpv4Strict, parseIpv6Strict, v4Text, v6Text } from '../core/address.js';
+import { parseIpv4Strict, parseIpv6Strict, v6Text } from '../core/address.js';
 
 const words = new Uint32Array(4);
 
@@ -28,11 +28,6 @@ export function parseIpv6(s: string): Uint8Array | undefined {
     out[4 * k + 3] = w & 255;
   }
   return out;
-}
-
-/** Format 4 bytes at `b[at]` as a dotted quad. */
-export function formatIpv4(b: Uint8Array, at: number): string {
-  return v4Text(((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0);
 }
 
 /** Format 16 bytes at `b[at]` in RFC 5952 canonical form (`::ffff:a.b.c.d` for mapped). */

@@ -73,6 +73,40 @@ test('TLV values do not point into the decoded buffer, and writes to it do not r
   assert.deepEqual(h, fresh);
 });
 
+test("addresses are read from the header's own copy too: writes to the chunk before the first read do not reach them", () => {
+  const cases = [
+    addresses,
+    {
+      kind: 'ip',
+      sourceAddress: '2001:db8::7',
+      sourcePort: 1,
+      destinationAddress: '::ffff:10.0.0.5',
+      destinationPort: 65535,
+    },
+    { kind: 'unix', sourcePath: '/run/edge-é.sock', destinationPath: '/run/app.sock' },
+  ] as const;
+  for (const a of cases) {
+    const chunk = Buffer.from(encodeProxyHeader({ version: 2, addresses: a }));
+    const h = decode(chunk);
+    chunk.fill(0xff); // nothing was read yet
+    assert.deepEqual(h.addresses, a);
+  }
+});
+
+test('headers that differ only in an address are not deep-equal (the copy holds the address block)', () => {
+  const other = { ...addresses, sourceAddress: '203.0.113.8' };
+  const a = decode(encodeProxyHeader({ version: 2, addresses }));
+  const b = decode(encodeProxyHeader({ version: 2, addresses: other }));
+  const c = decode(encodeProxyHeader({ version: 2, addresses: { ...addresses } }));
+  assert.notDeepEqual(a, b);
+  assert.deepEqual(a, c);
+  assert.deepEqual(
+    { ...a.addresses },
+    addresses,
+    'addresses is a plain object: spreading keeps every field',
+  );
+});
+
 test('a header read before and after its TLVs are materialised is the same', () => {
   const bytes = header();
   const a = decode(bytes);
