@@ -2,25 +2,27 @@
  * PROXY protocol benchmark.
  *
  * 1. Decode throughput, v1 and v2 with TLVs (as HAProxy sends them), side by side with
- *    proxy-protocol-js and @balena/proxy-protocol-parser in one process (mitata).
- * 2. Loopback HTTP throughput through the listener wrapper against a plain server:
+ *    proxy-protocol-js and @balena/proxy-protocol-parser in one process: mitata's table,
+ *    then the ratios from interleaved batches (bench/lib/interleave.ts), which are the
+ *    figures to quote.
+ * 2. Loopback HTTP throughput through the listener wrapper against a plain server, both
+ *    in a child process, loaded from here in alternating rounds (bench/lib/pairs.ts):
  *    keep-alive connections (the header once per connection) and a connection per
- *    request (the worst case: one header per request). Bounded request counts.
+ *    request (the worst case: one header per request).
  *
- * Run: node --import tsx bench/proxy-protocol.ts
+ * Run: node --import tsx bench/proxy-protocol.ts [seconds per round, default 1] [rounds, default 10]
  */
 import { once } from 'node:events';
-import http from 'node:http';
 import net from 'node:net';
 import balena from '@balena/proxy-protocol-parser';
 import { bench, do_not_optimize, run, summary } from 'mitata';
 import { V1BinaryProxyProtocol, V2ProxyProtocol } from 'proxy-protocol-js';
-import { interleave } from './interleave.js';
+import { interleave } from './lib/interleave.js';
+import { type Load, pair } from './lib/pairs.js';
 
 // The built package (npm run bench builds first): what users run, without the transpiler's
 // name-keeping wrappers around every function created per connection.
 const {
-  acceptProxyProtocol,
   crc32c,
   decodeProxyHeader,
   encodeProxyHeader,
@@ -159,139 +161,6 @@ summary(() => {
 
 await run();
 
-// ---------------------------------------------------------------- HTTP over loopback
-
-async function startServer(
-  wrapped: boolean,
-): Promise<{ port: number; close: () => Promise<void> }> {
-  const server = http.createServer((_req, res) => {
-    res.end('ok');
-  });
-  server.keepAliveTimeout = 10000;
-  if (wrapped) acceptProxyProtocol(server, { sources: ['loopback'] });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-const MARK = '\r\n\r\nok';
-
-/** `connections` keep-alive connections, each sending `perConnection` requests in turn. */
-async function keepAlive(
-  port: number,
-  header: Buffer | undefined,
-  connections: number,
-  perConnection: number,
-) {
-  const one = async () => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.setNoDelay(true);
-    await once(socket, 'connect');
-    if (header) socket.write(header);
-    let pending = '';
-    let done = 0;
-    await new Promise<void>((resolve, reject) => {
-      socket.on('error', reject);
-      socket.on('data', (c: Buffer) => {
-        pending += c.toString('latin1');
-        let i = pending.indexOf(MARK);
-        while (i >= 0) {
-          pending = pending.slice(i + MARK.length);
-          done++;
-          if (done === perConnection) {
-            socket.destroy();
-            resolve();
-            return;
-          }
-          socket.write(request);
-          i = pending.indexOf(MARK);
-        }
-      });
-      socket.write(request);
-    });
-  };
-  await Promise.all(Array.from({ length: connections }, one));
-  return connections * perConnection;
-}
-
-/** `total` requests, each on a new connection (`parallel` at a time). */
-async function perRequest(
-  port: number,
-  header: Buffer | undefined,
-  total: number,
-  parallel: number,
-) {
-  let left = total;
-  const lane = async () => {
-    while (left-- > 0) {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.setNoDelay(true);
-      await once(socket, 'connect');
-      socket.write(header ? Buffer.concat([header, request]) : request);
-      let got = '';
-      await new Promise<void>((resolve, reject) => {
-        socket.on('error', reject);
-        socket.on('data', (c: Buffer) => {
-          got += c.toString('latin1');
-          if (got.includes(MARK)) {
-            socket.destroy();
-            resolve();
-          }
-        });
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: parallel }, lane));
-  return total;
-}
-
-const header = Buffer.from('PROXY TCP4 203.0.113.7 10.0.0.5 56324 443\r\n');
-
-async function measure(
-  label: string,
-  fn: (port: number, header: Buffer | undefined) => Promise<number>,
-) {
-  const plain = await startServer(false);
-  const wrapped = await startServer(true);
-  const rates: { plain: number[]; wrapped: number[] } = { plain: [], wrapped: [] };
-  await fn(plain.port, undefined); // warm-up
-  await fn(wrapped.port, header);
-  for (let round = 0; round < 5; round++) {
-    for (const kind of round % 2
-      ? (['wrapped', 'plain'] as const)
-      : (['plain', 'wrapped'] as const)) {
-      const t0 = process.hrtime.bigint();
-      const n = kind === 'plain' ? await fn(plain.port, undefined) : await fn(wrapped.port, header);
-      const s = Number(process.hrtime.bigint() - t0) / 1e9;
-      rates[kind].push(n / s);
-    }
-  }
-  await plain.close();
-  await wrapped.close();
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const p = median(rates.plain);
-  const w = median(rates.wrapped);
-  console.log(
-    `${label}: plain ${p.toFixed(0)} req/s, through the PROXY listener ${w.toFixed(0)} req/s, ratio ${(w / p).toFixed(3)} (${((1 - w / p) * 100).toFixed(1)}% loss)`,
-  );
-  return { plain: p, wrapped: w };
-}
-
-console.log('\nloopback HTTP/1.1 (same process, median of 5 alternating rounds)');
-const ka = await measure('keep-alive, 16 connections x 500 requests', (port, h) =>
-  keepAlive(port, h, 16, 500),
-);
-const pr = await measure('a new connection per request, 8 lanes, 2000 requests', (port, h) =>
-  perRequest(port, h, 2000, 8),
-);
-
 // ---------------------------------------------------------------- ratios for the closing note
 
 /** Source address as each parser hands it over (pp-js: an array of byte values). */
@@ -339,6 +208,96 @@ for (const [title, bytes, kind] of groups) {
     `${title}: proxytrust ${r.ns[0]!.toFixed(0)} ns; ${r.vsFirst[1]!.toFixed(2)}x faster than proxy-protocol-js (${r.ns[1]!.toFixed(0)} ns), ${r.vsFirst[2]!.toFixed(2)}x faster than @balena (${r.ns[2]!.toFixed(0)} ns)`,
   );
 }
+// ---------------------------------------------------------------- HTTP over loopback
+
+const proxyLine = Buffer.from('PROXY TCP4 203.0.113.7 10.0.0.5 56324 443\r\n');
+/** An answer ends with the body, which is the client address the server believes. */
+const ends = (got: string, body: string) => got.endsWith(`\r\n\r\n${body}`);
+
+/**
+ * `connections` keep-alive connections, one request at a time each, for `seconds`; with
+ * `header`, each connection starts with it.
+ */
+function keepAlive(header: Buffer | undefined, body: string, connections: number): Load {
+  return async (port, seconds) => {
+    const t0 = performance.now();
+    const end = t0 + seconds * 1000;
+    let requests = 0;
+    const one = async () => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.setNoDelay(true);
+      await once(socket, 'connect');
+      if (header) socket.write(header);
+      let got = '';
+      await new Promise<void>((resolve, reject) => {
+        socket.on('error', reject);
+        socket.on('data', (c: Buffer) => {
+          got += c.toString('latin1');
+          if (!ends(got, body)) return;
+          got = '';
+          requests++;
+          if (performance.now() >= end) {
+            socket.destroy();
+            resolve();
+          } else socket.write(request);
+        });
+        socket.write(request);
+      });
+    };
+    await Promise.all(Array.from({ length: connections }, one));
+    return { requests, rps: requests / ((performance.now() - t0) / 1000) };
+  };
+}
+
+/** A new connection per request (`lanes` at a time) for `seconds`; the worst case. */
+function perConnection(header: Buffer | undefined, body: string, lanes: number): Load {
+  const bytes = header ? Buffer.concat([header, request]) : request;
+  return async (port, seconds) => {
+    const t0 = performance.now();
+    const end = t0 + seconds * 1000;
+    let requests = 0;
+    const lane = async () => {
+      while (performance.now() < end) {
+        const socket = net.connect(port, '127.0.0.1');
+        socket.setNoDelay(true);
+        await once(socket, 'connect');
+        socket.write(bytes);
+        let got = '';
+        await new Promise<void>((resolve, reject) => {
+          socket.on('error', reject);
+          socket.on('data', (c: Buffer) => {
+            got += c.toString('latin1');
+            if (ends(got, body)) {
+              socket.destroy();
+              resolve();
+            }
+          });
+        });
+        requests++;
+      }
+    };
+    await Promise.all(Array.from({ length: lanes }, lane));
+    return { requests, rps: requests / ((performance.now() - t0) / 1000) };
+  };
+}
+
+const seconds = Number(process.argv[2] ?? 1);
+const rounds = Number(process.argv[3] ?? 10);
 console.log(
-  `HTTP keep-alive: ${(ka.wrapped / ka.plain).toFixed(3)} of plain; connection per request: ${(pr.wrapped / pr.plain).toFixed(3)} of plain`,
+  `\nloopback HTTP/1.1 through the PROXY listener (pp-listener) against plain node:http (pp-plain): servers in a child process, ${rounds} alternating rounds of ${seconds} s; the plain server answers with the socket's address, the wrapped one with the PROXY source`,
+);
+const ka = await pair(
+  'keep-alive: 16 connections, the PROXY header once per connection',
+  { kind: 'pp-listener', load: keepAlive(proxyLine, '203.0.113.7', 16) },
+  { kind: 'pp-plain', load: keepAlive(undefined, '127.0.0.1', 16) },
+  { rounds, seconds },
+);
+const pc = await pair(
+  'a new connection per request (8 at a time): a PROXY header per request',
+  { kind: 'pp-listener', load: perConnection(proxyLine, '203.0.113.7', 8) },
+  { kind: 'pp-plain', load: perConnection(undefined, '127.0.0.1', 8) },
+  { rounds, seconds },
+);
+console.log(
+  `\nHTTP through the listener, throughput of plain: keep-alive ${ka.throughput.toFixed(3)}, connection per request ${pc.throughput.toFixed(3)}; server CPU per request: keep-alive ${ka.cpu.toFixed(3)}x, connection per request ${pc.cpu.toFixed(3)}x`,
 );

@@ -2,7 +2,7 @@
  * The servers that bench/http.ts measures. Both servers of a pair run in ONE child process
  * (so they share a core placement and a JIT, and differ only in the code under test),
  * apart from autocannon's process. Usage:
- *   node --import tsx bench/http-server.ts <kind> [<kind> ...]
+ *   node --import tsx bench/lib/http-server.ts <kind> [<kind> ...]
  * Prints "ready <port> <port> ..." when listening. Over IPC it answers "mark" and "report"
  * with the process CPU time and the number of requests since the last mark; only one
  * server is loaded at a time, so that is the CPU cost per request of that server.
@@ -16,22 +16,26 @@
  * - express-helmet: Express 5 with helmet() and `trust proxy` (loopback), reading req.ip
  *   and req.protocol;
  * - express-proxytrust: Express 5 with proxytrust's adapter (same policy as above), reading
- *   req.ip and req.protocol.
+ *   req.ip and req.protocol;
+ * - pp-plain: node:http hello world, answering with the client address it sees;
+ * - pp-listener: the same behind acceptProxyProtocol (loopback senders required), the
+ *   client address read from the PROXY header through connectionFacts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import helmet from 'helmet';
-import type { ProxytrustOptions } from '../src/node/index.js';
+import type { ProxytrustOptions } from '../../src/node/index.js';
 
 // The built package (npm run bench builds first): what users run, without the transpiler's
 // helpers (tsx wraps every function it creates to keep names, which costs per request).
-const { proxytrust }: typeof import('../src/node/index.js') = await import(
-  new URL('../dist/node/index.js', import.meta.url).href
+const { proxytrust }: typeof import('../../src/node/index.js') = await import(
+  new URL('../../dist/node/index.js', import.meta.url).href
 );
-const { proxytrust: expressProxytrust }: typeof import('../src/adapters/express.js') = await import(
-  new URL('../dist/adapters/express.js', import.meta.url).href
-);
+const { acceptProxyProtocol, connectionFacts }: typeof import('../../src/proxy-protocol/index.js') =
+  await import(new URL('../../dist/proxy-protocol/index.js', import.meta.url).href);
+const { proxytrust: expressProxytrust }: typeof import('../../src/adapters/express.js') =
+  await import(new URL('../../dist/adapters/express.js', import.meta.url).href);
 
 const OPTIONS: ProxytrustOptions<IncomingMessage> = {
   trustedProxies: ['loopback'],
@@ -76,6 +80,19 @@ function build(kind: string): Server {
       });
       return createServer(app);
     }
+    case 'pp-plain':
+      return createServer((req, res) => {
+        res.setHeader('Content-Type', 'text/plain');
+        res.end(req.socket.remoteAddress);
+      });
+    case 'pp-listener':
+      return acceptProxyProtocol(
+        createServer((req, res) => {
+          res.setHeader('Content-Type', 'text/plain');
+          res.end(connectionFacts(req.socket).peer);
+        }),
+        { sources: ['loopback'] },
+      );
     default:
       throw new Error(`unknown kind ${kind}`);
   }

@@ -1,0 +1,151 @@
+/**
+ * Server pairs measured side by side in one session. Both servers of a pair run in ONE
+ * child process (bench/lib/http-server.ts), apart from the load generator in this
+ * process. They are loaded alternately in short rounds (A B, B A, A B, ...) after a
+ * warm-up, and two figures are reported per pair:
+ *
+ * - throughput: the median over rounds of (A's req/s / B's req/s), each ratio taken from
+ *   two back-to-back rounds so that drift on a shared machine cancels out;
+ * - server CPU per request: the server process's CPU time during a server's rounds divided
+ *   by the requests it served, summed over all rounds (only one server is loaded at a
+ *   time). When the load generator, not the server, is the bottleneck, throughput hides
+ *   the server's extra work and this figure shows it.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Load `port` for `seconds`; report what was served. */
+export type Load = (port: number, seconds: number) => Promise<{ requests: number; rps: number }>;
+
+interface Server {
+  readonly kind: string;
+  readonly child: ChildProcess;
+  readonly port: number;
+}
+
+/** Start servers of the given kinds in one child process. */
+function startServers(kinds: readonly string[]): Promise<Server[]> {
+  const child = fork('bench/lib/http-server.ts', [...kinds], {
+    cwd: root,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  return new Promise((resolvePromise, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /ready ([\d ]+)\n/.exec(out);
+      if (m) {
+        const ports = m[1]!.trim().split(' ').map(Number);
+        resolvePromise(kinds.map((kind, i) => ({ kind, child, port: ports[i]! })));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${kinds.join(', ')} exited with ${code}`)));
+  });
+}
+
+function ask<T>(s: Server, message: string): Promise<T> {
+  return new Promise((resolvePromise) => {
+    s.child.once('message', (m) => resolvePromise(m as T));
+    s.child.send(message);
+  });
+}
+
+interface Round {
+  rps: number;
+  cpuMicros: number;
+  requests: number;
+}
+
+async function round(s: Server, load: Load, seconds: number): Promise<Round> {
+  await ask(s, 'mark');
+  const r = await load(s.port, seconds);
+  const cpu = await ask<{ cpuMicros: number; requests: number }>(s, 'report');
+  if (cpu.requests < r.requests) {
+    throw new Error(
+      `${s.kind}: the client counted ${r.requests} answers, the server ${cpu.requests}`,
+    );
+  }
+  return { rps: r.rps, ...cpu };
+}
+
+const median = (v: number[]): number => {
+  const s = [...v].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** One side of a pair: a server kind and how to load it. */
+export interface Side {
+  readonly kind: string;
+  readonly load: Load;
+}
+
+export interface PairResult {
+  /** Median over paired rounds of A's throughput / B's. */
+  readonly throughput: number;
+  readonly throughputMin: number;
+  readonly throughputMax: number;
+  /** A's server CPU per request / B's. */
+  readonly cpu: number;
+  readonly cpuA: number;
+  readonly cpuB: number;
+}
+
+/** Measure A against B and print the figures. */
+export async function pair(
+  title: string,
+  a: Side,
+  b: Side,
+  { rounds, seconds }: { rounds: number; seconds: number },
+): Promise<PairResult> {
+  const [sa, sb] = (await startServers([a.kind, b.kind])) as [Server, Server];
+  try {
+    await round(sa, a.load, 2);
+    await round(sb, b.load, 2);
+    const ratios: number[] = [];
+    const ra: Round[] = [];
+    const rb: Round[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const aFirst = i % 2 === 0;
+      const x = aFirst ? await round(sa, a.load, seconds) : await round(sb, b.load, seconds);
+      const y = aFirst ? await round(sb, b.load, seconds) : await round(sa, a.load, seconds);
+      const [ax, bx] = aFirst ? [x, y] : [y, x];
+      ra.push(ax);
+      rb.push(bx);
+      ratios.push(ax.rps / bx.rps);
+    }
+    const cpuPer = (rs: Round[]): number =>
+      rs.reduce((s, r) => s + r.cpuMicros, 0) / rs.reduce((s, r) => s + r.requests, 0);
+    const result: PairResult = {
+      throughput: median(ratios),
+      throughputMin: Math.min(...ratios),
+      throughputMax: Math.max(...ratios),
+      cpuA: cpuPer(ra),
+      cpuB: cpuPer(rb),
+      cpu: cpuPer(ra) / cpuPer(rb),
+    };
+    const fmt = (rs: Round[]): string =>
+      median(rs.map((r) => r.rps))
+        .toFixed(0)
+        .padStart(7);
+    console.log(`\n${title}`);
+    console.log(
+      `  ${a.kind.padEnd(20)} ${fmt(ra)} req/s (median)  ${result.cpuA.toFixed(1)} us CPU/request`,
+    );
+    console.log(
+      `  ${b.kind.padEnd(20)} ${fmt(rb)} req/s (median)  ${result.cpuB.toFixed(1)} us CPU/request`,
+    );
+    console.log(
+      `  throughput ratio ${result.throughput.toFixed(3)} (median of ${rounds} paired rounds; min ${result.throughputMin.toFixed(3)}, max ${result.throughputMax.toFixed(3)})`,
+    );
+    console.log(
+      `  CPU per request ratio ${result.cpu.toFixed(3)} (${result.cpuA >= result.cpuB ? '+' : ''}${(result.cpuA - result.cpuB).toFixed(1)} us)`,
+    );
+    return result;
+  } finally {
+    sa.child.kill('SIGTERM');
+  }
+}
