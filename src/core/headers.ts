@@ -80,8 +80,8 @@ export function compileNames(names: Iterable<string>): NameTable {
   return { names: list, index: new Map(list.map((n, i) => [n, i])), head, next, titles };
 }
 
-/** Does `raw` equal the lower-case `name` ignoring ASCII case? Same length assumed. */
-function sameName(raw: string, name: string): boolean {
+/** Does `raw` equal the lower-case `name` ignoring ASCII case? Same length assumed. @internal */
+export function sameName(raw: string, name: string): boolean {
   for (let i = 0; i < name.length; i++) {
     const a = raw.charCodeAt(i);
     const b = name.charCodeAt(i);

@@ -41,6 +41,7 @@ import {
   joinLines,
   type Lines,
   readRecord,
+  sameName,
 } from './headers.js';
 import { formatHost, type ParsedHost, parseHost } from './host.js';
 import { skipOws, trimOwsEnd } from './ows.js';
@@ -873,6 +874,78 @@ export function resolveGeneral(policy: Policy, req: RequestFacts): View {
   return run(policy, req, null);
 }
 
+/** What {@link scanRaw} found: the fast path's headers, one line each. */
+const raw: {
+  xff: string | undefined;
+  xfp: string | undefined;
+  xfh: string | undefined;
+  conn: string | undefined;
+  host: string | undefined;
+} = { xff: undefined, xfp: undefined, xfh: undefined, conn: undefined, host: undefined };
+
+/** Does the raw `name` equal `title` (its usual spelling) or the lower-case `lower`? */
+function named(name: string, title: string, lower: string): boolean {
+  return name === title || name === lower || sameName(name, lower);
+}
+
+/**
+ * One pass over `rawHeaders` for the fast path: the five headers it reads into `raw`.
+ * False (take the general path) when one of them is on several lines, when Forwarded,
+ * X-Forwarded-Port or X-Forwarded-Prefix is present, or when an entry is not a string.
+ * Other names are told apart by length first, so most cost one switch.
+ */
+function scanRaw(lines: readonly string[]): boolean {
+  raw.xff = raw.xfp = raw.xfh = raw.conn = raw.host = undefined;
+  const n = lines.length;
+  if (n % 2 !== 0) return false;
+  for (let i = 0; i < n; i += 2) {
+    const name = lines[i];
+    const value = lines[i + 1];
+    if (typeof name !== 'string' || typeof value !== 'string') return false;
+    switch (name.length) {
+      case 4:
+        if (named(name, 'Host', 'host')) {
+          if (raw.host !== undefined) return false;
+          raw.host = value;
+        }
+        break;
+      case 9:
+        if (named(name, 'Forwarded', 'forwarded')) return false;
+        break;
+      case 10:
+        if (named(name, 'Connection', 'connection')) {
+          if (raw.conn !== undefined) return false;
+          raw.conn = value;
+        }
+        break;
+      case 15:
+        if (named(name, 'X-Forwarded-For', 'x-forwarded-for')) {
+          if (raw.xff !== undefined) return false;
+          raw.xff = value;
+        }
+        break;
+      case 16:
+        if (named(name, 'X-Forwarded-Host', 'x-forwarded-host')) {
+          if (raw.xfh !== undefined) return false;
+          raw.xfh = value;
+        } else if (named(name, 'X-Forwarded-Port', 'x-forwarded-port')) return false;
+        break;
+      case 17:
+        if (named(name, 'X-Forwarded-Proto', 'x-forwarded-proto')) {
+          if (raw.xfp !== undefined) return false;
+          raw.xfp = value;
+        }
+        break;
+      case 18:
+        if (named(name, 'X-Forwarded-Prefix', 'x-forwarded-prefix')) return false;
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
 /**
  * The common case, answered without the general machinery: a plain header object, an
  * address-only trust list, the default families, a single-line X-Forwarded-For of plain
@@ -887,27 +960,40 @@ function fastPath(policy: Policy, req: RequestFacts): ResolvedView | undefined {
   if (cache === undefined || !p.fastPathOk) return undefined;
   const input = req?.headers;
   if (input === null || typeof input !== 'object') return undefined;
-  // A plain object is read with constant keys; rawHeaders through the policy's name table
-  // (a header on several lines comes back as an array, which the checks below refuse).
-  let rec: HeaderRecord | undefined;
-  let reader: HeaderReader | undefined;
-  if (Array.isArray(input)) reader = headerReader(input, p.interesting);
-  else if (typeof (input as HeadersLike).get === 'function') return undefined;
-  else rec = input as HeaderRecord;
+  // A plain object is read with constant keys; rawHeaders with one pass that picks out
+  // the few names this path reads (a header on several lines comes back as an array,
+  // which the checks below refuse).
+  let xff: Lines | undefined;
+  let xfp: Lines | undefined;
+  let xfh: Lines | undefined;
+  let conn: Lines | undefined;
+  let host: Lines | undefined;
+  if (Array.isArray(input)) {
+    if (!scanRaw(input as readonly string[])) return undefined;
+    xff = raw.xff;
+    xfp = raw.xfp;
+    xfh = raw.xfh;
+    conn = raw.conn;
+    host = raw.host;
+  } else if (typeof (input as HeadersLike).get === 'function') return undefined;
+  else {
+    const rec = input as HeaderRecord;
+    if (
+      rec.forwarded !== undefined ||
+      rec['x-forwarded-port'] !== undefined ||
+      rec['x-forwarded-prefix'] !== undefined
+    ) {
+      return undefined;
+    }
+    xff = rec['x-forwarded-for'];
+    xfp = rec['x-forwarded-proto'];
+    xfh = rec['x-forwarded-host'];
+    conn = rec.connection;
+    host = rec.host;
+  }
   const peer = req.peer;
   if (typeof peer !== 'string') return undefined;
-  const xff = rec !== undefined ? rec['x-forwarded-for'] : reader!.get('x-forwarded-for');
-  const xfp = rec !== undefined ? rec['x-forwarded-proto'] : reader!.get('x-forwarded-proto');
-  const xfh = rec !== undefined ? rec['x-forwarded-host'] : reader!.get('x-forwarded-host');
-  const conn = rec !== undefined ? rec.connection : reader!.get('connection');
   if (
-    (rec !== undefined
-      ? rec.forwarded !== undefined ||
-        rec['x-forwarded-port'] !== undefined ||
-        rec['x-forwarded-prefix'] !== undefined
-      : reader!.get('forwarded') !== undefined ||
-        reader!.get('x-forwarded-port') !== undefined ||
-        reader!.get('x-forwarded-prefix') !== undefined) ||
     (conn !== undefined && !quietConnection(conn)) ||
     (xff !== undefined && typeof xff !== 'string') ||
     (xfp !== undefined && xfp !== 'https' && xfp !== 'http') ||
@@ -950,9 +1036,8 @@ function fastPath(policy: Policy, req: RequestFacts): ResolvedView | undefined {
   let hostP: ParsedHost | undefined;
   if (xfh !== undefined) hostP = parseHostCached(p, xfh);
   else {
-    const h = rec !== undefined ? rec.host : reader!.get('host');
-    if (typeof h !== 'string') return undefined;
-    hostP = parseHostCached(p, h);
+    if (typeof host !== 'string') return undefined;
+    hostP = parseHostCached(p, host);
   }
   if (hostP === undefined) return undefined;
   // The forwarded host's port, or the Host header's, else the scheme's default.

@@ -319,7 +319,20 @@ describe('the fast path is invisible', () => {
         fc.boolean(),
         maybe(fc.constantFrom('keep-alive', 'close', 'Keep-Alive, X-Forwarded-For', 'upgrade')),
         fc.constantFrom('record', 'raw', 'raw-dup-host', 'raw-dup-proto'),
-        (pi, peer, xff, xfp, xfh, host, tls, connection, form) => {
+        // other lines: names of the same length as the ones read, and the ones that send
+        // the fast path away, in odd spellings
+        fc.subarray([
+          ['User-Agent', 'autocannon'],
+          ['Accept', '*/*'],
+          ['x-FORWARDED-port', '443'],
+          ['X-Forwarded-Prefix', '/app'],
+          ['forwarded', 'for=192.0.2.60;proto=https'],
+          ['X-Forwarded-Xyz', 'a'],
+          ['X-Forwarded-Hosx', 'b'],
+          ['hOST', 'second.example.com'],
+          ['Connectio_', 'x'],
+        ] as [string, string][]),
+        (pi, peer, xff, xfp, xfh, host, tls, connection, form, extra) => {
           const pairs: [string, string][] = [];
           if (xff !== undefined) pairs.push(['X-Forwarded-For', xff]);
           if (xfp !== undefined) pairs.push(['x-forwarded-proto', xfp]);
@@ -328,6 +341,7 @@ describe('the fast path is invisible', () => {
           if (connection !== undefined) pairs.push(['Connection', connection]);
           if (form === 'raw-dup-host') pairs.push(['host', 'other.example.com']);
           if (form === 'raw-dup-proto') pairs.push(['X-Forwarded-Proto', 'https']);
+          pairs.push(...extra);
           const headers =
             form === 'record'
               ? Object.fromEntries(pairs.map(([k, v]) => [k.toLowerCase(), v]))
