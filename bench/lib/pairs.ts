@@ -11,10 +11,13 @@
  *   time). When the load generator, not the server, is the bottleneck, throughput hides
  *   the server's extra work and this figure shows it.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+/** Counted before any pinning: availableParallelism() follows this process's affinity. */
+const cpus = availableParallelism();
 
 /** Load `port` for `seconds`; report what was served. */
 export type Load = (port: number, seconds: number) => Promise<{ requests: number; rps: number }>;
@@ -25,7 +28,25 @@ interface Server {
   readonly port: number;
 }
 
+/**
+ * With two or more CPUs, pin this process (the load generator) to CPU 0 and the server
+ * process to CPU 1 (util-linux `taskset`), so that the scheduler does not move them onto
+ * one core mid-round; without taskset, run unpinned and say so.
+ */
+function pin(child: ChildProcess): string {
+  if (cpus < 2 || child.pid === undefined) return 'unpinned (one CPU)';
+  try {
+    execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-p', '-c', '1', String(child.pid)], { stdio: 'ignore' });
+    return 'load generator on CPU 0, servers on CPU 1';
+  } catch {
+    return 'unpinned (no taskset)';
+  }
+}
+
 /** Start servers of the given kinds in one child process. */
+let pinned = '';
+
 function startServers(kinds: readonly string[]): Promise<Server[]> {
   const child = fork('bench/lib/http-server.ts', [...kinds], {
     cwd: root,
@@ -38,6 +59,7 @@ function startServers(kinds: readonly string[]): Promise<Server[]> {
       out += d.toString();
       const m = /ready ([\d ]+)\n/.exec(out);
       if (m) {
+        pinned = pin(child);
         const ports = m[1]!.trim().split(' ').map(Number);
         resolvePromise(kinds.map((kind, i) => ({ kind, child, port: ports[i]! })));
       }
@@ -131,7 +153,7 @@ export async function pair(
       median(rs.map((r) => r.rps))
         .toFixed(0)
         .padStart(7);
-    console.log(`\n${title}`);
+    console.log(`\n${title} (${pinned})`);
     console.log(
       `  ${a.kind.padEnd(20)} ${fmt(ra)} req/s (median)  ${result.cpuA.toFixed(1)} us CPU/request`,
     );
