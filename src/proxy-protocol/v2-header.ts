@@ -18,9 +18,9 @@ import type {
 
 /**
  * The bytes after the fixed 16-byte head (the address block, then the TLVs) as a latin1
- * string (one char per byte). An own enumerable property with
- * a symbol key: invisible to `Object.keys` and JSON, but compared by
- * `assert.deepStrictEqual`, so two headers are deep-equal exactly when their TLVs are.
+ * string (one char per byte). An own enumerable property with a symbol key: invisible to
+ * `Object.keys` and JSON, but compared by `assert.deepStrictEqual`, so two headers are
+ * deep-equal exactly when their addresses and TLVs are.
  */
 export const RAW: unique symbol = Symbol('proxytrust.proxy-protocol.tlv-bytes') as never;
 const BYTES = Symbol('bytes');
