@@ -382,8 +382,9 @@ function unixPathOk(b: Uint8Array, at: number): boolean {
 }
 
 /**
- * The TLV at `b[i]` fits in `[i, e)`: its 3-byte head and the value it declares. Offsets
- * in messages count from `base`. Allocates nothing unless it fails.
+ * The failure when the TLV at `b[i]` does not fit in `[i, e)` (its 3-byte head and the
+ * value it declares), else undefined. Offsets in messages count from `base`. Allocates
+ * nothing unless it fails.
  */
 function framed(
   b: Uint8Array,
@@ -417,8 +418,8 @@ function checkTlvs(b: Uint8Array, s: number, e: number): DecodeResult | undefine
   let seen = 0; // bitmask over the known single-use types
   let crcAt = -1;
   for (let i = s; i < e; ) {
-    if (e - i < 3 || i + 3 + ((b[i + 1]! << 8) | b[i + 2]!) > e)
-      return framed(b, i, e, 'v2 header', 0);
+    const unframed = framed(b, i, e, 'v2 header', 0);
+    if (unframed) return unframed;
     const type = b[i]!;
     const n = (b[i + 1]! << 8) | b[i + 2]!;
     const vs = i + 3;
@@ -500,8 +501,8 @@ function checkSsl(b: Uint8Array, s: number, e: number): DecodeResult | undefined
   if (e - s < 5) return fail('V2_BAD_TLV', `SSL TLV has ${e - s} bytes, fewer than 5`);
   let seen = 0;
   for (let i = s + 5; i < e; ) {
-    if (e - i < 3 || i + 3 + ((b[i + 1]! << 8) | b[i + 2]!) > e)
-      return framed(b, i, e, 'SSL TLV', s);
+    const unframed = framed(b, i, e, 'SSL TLV', s);
+    if (unframed) return unframed;
     const type = b[i]!;
     const vs = i + 3;
     const ve = vs + ((b[i + 1]! << 8) | b[i + 2]!);
