@@ -6,6 +6,7 @@
  * feeding it at once.
  */
 import { Buffer } from 'node:buffer';
+import { v4Text } from '../core/address.js';
 import { crc32cUpdate, crc32cZeros } from './crc32c.js';
 import { formatIpv6, parseIpv4, parseIpv6 } from './ip.js';
 import {
@@ -20,7 +21,7 @@ import {
   V1_MAX_LENGTH,
   V2_SIGNATURE,
 } from './types.js';
-import { V2Header } from './v2-header.js';
+import { utf8Text, V2Header } from './v2-header.js';
 
 /** Options of {@link decodeProxyHeader}. */
 export interface DecodeOptions {
@@ -347,15 +348,15 @@ function decodeV2(b: Uint8Array, maxHeaderSize: number): DecodeResult {
     // LOCAL: the receiver discards the block; nothing more can be read from it.
     return {
       status: 'complete',
-      header: new V2Header(command, family, transport, 0, ''),
+      header: new V2Header(command, family, transport, undefined, ''),
       length: total,
     };
   }
   if (block === 216 && !(unixPathOk(b, 16) && unixPathOk(b, 124))) {
     return fail('V2_BAD_ADDRESS', 'v2 UNIX path is not valid UTF-8');
   }
-  // Every check happens here, before the header exists. The values are read later, from
-  // the header's own copy of the address block and the TLVs.
+  // Every check happens here, before the header exists. The addresses are read now; the
+  // TLV values later, from the header's own copy of the TLV bytes.
   const start = 16 + block;
   if (start < total) {
     const bad = checkTlvs(b, start, total);
@@ -367,11 +368,47 @@ function decodeV2(b: Uint8Array, maxHeaderSize: number): DecodeResult {
       command,
       family,
       transport,
-      block,
-      total > 16 ? ownCopy(b, 16, total) : '',
+      block === 12 ? inetAddresses(b) : block === 0 ? undefined : otherAddresses(b, block),
+      start < total ? ownCopy(b, start, total) : '',
     ),
     length: total,
   };
+}
+
+function be32(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+}
+
+/** The INET address block at `b[16, 28)`. */
+function inetAddresses(b: Uint8Array): ProxyHeader['addresses'] {
+  return {
+    kind: 'ip',
+    sourceAddress: v4Text(be32(b, 16)),
+    sourcePort: (b[24]! << 8) | b[25]!,
+    destinationAddress: v4Text(be32(b, 20)),
+    destinationPort: (b[26]! << 8) | b[27]!,
+  };
+}
+
+/** The INET6 (36-byte) or UNIX (216-byte, paths already checked) address block at `b[16]`. */
+function otherAddresses(b: Uint8Array, block: number): ProxyHeader['addresses'] {
+  if (block === 36) {
+    return {
+      kind: 'ip',
+      sourceAddress: formatIpv6(b, 16),
+      sourcePort: (b[48]! << 8) | b[49]!,
+      destinationAddress: formatIpv6(b, 32),
+      destinationPort: (b[50]! << 8) | b[51]!,
+    };
+  }
+  return { kind: 'unix', sourcePath: unixPath(b, 16), destinationPath: unixPath(b, 124) };
+}
+
+/** The NUL-padded UNIX path at `b[at, at + 108)`, already checked to be UTF-8. */
+function unixPath(b: Uint8Array, at: number): string {
+  let e = at;
+  while (e < at + 108 && b[e] !== 0) e++;
+  return utf8Text(ownCopy(b, at, e), 0, e - at);
 }
 
 /** The NUL-padded UNIX path at `b[at, at + 108)` is valid UTF-8. */

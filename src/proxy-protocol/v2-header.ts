@@ -1,12 +1,11 @@
 /**
  * The decoded form of a v2 header: its address block and TLVs are checked in full when
- * the header is decoded (decode.ts), then kept as one latin1 string and turned into
- * values only when read. The string is the header's own copy, so a header never keeps
- * the socket chunk it was decoded from alive, and later changes to that chunk cannot
- * reach it. @internal
+ * the header is decoded (decode.ts). The addresses are read then; the TLVs are kept as one
+ * latin1 string and turned into values only when read. The string is the header's own
+ * copy, so a header never keeps the socket chunk it was decoded from alive, and later
+ * changes to that chunk cannot reach it. @internal
  */
 import { Buffer } from 'node:buffer';
-import { v4Text, v6Text } from '../core/address.js';
 import type {
   ProxyCommand,
   ProxyFamily,
@@ -17,8 +16,8 @@ import type {
 } from './types.js';
 
 /**
- * The bytes after the fixed 16-byte head (the address block, then the TLVs) as a latin1
- * string (one char per byte). An own enumerable property with a symbol key: invisible to
+ * The TLV bytes (everything after the address block) as a latin1 string (one char per
+ * byte). An own enumerable property with a symbol key: invisible to
  * `Object.keys` and JSON, but compared by `assert.deepStrictEqual`, so two headers are
  * deep-equal exactly when their addresses and TLVs are.
  */
@@ -45,8 +44,8 @@ function len(raw: string, valueAt: number): number {
   return (raw.charCodeAt(valueAt - 2) << 8) | raw.charCodeAt(valueAt - 1);
 }
 
-/** UTF-8 text (already validated at decode) from its latin1 form `raw[s, e)`. */
-function utf8Text(raw: string, s: number, e: number): string {
+/** UTF-8 text (already validated at decode) from its latin1 form `raw[s, e)`. @internal */
+export function utf8Text(raw: string, s: number, e: number): string {
   for (let i = s; i < e; i++) {
     if (raw.charCodeAt(i) > 0x7f) return utf8.decode(Buffer.from(raw.slice(s, e), 'latin1'));
   }
@@ -75,53 +74,14 @@ function list(raw: string, s: number, e: number, bytes: Uint8Array): ProxyTlv[] 
   return out;
 }
 
-const words = new Uint32Array(4);
-
-/** The addresses of an address block at the start of `raw` (already checked). */
-function readAddresses(raw: string, block: number): ProxyHeader['addresses'] {
-  if (block === 12) {
-    return {
-      kind: 'ip',
-      sourceAddress: v4Text(be32(raw, 0)),
-      sourcePort: (raw.charCodeAt(8) << 8) | raw.charCodeAt(9),
-      destinationAddress: v4Text(be32(raw, 4)),
-      destinationPort: (raw.charCodeAt(10) << 8) | raw.charCodeAt(11),
-    };
-  }
-  if (block === 36) {
-    const v6 = (at: number): string => {
-      for (let k = 0; k < 4; k++) words[k] = be32(raw, at + 4 * k);
-      return v6Text(words);
-    };
-    return {
-      kind: 'ip',
-      sourceAddress: v6(0),
-      sourcePort: (raw.charCodeAt(32) << 8) | raw.charCodeAt(33),
-      destinationAddress: v6(16),
-      destinationPort: (raw.charCodeAt(34) << 8) | raw.charCodeAt(35),
-    };
-  }
-  if (block === 216) {
-    const path = (at: number): string => {
-      let e = at;
-      while (e < at + 108 && raw.charCodeAt(e) !== 0) e++;
-      return utf8Text(raw, at, e);
-    };
-    return { kind: 'unix', sourcePath: path(0), destinationPath: path(108) };
-  }
-  return undefined;
-}
-
-/** A v2 header. The fixed fields are plain properties; the rest is read on demand. */
+/** A v2 header. The fixed fields and the addresses are plain properties; the TLVs are read on demand. */
 export class V2Header implements ProxyHeader {
   readonly version = 2 as const;
   readonly command: ProxyCommand;
   readonly family: ProxyFamily;
   readonly transport: ProxyTransport;
+  readonly addresses: ProxyHeader['addresses'];
   readonly [RAW]: string;
-  /** The size of the address block at the start of the raw string (0: none). */
-  readonly #block: number;
-  #addresses: ProxyHeader['addresses'] | null = null;
   #index: Index | undefined;
   #bytes: Uint8Array | undefined;
   #tlvs: ProxyTlv[] | undefined;
@@ -131,23 +91,14 @@ export class V2Header implements ProxyHeader {
     command: ProxyCommand,
     family: ProxyFamily,
     transport: ProxyTransport,
-    block: number,
+    addresses: ProxyHeader['addresses'],
     raw: string,
   ) {
     this.command = command;
     this.family = family;
     this.transport = transport;
-    this.#block = block;
+    this.addresses = addresses;
     this[RAW] = raw;
-  }
-
-  get addresses(): ProxyHeader['addresses'] {
-    let a = this.#addresses;
-    if (a === null) {
-      a = readAddresses(this[RAW], this.#block);
-      this.#addresses = a;
-    }
-    return a;
   }
 
   /** The TLV bytes, copied once from the string on first need. @internal */
@@ -177,7 +128,7 @@ export class V2Header implements ProxyHeader {
       azure: -1,
     };
     const raw = this[RAW];
-    for (let i = this.#block; i < raw.length; ) {
+    for (let i = 0; i < raw.length; ) {
       const vs = i + 3;
       const n = len(raw, vs);
       switch (raw.charCodeAt(i)) {
@@ -221,7 +172,7 @@ export class V2Header implements ProxyHeader {
     let t = this.#tlvs;
     if (t === undefined) {
       const raw = this[RAW];
-      t = raw.length === this.#block ? [] : list(raw, this.#block, raw.length, this[BYTES]());
+      t = raw.length === 0 ? [] : list(raw, 0, raw.length, this[BYTES]());
       this.#tlvs = t;
     }
     return t;
