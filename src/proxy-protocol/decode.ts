@@ -379,13 +379,25 @@ function be32(b: Uint8Array, at: number): number {
   return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 
+/**
+ * The last destination address and its text: a listener's connections all name the same
+ * destination (the address the sender connected to), so its text is made once.
+ */
+let lastDestination = -1;
+let lastDestinationText = '';
+
 /** The INET address block at `b[16, 28)`. */
 function inetAddresses(b: Uint8Array): ProxyHeader['addresses'] {
+  const dst = be32(b, 20);
+  if (dst !== lastDestination) {
+    lastDestinationText = v4Text(dst);
+    lastDestination = dst;
+  }
   return {
     kind: 'ip',
     sourceAddress: v4Text(be32(b, 16)),
     sourcePort: (b[24]! << 8) | b[25]!,
-    destinationAddress: v4Text(be32(b, 20)),
+    destinationAddress: lastDestinationText,
     destinationPort: (b[26]! << 8) | b[27]!,
   };
 }

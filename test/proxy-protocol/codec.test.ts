@@ -317,3 +317,30 @@ test('the encoder refuses what cannot be encoded', () => {
     'PROXY UNKNOWN\r\n',
   );
 });
+
+test('v2 INET destinations: each header gets its own (the last destination text is reused only for the same address)', () => {
+  const header = (destinationAddress: string) =>
+    encodeProxyHeader({
+      version: 2,
+      addresses: {
+        kind: 'ip',
+        sourceAddress: '203.0.113.7',
+        sourcePort: 1,
+        destinationAddress,
+        destinationPort: 443,
+      },
+    });
+  const order = [
+    '10.0.0.5',
+    '10.0.0.5',
+    '10.0.0.6',
+    '10.0.0.5',
+    '0.0.0.0',
+    '255.255.255.255',
+    '10.0.0.6',
+  ];
+  for (const d of order) {
+    const a = ok(header(d)).header.addresses;
+    assert.equal(a?.kind === 'ip' ? a.destinationAddress : undefined, d);
+  }
+});
