@@ -3,8 +3,9 @@
  * no cache simulation): a figure that does not move with the machine's load, where the
  * timed ratios of bench/proxy-protocol.ts swing by 1.5x between runs on a shared VM.
  *
- * Each contender runs in its own process (bench/lib/instructions-child.mjs, plain
- * JavaScript over the built package) under valgrind, twice: with N1 and with N2 calls
+ * The inputs are bench/proxy-protocol.ts's (bench/lib/pp-inputs.ts). Each contender runs
+ * in its own process (bench/lib/instructions-child.mjs, plain JavaScript over the built
+ * package, the input passed in hex) under valgrind, twice: with N1 and with N2 calls
  * after the same warm-up. The difference of the two totals divided by N2 - N1 is the cost
  * of one call, with start-up, module loading and JIT warm-up cancelled out. V8 runs with
  * `--single-threaded` so that compilation and GC happen on the counted thread at the same
@@ -22,6 +23,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { proxyInputs, SOURCE } from './lib/pp-inputs.js';
 
 const child = fileURLToPath(new URL('./lib/instructions-child.mjs', import.meta.url));
 const n1 = Number(process.argv[2] ?? 10_000);
@@ -37,8 +39,12 @@ if (spawnSync('valgrind', ['--version']).status !== 0) {
   process.exit(1);
 }
 
+const inputs = proxyInputs(
+  await import(new URL('../dist/proxy-protocol/index.js', import.meta.url).href),
+);
+
 /** Total instructions of one child run. */
-function count(contender: string, which: string, n: number): Promise<number> {
+function count(contender: string, which: keyof typeof inputs, n: number): Promise<number> {
   const args = [
     '--tool=cachegrind',
     '--cache-sim=no',
@@ -48,8 +54,9 @@ function count(contender: string, which: string, n: number): Promise<number> {
     '--single-threaded',
     child,
     contender,
-    which,
+    inputs[which].toString('hex'),
     String(n),
+    SOURCE,
   ];
   return new Promise((resolve, reject) => {
     execFile('valgrind', args, { maxBuffer: 1 << 20 }, (err, _out, stderr) => {
@@ -66,16 +73,16 @@ function count(contender: string, which: string, n: number): Promise<number> {
 }
 
 /** Instructions per call: the two runs side by side (one per core). */
-async function perCall(contender: string, which: string): Promise<number> {
+async function perCall(contender: string, which: keyof typeof inputs): Promise<number> {
   const [a, b] = await Promise.all([count(contender, which, n1), count(contender, which, n2)]);
   return (b - a) / (n2 - n1);
 }
 
-const cases: [string, string][] = [
+const cases: [keyof typeof inputs, string][] = [
   ['v1', 'v1'],
-  ['v2-bare', 'v2, no TLVs'],
-  ['v2-tlvs', 'v2 + TLVs (ALPN, AUTHORITY, UNIQUE_ID, SSL with 5 sub-TLVs)'],
-  ['v2-tlvs-crc32c', 'the same + CRC32C (proxytrust verifies it; the others do not read TLVs)'],
+  ['v2bare', 'v2, no TLVs'],
+  ['v2tlvs', 'v2 + TLVs (ALPN, AUTHORITY, UNIQUE_ID, SSL with 5 sub-TLVs)'],
+  ['v2crc32c', 'the same + CRC32C (proxytrust verifies it; the others do not read TLVs)'],
 ];
 const contenders = ['proxytrust', 'proxy-protocol-js', '@balena'];
 console.log(

@@ -19,70 +19,21 @@ import { bench, do_not_optimize, run, summary } from 'mitata';
 import { V1BinaryProxyProtocol, V2ProxyProtocol } from 'proxy-protocol-js';
 import { interleave } from './lib/interleave.js';
 import { type Load, pair } from './lib/pairs.js';
+import { proxyInputs } from './lib/pp-inputs.js';
 
 // The built package (npm run bench builds first): what users run, without the transpiler's
 // name-keeping wrappers around every function created per connection.
-const {
-  crc32c,
-  decodeProxyHeader,
-  encodeProxyHeader,
-  SslClientFlags,
-  sslTlv,
-  TlvType,
-  tlv,
-}: typeof import('../src/proxy-protocol/index.js') = await import(
+const codec: typeof import('../src/proxy-protocol/index.js') = await import(
   new URL('../dist/proxy-protocol/index.js', import.meta.url).href
 );
-
-const request = Buffer.from('GET / HTTP/1.1\r\nHost: app.example.com\r\n\r\n');
-const tlvs = [
-  tlv(TlvType.ALPN, 'http/1.1'),
-  tlv(TlvType.AUTHORITY, 'app.example.com'),
-  tlv(TlvType.UNIQUE_ID, '203.0.113.7:56324_10.0.0.5:443_1700000000_0001'),
-  sslTlv({
-    client: SslClientFlags.SSL | SslClientFlags.CERT_CONN | SslClientFlags.CERT_SESS,
-    version: 'TLSv1.3',
-    commonName: 'edge-client-7',
-    cipher: 'TLS_AES_256_GCM_SHA384',
-    signatureAlgorithm: 'ecdsa-with-SHA256',
-    keyAlgorithm: 'EC256',
-  }),
-];
-const v1 = Buffer.concat([Buffer.from('PROXY TCP4 203.0.113.7 10.0.0.5 56324 443\r\n'), request]);
-const ipAddresses = {
-  kind: 'ip',
-  sourceAddress: '203.0.113.7',
-  sourcePort: 56324,
-  destinationAddress: '10.0.0.5',
-  destinationPort: 443,
-} as const;
+const { crc32c, decodeProxyHeader } = codec;
+const inputs = proxyInputs(codec);
+const { request, v1, v2bare } = inputs;
 /** As HAProxy sends it with `proxy-v2-options ssl,cert-cn,authority,unique-id,crc32c`. */
-const v2 = Buffer.concat([
-  Buffer.from(encodeProxyHeader({ version: 2, addresses: ipAddresses, tlvs }, { crc32c: true })),
-  request,
-]);
+const v2 = inputs.v2crc32c;
 /** The same TLVs without the CRC32C TLV. */
-const v2nocrc = Buffer.concat([
-  Buffer.from(encodeProxyHeader({ version: 2, addresses: ipAddresses, tlvs })),
-  request,
-]);
+const v2nocrc = inputs.v2tlvs;
 const v2HeaderLength = v2.length - request.length;
-
-const v2bare = Buffer.concat([
-  Buffer.from(
-    encodeProxyHeader({
-      version: 2,
-      addresses: {
-        kind: 'ip',
-        sourceAddress: '203.0.113.7',
-        sourcePort: 56324,
-        destinationAddress: '10.0.0.5',
-        destinationPort: 443,
-      },
-    }),
-  ),
-  request,
-]);
 
 // sanity: every parser reads the same source address
 const check = (name: string, got: string | undefined) => {

@@ -6,9 +6,8 @@
  * feeding it at once.
  */
 import { Buffer } from 'node:buffer';
-import { v4Text } from '../core/address.js';
 import { crc32cUpdate, crc32cZeros } from './crc32c.js';
-import { formatIpv6, parseIpv4, parseIpv6 } from './ip.js';
+import { be32, formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from './ip.js';
 import {
   DEFAULT_MAX_HEADER_SIZE,
   type DecodeResult,
@@ -21,7 +20,7 @@ import {
   V1_MAX_LENGTH,
   V2_SIGNATURE,
 } from './types.js';
-import { utf8Text, V2Header } from './v2-header.js';
+import { V2Header } from './v2-header.js';
 
 /** Options of {@link decodeProxyHeader}. */
 export interface DecodeOptions {
@@ -375,10 +374,6 @@ function decodeV2(b: Uint8Array, maxHeaderSize: number): DecodeResult {
   };
 }
 
-function be32(b: Uint8Array, at: number): number {
-  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
-}
-
 /**
  * The last destination address and its text: a listener's connections all name the same
  * destination (the address the sender connected to), so its text is made once.
@@ -390,12 +385,12 @@ let lastDestinationText = '';
 function inetAddresses(b: Uint8Array): ProxyHeader['addresses'] {
   const dst = be32(b, 20);
   if (dst !== lastDestination) {
-    lastDestinationText = v4Text(dst);
+    lastDestinationText = formatIpv4(b, 20);
     lastDestination = dst;
   }
   return {
     kind: 'ip',
-    sourceAddress: v4Text(be32(b, 16)),
+    sourceAddress: formatIpv4(b, 16),
     sourcePort: (b[24]! << 8) | b[25]!,
     destinationAddress: lastDestinationText,
     destinationPort: (b[26]! << 8) | b[27]!,
@@ -416,18 +411,21 @@ function otherAddresses(b: Uint8Array, block: number): ProxyHeader['addresses'] 
   return { kind: 'unix', sourcePath: unixPath(b, 16), destinationPath: unixPath(b, 124) };
 }
 
-/** The NUL-padded UNIX path at `b[at, at + 108)`, already checked to be UTF-8. */
-function unixPath(b: Uint8Array, at: number): string {
+/** Where the NUL-padded UNIX path at `b[at, at + 108)` ends. */
+function unixPathEnd(b: Uint8Array, at: number): number {
   let e = at;
   while (e < at + 108 && b[e] !== 0) e++;
-  return utf8Text(ownCopy(b, at, e), 0, e - at);
+  return e;
+}
+
+/** The UNIX path at `b[at]`, already checked to be UTF-8 (a new string, not a view). */
+function unixPath(b: Uint8Array, at: number): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8', at, unixPathEnd(b, at));
 }
 
 /** The NUL-padded UNIX path at `b[at, at + 108)` is valid UTF-8. */
 function unixPathOk(b: Uint8Array, at: number): boolean {
-  let e = at;
-  while (e < at + 108 && b[e] !== 0) e++;
-  return isUtf8(b, at, e);
+  return isUtf8(b, at, unixPathEnd(b, at));
 }
 
 /**

@@ -44,8 +44,8 @@ function len(raw: string, valueAt: number): number {
   return (raw.charCodeAt(valueAt - 2) << 8) | raw.charCodeAt(valueAt - 1);
 }
 
-/** UTF-8 text (already validated at decode) from its latin1 form `raw[s, e)`. @internal */
-export function utf8Text(raw: string, s: number, e: number): string {
+/** UTF-8 text (already validated at decode) from its latin1 form `raw[s, e)`. */
+function utf8Text(raw: string, s: number, e: number): string {
   for (let i = s; i < e; i++) {
     if (raw.charCodeAt(i) > 0x7f) return utf8.decode(Buffer.from(raw.slice(s, e), 'latin1'));
   }
