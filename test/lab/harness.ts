@@ -48,16 +48,48 @@ export function requireBinary(path: string): string {
   }
 }
 
-/** Find a free TCP port on `host` (default 127.0.0.1) by binding port 0. */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve());
+/**
+ * The ports the lab hands out: below the kernel's ephemeral range, which `listen(0)` and
+ * every outgoing connection draw from. A port found free by binding port 0 could be taken
+ * by another test's `listen(0)` or client socket before the proxy binds it (seen in CI:
+ * gunicorn "Connection in use", and the scenario talked to somebody else's server). Below
+ * that range only another lab hands ports out, so each process walks its own slot of it
+ * (by pid), from a random point, checking each candidate by binding it.
+ */
+const LAB_PORTS = (() => {
+  let low = 32768;
+  try {
+    const first = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
+    if (Number.isInteger(first) && first > 12000) low = first;
+  } catch {
+    // not Linux: keep the IANA dynamic range's start as the bound
+  }
+  const first = 10000;
+  const slots = 32;
+  const size = Math.floor((low - first) / slots);
+  const start = first + (process.pid % slots) * size;
+  return { start, size, next: Math.floor(Math.random() * size) };
+})();
+
+function bindable(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
   });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+}
+
+/** Find a free TCP port on `host` (default 127.0.0.1), outside the ephemeral range. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let tries = 0; tries < LAB_PORTS.size; tries++) {
+    const port = LAB_PORTS.start + (LAB_PORTS.next++ % LAB_PORTS.size);
+    if (await bindable(port, host)) return port;
+  }
+  throw new Error(
+    `lab: no free port in ${LAB_PORTS.start}..${LAB_PORTS.start + LAB_PORTS.size - 1}`,
+  );
 }
 
 /** Try one TCP connection; true when it was accepted. */
