@@ -713,9 +713,13 @@ function slotOf(c: TrustCache, s: string, start: number, end: number): number {
 
 /** Is `s[start, end)` exactly the cached trusted text of its slot? @internal */
 export function inTrustCache(c: TrustCache, s: string, start: number, end: number): boolean {
-  if (end <= start) return false;
+  const len = end - start;
+  if (len <= 0) return false;
   const t = c.texts[slotOf(c, s, start, end)];
-  return t !== undefined && t.length === end - start && s.startsWith(t, start);
+  if (t === undefined || t.length !== len) return false;
+  if (len === s.length) return t === s;
+  for (let i = 0; i < len; i++) if (t.charCodeAt(i) !== s.charCodeAt(start + i)) return false;
+  return true;
 }
 
 /** Remember a trusted address (canonical text). @internal */

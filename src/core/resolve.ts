@@ -44,7 +44,7 @@ import {
   sameName,
 } from './headers.js';
 import { formatHost, type ParsedHost, parseHost } from './host.js';
-import { skipOws, trimOwsEnd } from './ows.js';
+import { trimOwsEnd } from './ows.js';
 import { isTrustedText, type Policy, type PolicyInternals } from './policy.js';
 import type { HeaderFamily } from './presets.js';
 import {
@@ -946,6 +946,52 @@ function scanRaw(lines: readonly string[]): boolean {
   return true;
 }
 
+/** Where {@link lastQuad} found its element: [0] start, [1] end, [2] the comma before it or -1. */
+const quadAt = new Int32Array(3);
+
+/**
+ * The last element of the list `s[0, end)`, read right to left in one pass: OWS, a plain
+ * dotted quad (no leading zeros, octets 0..255), OWS, then a comma or the start. Returns
+ * its value (as an unsigned 32-bit number) with its bounds in {@link quadAt}, or -1 when the
+ * element is anything else (empty, IPv6, a port, junk), which the general path handles.
+ */
+function lastQuad(s: string, end: number): number {
+  const b = trimOwsEnd(s, 0, end);
+  let i = b - 1;
+  let c = 0;
+  let value = 0;
+  let weight = 1;
+  let octet = 0;
+  let mul = 1;
+  let digit = 0;
+  let dots = 0;
+  for (; ; i--) {
+    c = i >= 0 ? s.charCodeAt(i) : 0x2c;
+    if (c >= 0x30 && c <= 0x39) {
+      if (mul === 1000) return -1;
+      digit = c - 0x30;
+      octet += digit * mul;
+      mul *= 10;
+      continue;
+    }
+    // The end of an octet: 1..3 digits, no leading zero, at most 255.
+    if (mul === 1 || octet > 255 || (mul > 10 && digit === 0)) return -1;
+    value += octet * weight;
+    if (c !== 0x2e) break;
+    if (++dots > 3) return -1;
+    weight *= 256;
+    octet = 0;
+    mul = 1;
+  }
+  if (dots !== 3) return -1;
+  quadAt[0] = i + 1;
+  quadAt[1] = b;
+  const comma = trimOwsEnd(s, 0, i + 1) - 1;
+  if (comma >= 0 && s.charCodeAt(comma) !== 0x2c) return -1;
+  quadAt[2] = comma;
+  return value;
+}
+
 /**
  * The common case, answered without the general machinery: a plain header object, an
  * address-only trust list, the default families, a single-line X-Forwarded-For of plain
@@ -1008,31 +1054,26 @@ function fastPath(policy: Policy, req: RequestFacts): ResolvedView | undefined {
     addToTrustCache(cache, peer);
   }
   if (xff === undefined && xfp === undefined && xfh === undefined) return undefined;
-  // Walk X-Forwarded-For right to left over plain dotted quads.
+  // Walk X-Forwarded-For right to left over plain dotted quads, each read in one pass.
   let clientIp = peer;
   if (xff !== undefined) {
     let pos = xff.length;
     for (let i = 0; ; i++) {
       if (pos < 0 || i >= p.maxHops - 1) return undefined;
-      const c = pos > 0 ? xff.lastIndexOf(',', pos - 1) : -1;
-      const a = skipOws(xff, c + 1, pos);
-      const b = trimOwsEnd(xff, a, pos);
-      pos = c;
-      let trusted: boolean;
-      if (inTrustCache(cache, xff, a, b)) trusted = true;
-      else {
-        const v = scanAddress(xff, a, b);
-        if (v === 0 || scannedPort[1] !== 1) return undefined;
-        trusted = matchRanges(p.ranges, v, scanned);
-      }
+      const v = lastQuad(xff, pos);
+      if (v < 0) return undefined;
+      const a = quadAt[0]!;
+      const b = quadAt[1]!;
+      pos = quadAt[2]!;
+      scanned[0] = v;
       clientIp = a === 0 && b === xff.length ? xff : xff.slice(a, b);
-      if (!trusted) break;
-      addToTrustCache(cache, clientIp);
+      if (!matchRanges(p.ranges, 4, scanned)) break;
       if (pos < 0) break;
     }
   }
+  // The literals, not the header's own strings: later compares are then pointer compares.
   const scheme: 'http' | 'https' =
-    xfp === 'https' || xfp === 'http' ? xfp : req.encrypted === true ? 'https' : 'http';
+    xfp === 'https' ? 'https' : xfp === 'http' ? 'http' : req.encrypted === true ? 'https' : 'http';
   let hostP: ParsedHost | undefined;
   if (xfh !== undefined) hostP = parseHostCached(p, xfh);
   else {
@@ -1049,7 +1090,8 @@ function fastPath(policy: Policy, req: RequestFacts): ResolvedView | undefined {
   }
   return new ResolvedView(
     scheme,
-    formatHost(hostP.hostname, port, scheme),
+    // parseHost keeps an IPv6 literal's brackets, so without a port the text is the name.
+    hostP.port === undefined ? hostP.hostname : formatHost(hostP.hostname, port, scheme),
     hostP.hostname,
     port,
     clientIp,

@@ -304,7 +304,39 @@ describe('the fast path is invisible', () => {
       fc.property(
         fc.integer({ min: 0, max: policies.length - 1 }),
         addr,
-        maybe(fc.array(addr, { maxLength: 5 }).map((a) => a.join(', '))),
+        maybe(
+          fc.oneof(
+            fc.array(addr, { maxLength: 5 }).map((a) => a.join(', ')),
+            // separators and spacing as senders vary them
+            fc
+              .array(fc.tuple(addr, fc.constantFrom(',', ', ', ' ,', ',\t', ' , ', ',,')), {
+                maxLength: 4,
+              })
+              .map((a) => a.flat().join('')),
+            // near-addresses: every character the one-pass reader looks at, in any order
+            fc.string({ unit: fc.constantFrom(...'0123456789.,: \tx'), maxLength: 24 }),
+            fc.constantFrom(
+              '1.2.3.4 ',
+              ' 1.2.3.4',
+              '\t203.0.113.7',
+              '1000.1.1.1',
+              '256.1.1.1',
+              '1.2.3',
+              '1.2.3.4.5',
+              '.1.2.3',
+              '1..2.3',
+              '1.2.3.',
+              '01.2.3.4',
+              '1.2.3.00',
+              '0.0.0.0',
+              '255.255.255.255',
+              '4294967296',
+              '203.0.113.7x',
+              'x203.0.113.7',
+              '203.0.113.7 10.0.0.1',
+            ),
+          ),
+        ),
         maybe(fc.constantFrom('https', 'http', 'HTTPS', 'https, https', 'ftp')),
         maybe(
           fc.constantFrom(
