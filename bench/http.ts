@@ -1,7 +1,13 @@
 /**
  * HTTP benchmark: hello-world servers with and without proxytrust, side by side in one
- * session, with autocannon on loopback. bench/lib/pairs.ts says how a pair is measured
- * (alternating rounds; a throughput ratio and a server-CPU-per-request ratio).
+ * session, loaded by wrk on loopback. bench/lib/pairs.ts says how a pair is measured
+ * (alternating rounds; a throughput ratio with a bootstrap interval, and a
+ * server-CPU-per-request ratio).
+ *
+ * wrk (C, one thread, pinned to the other CPU) keeps the server's CPU busy, so the
+ * throughput ratio is the cost ratio. autocannon, a Node process itself, saturated its own
+ * CPU first: the server idled about a third of the time and the ratio hid its extra work.
+ * Set PROXYTRUST_BENCH_LOAD=autocannon to measure with autocannon anyway.
  *
  * Pairs:
  * - node:http + proxytrust (full middleware) vs node:http bare (goal: at most 3% loss);
@@ -13,8 +19,9 @@
  * Host app.example.com, X-Forwarded-For 203.0.113.7, X-Forwarded-Proto https, so the
  * middleware walks a chain, checks the host, adds HSTS and installs the cookie hook.
  *
- * Run: node --import tsx bench/http.ts [seconds per round, default 2] [rounds, default 8]
+ * Run: node --import tsx bench/http.ts [seconds per round, default 1] [rounds, default 30]
  */
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { type Load, pair } from './lib/pairs.js';
 
@@ -24,21 +31,51 @@ interface AutocannonResult {
   errors: number;
 }
 type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
-const seconds = Number(process.argv[2] ?? 2);
-const rounds = Number(process.argv[3] ?? 8);
+const seconds = Number(process.argv[2] ?? 1);
+const rounds = Number(process.argv[3] ?? 30);
+const CONNECTIONS = 32;
 const HEADERS = {
   host: 'app.example.com',
   'x-forwarded-for': '203.0.113.7',
   'x-forwarded-proto': 'https',
 };
 
-/** autocannon, 32 connections. */
+/** wrk, one thread, 32 connections; fails on any non-2xx answer or socket error. */
+const wrk: Load = (port, duration) =>
+  new Promise((resolvePromise, reject) => {
+    const args = ['-t1', `-c${CONNECTIONS}`, `-d${duration}s`];
+    // Title case: wrk adds its own Host unless it finds exactly "Host" (a second, lower-case
+    // host line would be two Host headers, which the middleware refuses with 400).
+    for (const [k, v] of Object.entries(HEADERS)) {
+      args.push('-H', `${k.replace(/(^|-)[a-z]/g, (c) => c.toUpperCase())}: ${v}`);
+    }
+    args.push(`http://127.0.0.1:${port}/`);
+    execFile('wrk', args, (err, out) => {
+      if (err) {
+        reject(
+          (err as NodeJS.ErrnoException).code === 'ENOENT'
+            ? new Error('wrk is not installed: run npm run setup (it installs the Debian package)')
+            : err,
+        );
+        return;
+      }
+      const total = /(\d+) requests in/.exec(out);
+      const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+      if (!total || !rps || /Non-2xx|Socket errors/.test(out)) {
+        reject(new Error(`port ${port}: wrk reported\n${out}`));
+        return;
+      }
+      resolvePromise({ requests: Number(total[1]), rps: Number(rps[1]) });
+    });
+  });
+
+/** autocannon, 32 connections (PROXYTRUST_BENCH_LOAD=autocannon). */
 const cannon: Load = async (port, duration) => {
+  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
   const r = await autocannon({
     url: `http://127.0.0.1:${port}/`,
-    connections: 32,
+    connections: CONNECTIONS,
     pipelining: 1,
     duration,
     headers: HEADERS,
@@ -48,11 +85,13 @@ const cannon: Load = async (port, duration) => {
   }
   return { requests: r.requests.total, rps: r.requests.average };
 };
-const side = (kind: string) => ({ kind, load: cannon });
+const useCannon = process.env.PROXYTRUST_BENCH_LOAD === 'autocannon';
+const load = useCannon ? cannon : wrk;
+const side = (kind: string) => ({ kind, load });
 const opts = { rounds, seconds };
 
 console.log(
-  `autocannon, 32 connections, ${rounds} alternating rounds of ${seconds} s per server after a 2 s warm-up (node ${process.version})`,
+  `${useCannon ? 'autocannon' : 'wrk (1 thread)'}, ${CONNECTIONS} connections, ${rounds} alternating rounds of ${seconds} s per server after a 2 s warm-up (node ${process.version})`,
 );
 await pair(
   'node:http hello world: full middleware vs none',

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up everything the tests (and bench/instructions.ts) need on a machine that has only Node and npm:
+# Set up everything the tests (and the benches: valgrind, wrk) need on a machine that has only Node and npm:
 # Debian packages for the differential tests and the integration lab (installed only
 # when missing, so a second run is quick and quiet), then the pinned npm packages.
 set -euo pipefail
@@ -16,6 +16,7 @@ declare -A wanted=(
   [openssl]=/usr/bin/openssl
   [curl]=/usr/bin/curl
   [valgrind]=/usr/bin/valgrind
+  [wrk]=/usr/bin/wrk
 )
 missing=()
 for pkg in "${!wanted[@]}"; do

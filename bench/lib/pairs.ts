@@ -99,6 +99,28 @@ const median = (v: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+/**
+ * A 95% percentile-bootstrap interval for the median of `v` (2,000 resamples, a fixed
+ * seed so that a run's report can be reproduced from its ratios).
+ */
+export function medianInterval(v: readonly number[]): [number, number] {
+  let seed = 0x9e3779b9;
+  const rand = (): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  const meds: number[] = [];
+  const sample = new Array<number>(v.length);
+  for (let k = 0; k < 2000; k++) {
+    for (let i = 0; i < v.length; i++) sample[i] = v[Math.floor(rand() * v.length)]!;
+    meds.push(median(sample));
+  }
+  meds.sort((x, y) => x - y);
+  return [meds[Math.floor(meds.length * 0.025)]!, meds[Math.floor(meds.length * 0.975)]!];
+}
+
 /** One side of a pair: a server kind and how to load it. */
 export interface Side {
   readonly kind: string;
@@ -110,6 +132,9 @@ export interface PairResult {
   readonly throughput: number;
   readonly throughputMin: number;
   readonly throughputMax: number;
+  /** A 95% interval for that median: percentile bootstrap over the paired rounds. */
+  readonly throughputLow: number;
+  readonly throughputHigh: number;
   /** A's server CPU per request / B's. */
   readonly cpu: number;
   readonly cpuA: number;
@@ -141,8 +166,11 @@ export async function pair(
     }
     const cpuPer = (rs: Round[]): number =>
       rs.reduce((s, r) => s + r.cpuMicros, 0) / rs.reduce((s, r) => s + r.requests, 0);
+    const [low, high] = medianInterval(ratios);
     const result: PairResult = {
       throughput: median(ratios),
+      throughputLow: low,
+      throughputHigh: high,
       throughputMin: Math.min(...ratios),
       throughputMax: Math.max(...ratios),
       cpuA: cpuPer(ra),
@@ -161,7 +189,7 @@ export async function pair(
       `  ${b.kind.padEnd(20)} ${fmt(rb)} req/s (median)  ${result.cpuB.toFixed(1)} us CPU/request`,
     );
     console.log(
-      `  throughput ratio ${result.throughput.toFixed(3)} (median of ${rounds} paired rounds; min ${result.throughputMin.toFixed(3)}, max ${result.throughputMax.toFixed(3)})`,
+      `  throughput ratio ${result.throughput.toFixed(3)} (median of ${rounds} paired rounds, 95% interval ${low.toFixed(3)}..${high.toFixed(3)}; min ${result.throughputMin.toFixed(3)}, max ${result.throughputMax.toFixed(3)})`,
     );
     console.log(
       `  CPU per request ratio ${result.cpu.toFixed(3)} (${result.cpuA >= result.cpuB ? '+' : ''}${(result.cpuA - result.cpuB).toFixed(1)} us)`,
