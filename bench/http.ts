@@ -19,7 +19,13 @@
  * Host app.example.com, X-Forwarded-For 203.0.113.7, X-Forwarded-Proto https, so the
  * middleware walks a chain, checks the host, adds HSTS and installs the cookie hook.
  *
- * Run: node --import tsx bench/http.ts [seconds per round, default 1] [rounds, default 30]
+ * Both servers of a pair run in one process by default. Pass a number of process pairs to
+ * run each server in its own process instead, on that many fresh pairs (bench/lib/pairs.ts
+ * says what each method can and cannot see). On this project's 2-core machines a process's
+ * own speed moved by about 10%, so 8 pairs were not enough to settle a few percent.
+ *
+ * Run: node --import tsx bench/http.ts [seconds per round, default 1]
+ *   [rounds, default 32] [pairs of processes, default 0: one process]
  */
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -33,7 +39,8 @@ interface AutocannonResult {
 type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 
 const seconds = Number(process.argv[2] ?? 1);
-const rounds = Number(process.argv[3] ?? 30);
+const rounds = Number(process.argv[3] ?? 32);
+const processes = Number(process.argv[4] ?? 0);
 const CONNECTIONS = 32;
 const HEADERS = {
   host: 'app.example.com',
@@ -88,10 +95,10 @@ const cannon: Load = async (port, duration) => {
 const useCannon = process.env.PROXYTRUST_BENCH_LOAD === 'autocannon';
 const load = useCannon ? cannon : wrk;
 const side = (kind: string) => ({ kind, load });
-const opts = { rounds, seconds };
+const opts = { rounds, seconds, processes };
 
 console.log(
-  `${useCannon ? 'autocannon' : 'wrk (1 thread)'}, ${CONNECTIONS} connections, ${rounds} alternating rounds of ${seconds} s per server after a 2 s warm-up (node ${process.version})`,
+  `${useCannon ? 'autocannon' : 'wrk (1 thread)'}, ${CONNECTIONS} connections, ${rounds} alternating rounds of ${seconds} s per server after a 2 s warm-up, ${processes > 0 ? `${processes} fresh pairs of processes` : 'both servers in one process'} (node ${process.version})`,
 );
 await pair(
   'node:http hello world: full middleware vs none',

@@ -1,15 +1,25 @@
 /**
- * Server pairs measured side by side in one session. Both servers of a pair run in ONE
- * child process (bench/lib/http-server.ts), apart from the load generator in this
- * process. They are loaded alternately in short rounds (A B, B A, A B, ...) after a
- * warm-up, and two figures are reported per pair:
+ * Server pairs measured side by side in one session, apart from the load generator in
+ * this process. The two servers are loaded alternately in short rounds (A B, B A, A B,
+ * ...) after a warm-up, and two figures are reported per pair:
  *
  * - throughput: the median over rounds of (A's req/s / B's req/s), each ratio taken from
- *   two back-to-back rounds so that drift on a shared machine cancels out;
+ *   two back-to-back rounds so that drift on a shared machine cancels out, with a 95%
+ *   bootstrap interval;
  * - server CPU per request: the server process's CPU time during a server's rounds divided
  *   by the requests it served, summed over all rounds (only one server is loaded at a
  *   time). When the load generator, not the server, is the bottleneck, throughput hides
  *   the server's extra work and this figure shows it.
+ *
+ * Where the servers run (bench/lib/http-server.ts):
+ * - `processes: 0` (the default): both in ONE child process, so they share a core
+ *   placement and a JIT, and differ only in the code under test. Node's own functions
+ *   then see both servers' request and response objects, so a property that one server
+ *   adds to them can make the other's calls polymorphic too.
+ * - `processes: n`: each server in its own process, as deployed, on n fresh pairs of
+ *   processes one after another. A process's own speed varies (code placement, JIT
+ *   decisions): by about 10% on a 2-core VM, so n must be large for a small difference.
+ *   The interval then resamples whole pairs.
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -44,9 +54,9 @@ function pin(child: ChildProcess): string {
   }
 }
 
-/** Start servers of the given kinds in one child process. */
 let pinned = '';
 
+/** Start servers of the given kinds in one child process. */
 function startServers(kinds: readonly string[]): Promise<Server[]> {
   const child = fork('bench/lib/http-server.ts', [...kinds], {
     cwd: root,
@@ -100,10 +110,11 @@ const median = (v: number[]): number => {
 };
 
 /**
- * A 95% percentile-bootstrap interval for the median of `v` (2,000 resamples, a fixed
- * seed so that a run's report can be reproduced from its ratios).
+ * A 95% percentile-bootstrap interval for the median of the values in `groups` (2,000
+ * resamples of whole groups, so rounds that shared a process are resampled together; a
+ * fixed seed, so that a run's report can be reproduced from its ratios).
  */
-export function medianInterval(v: readonly number[]): [number, number] {
+export function medianInterval(groups: readonly (readonly number[])[]): [number, number] {
   let seed = 0x9e3779b9;
   const rand = (): number => {
     seed ^= seed << 13;
@@ -112,9 +123,11 @@ export function medianInterval(v: readonly number[]): [number, number] {
     return (seed >>> 0) / 2 ** 32;
   };
   const meds: number[] = [];
-  const sample = new Array<number>(v.length);
   for (let k = 0; k < 2000; k++) {
-    for (let i = 0; i < v.length; i++) sample[i] = v[Math.floor(rand() * v.length)]!;
+    const sample: number[] = [];
+    for (let i = 0; i < groups.length; i++) {
+      sample.push(...groups[Math.floor(rand() * groups.length)]!);
+    }
     meds.push(median(sample));
   }
   meds.sort((x, y) => x - y);
@@ -146,16 +159,18 @@ export async function pair(
   title: string,
   a: Side,
   b: Side,
-  { rounds, seconds }: { rounds: number; seconds: number },
+  { rounds, seconds, processes = 0 }: { rounds: number; seconds: number; processes?: number },
 ): Promise<PairResult> {
-  const [sa, sb] = (await startServers([a.kind, b.kind])) as [Server, Server];
-  try {
+  const ratios: number[] = [];
+  /** The ratios of each process (pair): the units the interval resamples. */
+  const groups: number[][] = [];
+  const ra: Round[] = [];
+  const rb: Round[] = [];
+  /** `n` alternating rounds on a started pair, after a 2 s warm-up of each. */
+  const measure = async (sa: Server, sb: Server, n: number, first: number): Promise<void> => {
     await round(sa, a.load, 2);
     await round(sb, b.load, 2);
-    const ratios: number[] = [];
-    const ra: Round[] = [];
-    const rb: Round[] = [];
-    for (let i = 0; i < rounds; i++) {
+    for (let i = first; i < first + n; i++) {
       const aFirst = i % 2 === 0;
       const x = aFirst ? await round(sa, a.load, seconds) : await round(sb, b.load, seconds);
       const y = aFirst ? await round(sb, b.load, seconds) : await round(sa, a.load, seconds);
@@ -164,38 +179,61 @@ export async function pair(
       rb.push(bx);
       ratios.push(ax.rps / bx.rps);
     }
-    const cpuPer = (rs: Round[]): number =>
-      rs.reduce((s, r) => s + r.cpuMicros, 0) / rs.reduce((s, r) => s + r.requests, 0);
-    const [low, high] = medianInterval(ratios);
-    const result: PairResult = {
-      throughput: median(ratios),
-      throughputLow: low,
-      throughputHigh: high,
-      throughputMin: Math.min(...ratios),
-      throughputMax: Math.max(...ratios),
-      cpuA: cpuPer(ra),
-      cpuB: cpuPer(rb),
-      cpu: cpuPer(ra) / cpuPer(rb),
-    };
-    const fmt = (rs: Round[]): string =>
-      median(rs.map((r) => r.rps))
-        .toFixed(0)
-        .padStart(7);
-    console.log(`\n${title} (${pinned})`);
-    console.log(
-      `  ${a.kind.padEnd(20)} ${fmt(ra)} req/s (median)  ${result.cpuA.toFixed(1)} us CPU/request`,
-    );
-    console.log(
-      `  ${b.kind.padEnd(20)} ${fmt(rb)} req/s (median)  ${result.cpuB.toFixed(1)} us CPU/request`,
-    );
-    console.log(
-      `  throughput ratio ${result.throughput.toFixed(3)} (median of ${rounds} paired rounds, 95% interval ${low.toFixed(3)}..${high.toFixed(3)}; min ${result.throughputMin.toFixed(3)}, max ${result.throughputMax.toFixed(3)})`,
-    );
-    console.log(
-      `  CPU per request ratio ${result.cpu.toFixed(3)} (${result.cpuA >= result.cpuB ? '+' : ''}${(result.cpuA - result.cpuB).toFixed(1)} us)`,
-    );
-    return result;
-  } finally {
-    sa.child.kill('SIGTERM');
+  };
+  if (processes <= 0) {
+    const [sa, sb] = (await startServers([a.kind, b.kind])) as [Server, Server];
+    try {
+      await measure(sa, sb, rounds, 0);
+    } finally {
+      sa.child.kill('SIGTERM');
+    }
+    for (const r of ratios) groups.push([r]);
+  } else {
+    const per = Math.max(1, Math.round(rounds / processes));
+    for (let k = 0; k < processes; k++) {
+      // Alternate which process starts first (and so lands first in memory).
+      const [s1] = (await startServers([k % 2 === 0 ? a.kind : b.kind])) as [Server];
+      const [s2] = (await startServers([k % 2 === 0 ? b.kind : a.kind])) as [Server];
+      const [sa, sb] = k % 2 === 0 ? [s1, s2] : [s2, s1];
+      const before = ratios.length;
+      try {
+        await measure(sa, sb, per, k * per);
+      } finally {
+        sa.child.kill('SIGTERM');
+        sb.child.kill('SIGTERM');
+      }
+      groups.push(ratios.slice(before));
+    }
   }
+  const cpuPer = (rs: Round[]): number =>
+    rs.reduce((s, r) => s + r.cpuMicros, 0) / rs.reduce((s, r) => s + r.requests, 0);
+  const [low, high] = medianInterval(groups);
+  const result: PairResult = {
+    throughput: median(ratios),
+    throughputLow: low,
+    throughputHigh: high,
+    throughputMin: Math.min(...ratios),
+    throughputMax: Math.max(...ratios),
+    cpuA: cpuPer(ra),
+    cpuB: cpuPer(rb),
+    cpu: cpuPer(ra) / cpuPer(rb),
+  };
+  const fmt = (rs: Round[]): string =>
+    median(rs.map((r) => r.rps))
+      .toFixed(0)
+      .padStart(7);
+  console.log(`\n${title} (${pinned})`);
+  console.log(
+    `  ${a.kind.padEnd(20)} ${fmt(ra)} req/s (median)  ${result.cpuA.toFixed(1)} us CPU/request`,
+  );
+  console.log(
+    `  ${b.kind.padEnd(20)} ${fmt(rb)} req/s (median)  ${result.cpuB.toFixed(1)} us CPU/request`,
+  );
+  console.log(
+    `  throughput ratio ${result.throughput.toFixed(3)} (median of ${ratios.length} paired rounds${processes > 0 ? ` in ${processes} fresh pairs of processes` : ' in one process'}, 95% interval ${low.toFixed(3)}..${high.toFixed(3)}; min ${result.throughputMin.toFixed(3)}, max ${result.throughputMax.toFixed(3)})`,
+  );
+  console.log(
+    `  CPU per request ratio ${result.cpu.toFixed(3)} (${result.cpuA >= result.cpuB ? '+' : ''}${(result.cpuA - result.cpuB).toFixed(1)} us)`,
+  );
+  return result;
 }
