@@ -21,9 +21,10 @@
  * Needs valgrind (Debian's `valgrind`, installed by `npm run setup`).
  * Run: node --import tsx bench/instructions.ts [N1, default 10000] [N2, default 110000]
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { proxyInputs, SOURCE } from './lib/pp-inputs.js';
+import { instructionRefs, requireValgrind, VALGRIND_NODE } from './lib/valgrind.js';
 
 const child = fileURLToPath(new URL('./lib/instructions-child.mjs', import.meta.url));
 const n1 = Number(process.argv[2] ?? 10_000);
@@ -32,12 +33,7 @@ if (!(n2 > n1 && n1 >= 0)) {
   console.error('usage: bench/instructions.ts [N1] [N2], with N2 > N1 >= 0');
   process.exit(2);
 }
-if (spawnSync('valgrind', ['--version']).status !== 0) {
-  console.error(
-    'bench/instructions.ts needs valgrind: run `npm run setup` (or apt-get install valgrind)',
-  );
-  process.exit(1);
-}
+requireValgrind('bench/instructions.ts');
 
 const inputs = proxyInputs(
   await import(new URL('../dist/proxy-protocol/index.js', import.meta.url).href),
@@ -46,12 +42,7 @@ const inputs = proxyInputs(
 /** Total instructions of one child run. */
 function count(contender: string, which: keyof typeof inputs, n: number): Promise<number> {
   const args = [
-    '--tool=cachegrind',
-    '--cache-sim=no',
-    '--cachegrind-out-file=/dev/null',
-    '--smc-check=all-non-file',
-    process.execPath,
-    '--single-threaded',
+    ...VALGRIND_NODE,
     child,
     contender,
     inputs[which].toString('hex'),
@@ -60,14 +51,14 @@ function count(contender: string, which: keyof typeof inputs, n: number): Promis
   ];
   return new Promise((resolve, reject) => {
     execFile('valgrind', args, { maxBuffer: 1 << 20 }, (err, _out, stderr) => {
-      const m = /I\s+refs:\s+([\d,]+)/.exec(stderr);
-      if (err || !m) {
+      const refs = instructionRefs(stderr);
+      if (err || refs === undefined) {
         reject(
           new Error(`${contender} ${which}: ${err?.message ?? 'no count'}\n${stderr.slice(-2000)}`),
         );
         return;
       }
-      resolve(Number(m[1]!.replaceAll(',', '')));
+      resolve(refs);
     });
   });
 }
