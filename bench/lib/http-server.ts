@@ -1,7 +1,8 @@
 /**
- * The servers that bench/http.ts measures. Both servers of a pair run in ONE child process
- * (so they share a core placement and a JIT, and differ only in the code under test),
- * apart from autocannon's process. Usage:
+ * The servers that bench/http.ts measures. By default both servers of a pair run in ONE
+ * child process (so they share a core placement and a JIT, and differ only in the code
+ * under test), apart from the load generator; bench/lib/pairs.ts can also start one kind
+ * per process. Usage:
  *   node --import tsx bench/lib/http-server.ts <kind> [<kind> ...]
  * Prints "ready <port> <port> ..." when listening. Over IPC it answers "mark" and "report"
  * with the process CPU time and the number of requests since the last mark; only one

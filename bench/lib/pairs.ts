@@ -114,7 +114,7 @@ const median = (v: number[]): number => {
  * resamples of whole groups, so rounds that shared a process are resampled together; a
  * fixed seed, so that a run's report can be reproduced from its ratios).
  */
-export function medianInterval(groups: readonly (readonly number[])[]): [number, number] {
+function medianInterval(groups: readonly (readonly number[])[]): [number, number] {
   let seed = 0x9e3779b9;
   const rand = (): number => {
     seed ^= seed << 13;
