@@ -1055,21 +1055,23 @@ function fastPath(policy: Policy, req: RequestFacts): ResolvedView | undefined {
   }
   if (xff === undefined && xfp === undefined && xfh === undefined) return undefined;
   // Walk X-Forwarded-For right to left over plain dotted quads, each read in one pass.
+  // Only the element where the walk stops becomes text: trusted hops are passed over.
   let clientIp = peer;
   if (xff !== undefined) {
     let pos = xff.length;
+    let a = 0;
+    let b = 0;
     for (let i = 0; ; i++) {
       if (pos < 0 || i >= p.maxHops - 1) return undefined;
       const v = lastQuad(xff, pos);
       if (v < 0) return undefined;
-      const a = quadAt[0]!;
-      const b = quadAt[1]!;
+      a = quadAt[0]!;
+      b = quadAt[1]!;
       pos = quadAt[2]!;
       scanned[0] = v;
-      clientIp = a === 0 && b === xff.length ? xff : xff.slice(a, b);
-      if (!matchRanges(p.ranges, 4, scanned)) break;
-      if (pos < 0) break;
+      if (!matchRanges(p.ranges, 4, scanned) || pos < 0) break;
     }
+    clientIp = a === 0 && b === xff.length ? xff : xff.slice(a, b);
   }
   // The literals, not the header's own strings: later compares are then pointer compares.
   const scheme: 'http' | 'https' =

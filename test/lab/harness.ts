@@ -59,10 +59,10 @@ export function requireBinary(path: string): string {
 const LAB_PORTS = (() => {
   let low = 32768;
   try {
-    const first = Number(
+    const ephemeralStart = Number(
       readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
     );
-    if (Number.isInteger(first) && first > 12000) low = first;
+    if (Number.isInteger(ephemeralStart) && ephemeralStart > 12000) low = ephemeralStart;
   } catch {
     // not Linux: keep the IANA dynamic range's start as the bound
   }
