@@ -5,7 +5,7 @@
  * (`src/core/address.ts`), so there is one address parser in the project.
  * @internal
  */
-import { parseIpv4Strict, parseIpv6Strict, v4Text, v6Text } from '../core/address.js';
+import { parseIpv4Strict, parseIpv6Strict, v6Text } from '../core/address.js';
 
 const words = new Uint32Array(4);
 
@@ -33,11 +33,6 @@ export function parseIpv6(s: string): Uint8Array | undefined {
 /** The big-endian 32-bit word at `b[at]`. */
 export function be32(b: Uint8Array, at: number): number {
   return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
-}
-
-/** Format the 4 bytes at `b[at]` as a dotted quad. */
-export function formatIpv4(b: Uint8Array, at: number): string {
-  return v4Text(be32(b, at));
 }
 
 /** Format 16 bytes at `b[at]` in RFC 5952 canonical form (`::ffff:a.b.c.d` for mapped). */

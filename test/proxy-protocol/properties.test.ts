@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { decodeV1General } from '../../src/proxy-protocol/decode.js';
 import {
   type DecodeResult,
   decodeProxyHeader,
@@ -282,5 +283,57 @@ test('fed byte by byte, or in random chunks, the decoder answers as fed at once'
       },
     ),
     { numRuns: 1500 },
+  );
+});
+
+/**
+ * v1 lines near the TCP4 form: each part is valid most of the time and otherwise a near
+ * miss (the fast path's own alphabet, odd spacing and terminators), so that most lines
+ * carry at most one fault.
+ */
+const nearV1 = (() => {
+  const mostly = <T>(valid: fc.Arbitrary<T>, odd: fc.Arbitrary<T>) =>
+    fc.oneof({ arbitrary: valid, weight: 6 }, { arbitrary: odd, weight: 1 });
+  const digits = fc.string({ unit: fc.constantFrom(...'0123456789'.split('')), maxLength: 7 });
+  const quadish = mostly(
+    ipv4,
+    fc.oneof(
+      fc.array(digits, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('.')),
+      fc.constantFrom('010.0.0.1', '1.2.3.04', '256.1.1.1', '1.2.3.4.', '.1.2.3', '1..2.3'),
+    ),
+  );
+  const portish = mostly(
+    port.map(String),
+    fc.oneof(digits, fc.constantFrom('00', '01', '065535', '65536', '99999', '100000', '-1', '')),
+  );
+  const sep = mostly(fc.constant(' '), fc.constantFrom('  ', '\t', ''));
+  return fc
+    .tuple(
+      mostly(fc.constant('PROXY '), fc.constantFrom('PROXY  ', 'PROXY', 'PROXX ')),
+      mostly(fc.constant('TCP4'), fc.constantFrom('TCP6', 'UNKNOWN', 'tcp4', 'TCP44', 'UDP4')),
+      fc.tuple(sep, quadish, sep, quadish, sep, portish, sep, portish),
+      mostly(fc.constant('\r\n'), fc.constantFrom('\n', '\r', '', '\r\r\n', ' \r\n')),
+      fc.constantFrom('', 'GET / HTTP/1.1\r\n\r\n', 'x'.repeat(80)),
+    )
+    .map(([pre, proto, fields, tail, after]) =>
+      new TextEncoder().encode(`${pre}${proto}${fields.join('')}${tail}${after}`),
+    );
+})();
+
+test('the v1 fast path answers exactly as the general v1 reader, for every input', () => {
+  fc.assert(
+    fc.property(
+      nearV1,
+      fc.option(fc.integer({ min: 16, max: 60 }), { nil: undefined, freq: 2 }),
+      fc.integer({ min: 0, max: 130 }),
+      (bytes, maxHeaderSize, cut) => {
+        for (const b of [bytes, bytes.subarray(0, cut)]) {
+          if (b.length === 0 || b[0] !== 0x50) continue;
+          const general = decodeV1General(b, maxHeaderSize ?? 16384);
+          assert.deepStrictEqual(decodeProxyHeader(b, { maxHeaderSize }), general);
+        }
+      },
+    ),
+    { numRuns: 3000 },
   );
 });
