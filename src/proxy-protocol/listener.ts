@@ -190,7 +190,8 @@ export function acceptProxyProtocol<S extends Server>(server: S, options: ProxyP
   const marked = server as S & { [WRAPPED]?: true };
   if (marked[WRAPPED]) throw new TypeError('this server already accepts the PROXY protocol');
   marked[WRAPPED] = true;
-  interceptConnections(server, (socket, next) => handle(socket, next, c));
+  const deadlines = new Deadlines(c.headerTimeout);
+  interceptConnections(server, (socket, next) => handle(socket, next, c, deadlines));
   return server;
 }
 
@@ -217,17 +218,82 @@ function refuseWith(
 }
 
 /**
+ * The header deadlines of one wrapped server, kept by one timer for all its connections
+ * instead of a timer each. Every connection of a server has the same timeout, so the
+ * deadlines come in the order the connections do: a FIFO. The timer ticks every
+ * `timeout / 8` ms while any header is pending and stops when none is; a connection
+ * whose header is not complete `ticks` ticks after it arrived is closed, which is between
+ * the timeout and an eighth more (plus the event loop's delay).
+ */
+class Deadlines {
+  readonly #period: number;
+  /** Ticks from a connection's arrival to its deadline: at least the timeout, whatever the phase. */
+  readonly #ticks: number;
+  #queue: Pending[] = [];
+  #head = 0;
+  #tick = 0;
+  #timer: ReturnType<typeof setInterval> | undefined = undefined;
+
+  constructor(timeout: number) {
+    this.#period = Math.max(1, timeout / 8);
+    // A connection can arrive just before a tick, so it gets one tick more than the timeout.
+    this.#ticks = Math.ceil(timeout / this.#period) + 1;
+  }
+
+  /** The deadline (a tick number) of a connection that arrives now. */
+  add(p: Pending): number {
+    this.#queue.push(p);
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(sweep, this.#period, this);
+      this.#timer.unref();
+    }
+    return this.#tick + this.#ticks;
+  }
+
+  /** One tick: close the connections past their deadline; stop when none is pending. */
+  sweep(): void {
+    const tick = ++this.#tick;
+    const q = this.#queue;
+    let i = this.#head;
+    while (i < q.length) {
+      const p = q[i]!;
+      if (p.socket !== undefined) {
+        if (p.deadline > tick) break;
+        p.expire();
+      }
+      i++;
+    }
+    if (i === q.length) {
+      q.length = 0;
+      i = 0;
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    } else if (i >= 1024 && i * 2 >= q.length) {
+      q.splice(0, i);
+      i = 0;
+    }
+    this.#head = i;
+  }
+}
+
+function sweep(d: Deadlines): void {
+  d.sweep();
+}
+
+/**
  * One connection whose header is being read. The socket's listeners are shared module
- * functions that find this record on the socket, so a connection costs one object and
- * one timer, not a set of closures.
+ * functions that find this record on the socket, so a connection costs one object and a
+ * place in its server's {@link Deadlines}, not a set of closures and a timer.
  */
 class Pending {
-  readonly socket: Socket;
+  /** The socket while its header is pending; undefined once released. */
+  socket: Socket | undefined;
   readonly c: Compiled;
   readonly source: ProxySource;
   readonly policy: ProxyHeaderPolicy;
   readonly next: (socket: Socket) => void;
-  readonly timer: ReturnType<typeof setTimeout>;
+  /** The tick of {@link Deadlines} by which the header must be complete. */
+  readonly deadline: number;
   /** Every byte read so far while the header is incomplete (rare: it spans chunks). */
   buffered: Buffer | undefined = undefined;
 
@@ -237,14 +303,14 @@ class Pending {
     source: ProxySource,
     policy: ProxyHeaderPolicy,
     next: (socket: Socket) => void,
+    deadlines: Deadlines,
   ) {
     this.socket = socket;
     this.c = c;
     this.source = source;
     this.policy = policy;
     this.next = next;
-    this.timer = setTimeout(onTimeout, c.headerTimeout, this);
-    this.timer.unref();
+    this.deadline = deadlines.add(this);
   }
 
   where(): string {
@@ -252,10 +318,12 @@ class Pending {
     return `${address}${port === undefined ? '' : `:${port}`}`;
   }
 
-  /** Stop reading the header: remove the listeners and the timer. */
-  release(): void {
-    const socket = this.socket as Held;
-    clearTimeout(this.timer);
+  /**
+   * Stop reading the header: remove the listeners, and drop the socket so that its place
+   * in the deadline queue (kept until a tick passes it) does not hold the connection.
+   */
+  release(socket: Held): void {
+    this.socket = undefined;
     socket[PENDING] = undefined;
     socket.removeListener('readable', onReadable);
     socket.removeListener('end', onEnd);
@@ -263,13 +331,24 @@ class Pending {
     socket.removeListener('close', onClose);
   }
 
-  fail(code: ProxyProtocolErrorCode, message: string): void {
-    this.release();
-    refuseWith(this.socket, this.c, this.source, this.policy, code, message);
+  fail(socket: Held, code: ProxyProtocolErrorCode, message: string): void {
+    this.release(socket);
+    refuseWith(socket, this.c, this.source, this.policy, code, message);
   }
 
-  /** Judge `bytes` (everything read so far). True when the header phase is over. */
-  judge(bytes: Buffer): boolean {
+  /** The deadline passed with the header still incomplete. */
+  expire(): void {
+    const socket = this.socket;
+    if (socket === undefined) return;
+    this.fail(
+      socket,
+      'TIMEOUT',
+      `no complete PROXY header from ${this.where()} within ${this.c.headerTimeout} ms (${this.buffered?.length ?? 0} byte(s) received)`,
+    );
+  }
+
+  /** Judge `bytes` (everything read so far) from `socket`. True when the header phase is over. */
+  judge(socket: Held, bytes: Buffer): boolean {
     const r = decodeProxyHeader(bytes, { maxHeaderSize: this.c.maxHeaderSize });
     const policy = this.policy;
     if (r.status === 'incomplete') {
@@ -279,6 +358,7 @@ class Pending {
         ((first === 0x50 && bytes.length >= 6) || (first === 0x0d && bytes.length >= 12))
       ) {
         this.fail(
+          socket,
           'HEADER_REJECTED',
           `${this.where()} is not a listed PROXY sender but sent a PROXY header`,
         );
@@ -286,21 +366,25 @@ class Pending {
       }
       return false;
     }
-    const socket = this.socket;
     if (r.status === 'invalid') {
       if (r.error.code !== 'NO_SIGNATURE') {
-        this.fail(r.error.code, `PROXY header from ${this.where()} refused: ${r.error.message}`);
+        this.fail(
+          socket,
+          r.error.code,
+          `PROXY header from ${this.where()} refused: ${r.error.message}`,
+        );
         return true;
       }
       if (policy === 'require') {
         this.fail(
+          socket,
           'HEADER_REQUIRED',
           `${this.where()} must send a PROXY header first but did not (${r.error.message})`,
         );
         return true;
       }
       // no header: pass the bytes through untouched
-      this.release();
+      this.release(socket);
       setState(socket, { policy, header: undefined, senderTerminatesTls: false });
       if (bytes.length > 0) socket.unshift(bytes);
       this.next(socket);
@@ -308,12 +392,13 @@ class Pending {
     }
     if (policy === 'reject') {
       this.fail(
+        socket,
         'HEADER_REJECTED',
         `${this.where()} is not a listed PROXY sender but sent a v${r.header.version} header`,
       );
       return true;
     }
-    this.release();
+    this.release(socket);
     setState(socket, {
       policy,
       header: policy === 'ignore' ? undefined : r.header,
@@ -331,7 +416,7 @@ function onReadable(this: Held): void {
   while (p !== undefined && chunk !== null) {
     // The header almost always arrives whole in the first chunk: judge that chunk as is.
     const all = p.buffered === undefined ? chunk : Buffer.concat([p.buffered, chunk]);
-    if (p.judge(all)) return;
+    if (p.judge(this, all)) return;
     p.buffered = all;
     p = this[PENDING];
     chunk = p ? (this.read() as Buffer | null) : null;
@@ -343,6 +428,7 @@ function onEnd(this: Held): void {
   if (!p) return;
   const had = p.buffered?.length ?? 0;
   p.fail(
+    this,
     'TRUNCATED',
     `PROXY header from ${p.where()}: ${
       had === 0
@@ -354,23 +440,22 @@ function onEnd(this: Held): void {
 
 function onError(this: Held): void {
   const p = this[PENDING];
-  if (p) p.fail('TRUNCATED', `the connection from ${p.where()} failed before its PROXY header`);
+  if (p)
+    p.fail(this, 'TRUNCATED', `the connection from ${p.where()} failed before its PROXY header`);
 }
 
 function onClose(this: Held): void {
   const p = this[PENDING];
-  if (p) p.fail('TRUNCATED', `the connection from ${p.where()} closed before its PROXY header`);
+  if (p)
+    p.fail(this, 'TRUNCATED', `the connection from ${p.where()} closed before its PROXY header`);
 }
 
-function onTimeout(p: Pending): void {
-  if ((p.socket as Held)[PENDING] !== p) return;
-  p.fail(
-    'TIMEOUT',
-    `no complete PROXY header from ${p.where()} within ${p.c.headerTimeout} ms (${p.buffered?.length ?? 0} byte(s) received)`,
-  );
-}
-
-function handle(socket: Socket, next: (socket: Socket) => void, c: Compiled): void {
+function handle(
+  socket: Socket,
+  next: (socket: Socket) => void,
+  c: Compiled,
+  deadlines: Deadlines,
+): void {
   const address = socket.remoteAddress ?? '';
   const source: ProxySource = { address, port: socket.remotePort };
   if (address === '') {
@@ -410,7 +495,7 @@ function handle(socket: Socket, next: (socket: Socket) => void, c: Compiled): vo
     return;
   }
   const held = socket as Held;
-  held[PENDING] = new Pending(socket, c, source, policy, next);
+  held[PENDING] = new Pending(socket, c, source, policy, next, deadlines);
   held.on('readable', onReadable);
   held.on('end', onEnd);
   held.on('error', onError);

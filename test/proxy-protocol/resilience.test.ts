@@ -3,6 +3,7 @@
  * connections leave nothing behind (sockets, timers, listeners).
  */
 import assert from 'node:assert/strict';
+import { createHook } from 'node:async_hooks';
 import { once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
@@ -58,6 +59,76 @@ test('a silent connection is closed at the timeout (default policy, unlisted sou
     refusals.map((r) => [r.code, r.policy]),
     [['TIMEOUT', 'reject']],
   );
+});
+
+test('every connection gets the whole timeout, whenever it arrives within the timer tick', async (t) => {
+  const timeout = 400;
+  const server = net.createServer(() => assert.fail('must not be handed over'));
+  acceptProxyProtocol(server, { sources: ['loopback'], headerTimeout: timeout });
+  const port = await listen(t, server);
+  // 16 connections 13 ms apart land at every phase of the listener's 50 ms tick.
+  const closedAfter = await Promise.all(
+    Array.from({ length: 16 }, async (_, i) => {
+      await new Promise((r) => setTimeout(r, 13 * i));
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      const started = Date.now();
+      socket.write(HEADER.subarray(0, 10));
+      await once(socket, 'close');
+      return Date.now() - started;
+    }),
+  );
+  for (const ms of closedAfter) {
+    assert.ok(ms >= timeout - 5 && ms < timeout * 1.25 + 300, `closed after ${ms} ms`);
+  }
+});
+
+test('one timer serves every pending header, and it stops once none is pending', async (t) => {
+  let created = 0;
+  const live = new Set<number>();
+  const hook = createHook({
+    init(id, type) {
+      if (type === 'Timeout') {
+        created++;
+        live.add(id);
+      }
+    },
+    destroy(id) {
+      live.delete(id);
+    },
+  }).enable();
+  t.after(() => hook.disable());
+  const server = net.createServer((s) => s.end('k'));
+  acceptProxyProtocol(server, { sources: ['loopback'], headerTimeout: 400 });
+  const port = await listen(t, server);
+  const connections = (): Promise<number> =>
+    new Promise((r) => server.getConnections((_e, n) => r(n)));
+  /** Poll without timers of its own, so that every Timeout counted is the listener's. */
+  const until = async (done: () => Promise<boolean> | boolean, what: string) => {
+    const limit = Date.now() + 2000;
+    while (!(await done())) {
+      if (Date.now() > limit) assert.fail(`timed out waiting for ${what}`);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  created = 0;
+  live.clear();
+  const sockets = Array.from({ length: 50 }, () => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    s.resume();
+    s.write(HEADER.subarray(0, 10));
+    return s;
+  });
+  await until(async () => (await connections()) === 50, '50 pending connections');
+  assert.equal(created, 1, 'one timer for 50 pending headers');
+  assert.equal(live.size, 1);
+  const closed = sockets.map((s) => once(s, 'close'));
+  for (const s of sockets) s.end(HEADER.subarray(10));
+  await Promise.all(closed);
+  await until(() => live.size === 0, 'the header timer to stop');
+  assert.equal(created, 1);
 });
 
 test('the default header timeout is 3000 ms', async () => {
