@@ -72,7 +72,11 @@ export interface ProxyProtocolOptions {
    * wrapped server (warning code `PROXYTRUST_PROXY_PROTOCOL_GUESS`).
    */
   readonly guessHeaderPresence?: boolean;
-  /** Milliseconds to receive the whole header (default 3000); then the socket is closed. */
+  /**
+   * Milliseconds to receive the whole header (default 3000); then the socket is closed.
+   * Deadlines are checked on a tick of `headerTimeout / 8`, so a slow sender is closed
+   * after at least this long and at most about an eighth more.
+   */
   readonly headerTimeout?: number;
   /** The largest header accepted, in bytes (default 16384, at least 16). */
   readonly maxHeaderSize?: number;
