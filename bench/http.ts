@@ -27,9 +27,9 @@
  * Run: node --import tsx bench/http.ts [seconds per round, default 1]
  *   [rounds, default 32] [pairs of processes, default 0: one process]
  */
-import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { type Load, pair } from './lib/pairs.js';
+import { wrkLoad } from './lib/wrk.js';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -48,34 +48,8 @@ const HEADERS = {
   'x-forwarded-proto': 'https',
 };
 
-/** wrk, one thread, 32 connections; fails on any non-2xx answer or socket error. */
-const wrk: Load = (port, duration) =>
-  new Promise((resolvePromise, reject) => {
-    const args = ['-t1', `-c${CONNECTIONS}`, `-d${duration}s`];
-    // Title case: wrk adds its own Host unless it finds exactly "Host" (a second, lower-case
-    // host line would be two Host headers, which the middleware refuses with 400).
-    for (const [k, v] of Object.entries(HEADERS)) {
-      args.push('-H', `${k.replace(/(^|-)[a-z]/g, (c) => c.toUpperCase())}: ${v}`);
-    }
-    args.push(`http://127.0.0.1:${port}/`);
-    execFile('wrk', args, (err, out) => {
-      if (err) {
-        reject(
-          (err as NodeJS.ErrnoException).code === 'ENOENT'
-            ? new Error('wrk is not installed: run npm run setup (it installs the Debian package)')
-            : err,
-        );
-        return;
-      }
-      const total = /(\d+) requests in/.exec(out);
-      const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
-      if (!total || !rps || /Non-2xx|Socket errors/.test(out)) {
-        reject(new Error(`port ${port}: wrk reported\n${out}`));
-        return;
-      }
-      resolvePromise({ requests: Number(total[1]), rps: Number(rps[1]) });
-    });
-  });
+/** wrk, one thread, 32 connections. */
+const wrk: Load = wrkLoad({ connections: CONNECTIONS, headers: HEADERS });
 
 /** autocannon, 32 connections (PROXYTRUST_BENCH_LOAD=autocannon). */
 const cannon: Load = async (port, duration) => {

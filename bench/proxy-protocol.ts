@@ -20,6 +20,7 @@ import { V1BinaryProxyProtocol, V2ProxyProtocol } from 'proxy-protocol-js';
 import { interleave } from './lib/interleave.js';
 import { type Load, pair } from './lib/pairs.js';
 import { proxyInputs } from './lib/pp-inputs.js';
+import { wrkLoad } from './lib/wrk.js';
 
 // The built package (npm run bench builds first): what users run, without the transpiler's
 // name-keeping wrappers around every function created per connection.
@@ -249,6 +250,26 @@ const pc = await pair(
   { kind: 'pp-plain', load: perConnection(undefined, '127.0.0.1', 8) },
   { rounds, seconds },
 );
+// wrk (C) as the client: a Node client spends about as much CPU per connection as the
+// server does, so with one CPU each it can run out before the server does.
+const wrkHeaders = { host: 'app.example.com' };
+const pw = await pair(
+  'a new connection per request, loaded by wrk (8 connections; the server closes each)',
+  {
+    kind: 'pp-listener',
+    load: wrkLoad({
+      connections: 8,
+      headers: wrkHeaders,
+      connectionPerRequest: true,
+      prefix: proxyLine.toString('latin1'),
+    }),
+  },
+  {
+    kind: 'pp-plain',
+    load: wrkLoad({ connections: 8, headers: wrkHeaders, connectionPerRequest: true }),
+  },
+  { rounds, seconds },
+);
 console.log(
-  `\nHTTP through the listener, throughput of plain: keep-alive ${ka.throughput.toFixed(3)}, connection per request ${pc.throughput.toFixed(3)}; server CPU per request: keep-alive ${ka.cpu.toFixed(3)}x, connection per request ${pc.cpu.toFixed(3)}x`,
+  `\nHTTP through the listener, throughput of plain: keep-alive ${ka.throughput.toFixed(3)}, connection per request ${pc.throughput.toFixed(3)} (wrk: ${pw.throughput.toFixed(3)}); server CPU per request: keep-alive ${ka.cpu.toFixed(3)}x, connection per request ${pc.cpu.toFixed(3)}x (wrk: ${pw.cpu.toFixed(3)}x)`,
 );
