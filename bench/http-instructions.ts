@@ -17,9 +17,14 @@
  * Different builds can move a server's count by several percent through V8's inlining
  * decisions alone, so compare figures of one run.
  *
+ * A second section counts the PROXY protocol listener (docs/proxy-protocol.md): pp-listener
+ * against pp-plain, a new connection per request, one at a time, each connection starting
+ * with a v1 PROXY line for the listener: the instructions per connection.
+ *
  * Needs valgrind (`npm run setup` installs it).
- * Run: node --import tsx bench/http-instructions.ts [N1, default 2000] [N2, default 12000]
- *   [warm-up, default 5000]
+ * Run: node --import tsx bench/http-instructions.ts [http|proxy, default both]
+ *   [N1, default 2000; proxy 1000] [N2, default 12000; proxy 5000]
+ *   [warm-up, default 5000; proxy 3000]
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -27,42 +32,82 @@ import { fileURLToPath } from 'node:url';
 import { instructionRefs, requireValgrind, VALGRIND_NODE } from './lib/valgrind.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const n1 = Number(process.argv[2] ?? 2_000);
-const n2 = Number(process.argv[3] ?? 12_000);
-const warm = Number(process.argv[4] ?? 5_000);
-if (!(n2 > n1 && n1 >= 0 && warm >= 0)) {
-  console.error('usage: bench/http-instructions.ts [N1] [N2] [warm-up], with N2 > N1 >= 0');
-  process.exit(2);
+const args = process.argv.slice(2);
+const mode = args[0] === 'http' || args[0] === 'proxy' ? args.shift() : 'both';
+/** N1, N2 and the warm-up of a section: the arguments, else the section's defaults. */
+function counts(proxy: boolean): [number, number, number] {
+  const n1 = Number(args[0] ?? (proxy ? 1_000 : 2_000));
+  const n2 = Number(args[1] ?? (proxy ? 5_000 : 12_000));
+  const warm = Number(args[2] ?? (proxy ? 3_000 : 5_000));
+  if (!(n2 > n1 && n1 >= 0 && warm >= 0)) {
+    console.error(
+      'usage: bench/http-instructions.ts [http|proxy] [N1] [N2] [warm-up], with N2 > N1 >= 0',
+    );
+    process.exit(2);
+  }
+  return [n1, n2, warm];
 }
 requireValgrind('bench/http-instructions.ts');
 
 const REQUEST = Buffer.from(
   'GET / HTTP/1.1\r\nHost: app.example.com\r\nX-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\n\r\n',
 );
-const CONNECTIONS = 1;
+const PROXY_REQUEST = Buffer.from('GET / HTTP/1.1\r\nHost: app.example.com\r\n\r\n');
+const PROXY_LINE = Buffer.from('PROXY TCP4 203.0.113.7 10.0.0.5 56324 443\r\n');
 
-/** `n` requests over keep-alive connections; every answer must be a 200 ending in "hello". */
-async function load(port: number, n: number): Promise<void> {
+/** What a server kind is sent, and the body each answer must end in. */
+interface Client {
+  readonly bytes: Buffer;
+  readonly body: string;
+  /** A new connection per request, or one keep-alive connection for all. */
+  readonly perConnection: boolean;
+}
+
+const CLIENTS: Record<string, Client> = {
+  'node-bare': { bytes: REQUEST, body: 'hello', perConnection: false },
+  'node-bare-hsts': { bytes: REQUEST, body: 'hello', perConnection: false },
+  'node-proxytrust': { bytes: REQUEST, body: 'hello', perConnection: false },
+  'pp-plain': { bytes: PROXY_REQUEST, body: '127.0.0.1', perConnection: true },
+  'pp-listener': {
+    bytes: Buffer.concat([PROXY_LINE, PROXY_REQUEST]),
+    body: '203.0.113.7',
+    perConnection: true,
+  },
+};
+
+/**
+ * `n` requests, one at a time; every answer must be a 200 ending in the client's body.
+ * Over one keep-alive connection, or a new connection for each.
+ */
+function load(port: number, n: number, client: Client): Promise<void> {
+  if (n <= 0) return Promise.resolve();
   let left = n;
-  const one = () =>
-    new Promise<void>((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1');
+  return new Promise<void>((resolve, reject) => {
+    let socket: net.Socket;
+    let got = '';
+    const next = () => {
+      if (left <= 0) {
+        socket.end();
+        resolve();
+        return;
+      }
+      left--;
+      if (client.perConnection) {
+        socket?.destroy();
+        connect();
+      } else {
+        socket.write(client.bytes);
+      }
+    };
+    const connect = () => {
+      got = '';
+      socket = net.connect(port, '127.0.0.1');
       socket.setNoDelay(true);
-      let got = '';
-      const next = () => {
-        if (left <= 0) {
-          socket.end();
-          resolve();
-          return;
-        }
-        left--;
-        socket.write(REQUEST);
-      };
-      socket.on('connect', next);
+      socket.on('connect', () => (client.perConnection ? socket.write(client.bytes) : next()));
       socket.on('error', reject);
       socket.on('data', (c: Buffer) => {
         got += c.toString('latin1');
-        if (!got.endsWith('\r\n\r\nhello')) return;
+        if (!got.endsWith(`\r\n\r\n${client.body}`)) return;
         if (!got.startsWith('HTTP/1.1 200')) {
           reject(new Error(`port ${port}: ${got.slice(0, 200)}`));
           return;
@@ -70,12 +115,14 @@ async function load(port: number, n: number): Promise<void> {
         got = '';
         next();
       });
-    });
-  await Promise.all(Array.from({ length: CONNECTIONS }, one));
+    };
+    if (client.perConnection) left--;
+    connect();
+  });
 }
 
 /** One server under valgrind: warm it, send `n` requests, stop it, return its total. */
-function count(kind: string, n: number): Promise<number> {
+function count(kind: string, n: number, warm: number): Promise<number> {
   const child = spawn(
     'valgrind',
     [...VALGRIND_NODE, '--import', 'tsx', 'bench/lib/http-server.ts', kind],
@@ -100,8 +147,9 @@ function count(kind: string, n: number): Promise<number> {
       if (!m || started) return;
       started = true;
       const port = Number(m[1]);
-      load(port, warm)
-        .then(() => load(port, n))
+      const client = CLIENTS[kind]!;
+      load(port, warm, client)
+        .then(() => load(port, n, client))
         .then(
           () => child.kill('SIGTERM'),
           (e: unknown) => {
@@ -114,19 +162,34 @@ function count(kind: string, n: number): Promise<number> {
 }
 
 /** Instructions per request: the two runs side by side (one per core). */
-async function perRequest(kind: string): Promise<number> {
-  const [a, b] = await Promise.all([count(kind, n1), count(kind, n2)]);
+async function perRequest(kind: string, [n1, n2, warm]: [number, number, number]): Promise<number> {
+  const [a, b] = await Promise.all([count(kind, n1, warm), count(kind, n2, warm)]);
   return (b - a) / (n2 - n1);
 }
 
-console.log(
-  `server instructions per request (user space), valgrind cachegrind, (run(N=${n2}) - run(N=${n1})) / ${n2 - n1} after ${warm} warm-up requests, ${CONNECTIONS} keep-alive connection(s); node ${process.version}`,
-);
-const bare = await perRequest('node-bare');
-const hsts = await perRequest('node-bare-hsts');
-const full = await perRequest('node-proxytrust');
-console.log(`node:http hello world, bare:                    ${bare.toFixed(0)}`);
-console.log(`the same, setting the HSTS header by hand:      ${hsts.toFixed(0)}`);
-console.log(
-  `the same behind the full middleware:            ${full.toFixed(0)} (${(full / bare).toFixed(3)}x bare, ${(full / hsts).toFixed(3)}x by hand)`,
-);
+if (mode !== 'proxy') {
+  const c = counts(false);
+  console.log(
+    `server instructions per request (user space), valgrind cachegrind, (run(N=${c[1]}) - run(N=${c[0]})) / ${c[1] - c[0]} after ${c[2]} warm-up requests, one keep-alive connection; node ${process.version}`,
+  );
+  const bare = await perRequest('node-bare', c);
+  const hsts = await perRequest('node-bare-hsts', c);
+  const full = await perRequest('node-proxytrust', c);
+  console.log(`node:http hello world, bare:                    ${bare.toFixed(0)}`);
+  console.log(`the same, setting the HSTS header by hand:      ${hsts.toFixed(0)}`);
+  console.log(
+    `the same behind the full middleware:            ${full.toFixed(0)} (${(full / bare).toFixed(3)}x bare, ${(full / hsts).toFixed(3)}x by hand)`,
+  );
+}
+if (mode !== 'http') {
+  const c = counts(true);
+  console.log(
+    `server instructions per connection (user space), valgrind cachegrind, (run(N=${c[1]}) - run(N=${c[0]})) / ${c[1] - c[0]} after ${c[2]} warm-up connections, a new connection per request, one at a time; node ${process.version}`,
+  );
+  const plain = await perRequest('pp-plain', c);
+  const listener = await perRequest('pp-listener', c);
+  console.log(`node:http, plain:                               ${plain.toFixed(0)}`);
+  console.log(
+    `the same behind the PROXY listener (v1 line):   ${listener.toFixed(0)} (${(listener / plain).toFixed(3)}x plain)`,
+  );
+}
