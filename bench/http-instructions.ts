@@ -23,8 +23,8 @@
  *
  * Needs valgrind (`npm run setup` installs it).
  * Run: node --import tsx bench/http-instructions.ts [http|proxy, default both]
- *   [N1, default 2000; proxy 1000] [N2, default 12000; proxy 5000]
- *   [warm-up, default 5000; proxy 3000]
+ *   [N1, default 2000] [N2, default 12000; proxy 8000]
+ *   [warm-up, default 5000; proxy 6000]
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -36,9 +36,9 @@ const args = process.argv.slice(2);
 const mode = args[0] === 'http' || args[0] === 'proxy' ? args.shift() : 'both';
 /** N1, N2 and the warm-up of a section: the arguments, else the section's defaults. */
 function counts(proxy: boolean): [number, number, number] {
-  const n1 = Number(args[0] ?? (proxy ? 1_000 : 2_000));
-  const n2 = Number(args[1] ?? (proxy ? 5_000 : 12_000));
-  const warm = Number(args[2] ?? (proxy ? 3_000 : 5_000));
+  const n1 = Number(args[0] ?? 2_000);
+  const n2 = Number(args[1] ?? (proxy ? 8_000 : 12_000));
+  const warm = Number(args[2] ?? (proxy ? 6_000 : 5_000));
   if (!(n2 > n1 && n1 >= 0 && warm >= 0)) {
     console.error(
       'usage: bench/http-instructions.ts [http|proxy] [N1] [N2] [warm-up], with N2 > N1 >= 0',
