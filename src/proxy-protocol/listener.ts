@@ -5,7 +5,7 @@
  */
 import type { Server, Socket } from 'node:net';
 import { compileTrustList } from '../core/address.js';
-import { decodeProxyHeader } from './decode.js';
+import { type DecodeOptions, decodeProxyHeader } from './decode.js';
 import { type ProxyHeaderPolicy, setState } from './facts.js';
 import { interceptConnections } from './intercept.js';
 import {
@@ -111,8 +111,9 @@ function positive(name: string, v: number | undefined, dflt: number, min: number
 /** Options checked and compiled once. @internal */
 interface Compiled {
   choose: (source: ProxySource) => ProxyHeaderPolicy;
+  /** The decoder's options, made once. */
+  decode: DecodeOptions;
   headerTimeout: number;
-  maxHeaderSize: number;
   guess: boolean;
   senderTerminatesTls: boolean;
   onRefused: ((r: ProxyRefusal) => void) | undefined;
@@ -158,8 +159,24 @@ function compile(options: ProxyProtocolOptions): Compiled {
         );
       }
     }
-    const isListed = typeof src === 'function' ? src : compileTrustList(src);
-    choose = (s) => (isListed(s.address) ? listed : others);
+    if (typeof src === 'function') {
+      // The caller's predicate may change its mind over time: ask it every time.
+      choose = (s) => (src(s.address) ? listed : others);
+    } else {
+      // A list is fixed, and the senders are a few proxies that connect again and again:
+      // remember the answer for the last address.
+      const isListed = compileTrustList(src);
+      let lastAddress = '';
+      let lastPolicy: ProxyHeaderPolicy = others;
+      choose = (s) => {
+        const address = s.address;
+        if (address !== lastAddress) {
+          lastPolicy = isListed(address) ? listed : others;
+          lastAddress = address;
+        }
+        return lastPolicy;
+      };
+    }
   }
   if (guess) {
     warn(
@@ -167,10 +184,16 @@ function compile(options: ProxyProtocolOptions): Compiled {
       'PROXYTRUST_PROXY_PROTOCOL_GUESS',
     );
   }
+  const maxHeaderSize = positive(
+    'maxHeaderSize',
+    options.maxHeaderSize,
+    DEFAULT_MAX_HEADER_SIZE,
+    16,
+  );
   return {
     choose,
+    decode: { maxHeaderSize },
     headerTimeout: positive('headerTimeout', options.headerTimeout, DEFAULT_HEADER_TIMEOUT_MS, 1),
-    maxHeaderSize: positive('maxHeaderSize', options.maxHeaderSize, DEFAULT_MAX_HEADER_SIZE, 16),
     guess,
     senderTerminatesTls: options.senderTerminatesTls === true,
     onRefused: options.onRefused,
@@ -353,7 +376,7 @@ class Pending {
 
   /** Judge `bytes` (everything read so far) from `socket`. True when the header phase is over. */
   judge(socket: Held, bytes: Buffer): boolean {
-    const r = decodeProxyHeader(bytes, { maxHeaderSize: this.c.maxHeaderSize });
+    const r = decodeProxyHeader(bytes, this.c.decode);
     const policy = this.policy;
     if (r.status === 'incomplete') {
       const first = bytes[0];

@@ -470,3 +470,62 @@ test('connectionFacts on a socket the listener never saw reports the socket itse
   const port = await listen(t, server);
   assert.equal((await exchange(port, new Uint8Array(0))).received.toString(), 'done');
 });
+
+/** One connection from `localAddress`: send `bytes`, return what the server answered ('' when refused). */
+async function from(port: number, localAddress: string, bytes: Uint8Array): Promise<string> {
+  const socket = net.connect({ port, host: '127.0.0.1', localAddress });
+  socket.on('error', () => {});
+  await once(socket, 'connect');
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  socket.end(bytes);
+  await once(socket, 'close');
+  return Buffer.concat(chunks).toString();
+}
+
+/** A net server that answers each connection with the peer it sees, once it has a byte. */
+function peerServer(): net.Server {
+  return net.createServer((s) => {
+    s.once('data', () => s.end(connectionFacts(s).peer));
+  });
+}
+
+test('a source list gives each address its own policy, however the addresses alternate', async (t) => {
+  const refusals: ProxyRefusal[] = [];
+  const server = peerServer();
+  acceptProxyProtocol(server, { sources: ['127.0.0.1'], onRefused: (r) => refusals.push(r) });
+  const port = await listen(t, server);
+  const withHeader = new Uint8Array([...V1, ...enc('x')]);
+  assert.equal(await from(port, '127.0.0.1', withHeader), '203.0.113.7');
+  assert.equal(await from(port, '127.0.0.2', enc('x')), '127.0.0.2');
+  assert.equal(await from(port, '127.0.0.1', withHeader), '203.0.113.7');
+  assert.equal(await from(port, '127.0.0.2', withHeader), '');
+  assert.equal(await from(port, '127.0.0.1', enc('x')), '');
+  assert.equal(await from(port, '127.0.0.2', enc('x')), '127.0.0.2');
+  assert.deepEqual(
+    refusals.map((r) => [r.code, r.source.address]),
+    [
+      ['HEADER_REJECTED', '127.0.0.2'],
+      ['HEADER_REQUIRED', '127.0.0.1'],
+    ],
+  );
+});
+
+test('a sources predicate is asked on every connection, so it may change its answer', async (t) => {
+  let listed = true;
+  const asked: string[] = [];
+  const server = peerServer();
+  acceptProxyProtocol(server, {
+    sources: (address) => {
+      asked.push(address);
+      return listed;
+    },
+  });
+  const port = await listen(t, server);
+  const withHeader = new Uint8Array([...V1, ...enc('x')]);
+  assert.equal(await from(port, '127.0.0.1', withHeader), '203.0.113.7');
+  listed = false;
+  assert.equal(await from(port, '127.0.0.1', withHeader), '');
+  assert.equal(await from(port, '127.0.0.1', enc('x')), '127.0.0.1');
+  assert.deepEqual(asked, ['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+});
