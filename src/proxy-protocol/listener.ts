@@ -346,11 +346,13 @@ class Pending {
   }
 
   /**
-   * Stop reading the header: remove the listeners, and drop the socket so that its place
-   * in the deadline queue (kept until a tick passes it) does not hold the connection.
+   * Stop reading the header: remove the listeners, and drop the socket and any buffered
+   * bytes, so that the record's place in the deadline queue (kept until a tick passes it)
+   * holds neither.
    */
   release(socket: Held): void {
     this.socket = undefined;
+    this.buffered = undefined;
     socket[PENDING] = undefined;
     socket.removeListener('readable', onReadable);
     socket.removeListener('end', onEnd);
