@@ -3,7 +3,7 @@
  * answer or socket error. Needs Debian's `wrk` (installed by `npm run setup`).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Load } from './pairs.js';
@@ -55,7 +55,9 @@ export function wrkLoad(options: WrkOptions): Load {
         args.push('-H', `${title(k)}: ${v}`);
       if (options.connectionPerRequest) {
         if (script === undefined) {
-          script = join(mkdtempSync(join(tmpdir(), 'proxytrust-wrk-')), 'per-connection.lua');
+          const dir = mkdtempSync(join(tmpdir(), 'proxytrust-wrk-'));
+          process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+          script = join(dir, 'per-connection.lua');
           writeFileSync(script, PER_CONNECTION);
         }
         args.push('-s', script);
