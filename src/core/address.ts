@@ -26,6 +26,11 @@ const scratch = new Uint32Array(4);
 /**
  * Parse IPv4 dotted-quad text between `start` and `end` into a 32-bit number.
  * Returns -1 when invalid. Leading zeros are rejected (they mean octal to some parsers).
+ *
+ * Two hot paths read the same grammar without calling this, and must change with it:
+ * `lastQuad` in resolve.ts (right to left over X-Forwarded-For) and `readQuad` in
+ * proxy-protocol/decode.ts (over the bytes of a PROXY v1 line). Each has a property test
+ * that holds it to the general path's answers.
  */
 function parseV4(s: string, start: number, end: number): number {
   let value = 0;

@@ -2,7 +2,9 @@
  * Address text for the PROXY protocol wire: strict IPv4 dotted quads (no leading zeros,
  * no shorthand) and IPv6 text (RFC 4291 forms in, RFC 5952 canonical form out, IPv4-mapped
  * kept as IPv6). Bytes in, bytes out; the parsing and formatting themselves are the core's
- * (`src/core/address.ts`), so there is one address parser in the project.
+ * (`src/core/address.ts`), so there is one address parser in the project. The one
+ * exception is the v1 fast path's `readQuad` (decode.ts), which reads the core's IPv4
+ * grammar straight from bytes; a property test holds it to the general reader's answers.
  * @internal
  */
 import { parseIpv4Strict, parseIpv6Strict, v6Text } from '../core/address.js';
