@@ -350,7 +350,8 @@ class Pending {
    * bytes, so that the record's place in the deadline queue (kept until a tick passes it)
    * holds neither.
    */
-  release(socket: Held): void {
+  release(): void {
+    const socket = this.socket as Held;
     this.socket = undefined;
     this.buffered = undefined;
     socket[PENDING] = undefined;
@@ -360,24 +361,24 @@ class Pending {
     socket.removeListener('close', onClose);
   }
 
-  fail(socket: Held, code: ProxyProtocolErrorCode, message: string): void {
-    this.release(socket);
+  fail(code: ProxyProtocolErrorCode, message: string): void {
+    const socket = this.socket as Socket;
+    this.release();
     refuseWith(socket, this.c, this.source, this.policy, code, message);
   }
 
   /** The deadline passed with the header still incomplete. */
   expire(): void {
-    const socket = this.socket;
-    if (socket === undefined) return;
+    if (this.socket === undefined) return;
     this.fail(
-      socket,
       'TIMEOUT',
       `no complete PROXY header from ${this.where()} within ${this.c.headerTimeout} ms (${this.buffered?.length ?? 0} byte(s) received)`,
     );
   }
 
-  /** Judge `bytes` (everything read so far) from `socket`. True when the header phase is over. */
-  judge(socket: Held, bytes: Buffer): boolean {
+  /** Judge `bytes` (everything read so far). True when the header phase is over. */
+  judge(bytes: Buffer): boolean {
+    const socket = this.socket as Socket;
     const r = decodeProxyHeader(bytes, this.c.decode);
     const policy = this.policy;
     if (r.status === 'incomplete') {
@@ -387,7 +388,6 @@ class Pending {
         ((first === 0x50 && bytes.length >= 6) || (first === 0x0d && bytes.length >= 12))
       ) {
         this.fail(
-          socket,
           'HEADER_REJECTED',
           `${this.where()} is not a listed PROXY sender but sent a PROXY header`,
         );
@@ -397,23 +397,18 @@ class Pending {
     }
     if (r.status === 'invalid') {
       if (r.error.code !== 'NO_SIGNATURE') {
-        this.fail(
-          socket,
-          r.error.code,
-          `PROXY header from ${this.where()} refused: ${r.error.message}`,
-        );
+        this.fail(r.error.code, `PROXY header from ${this.where()} refused: ${r.error.message}`);
         return true;
       }
       if (policy === 'require') {
         this.fail(
-          socket,
           'HEADER_REQUIRED',
           `${this.where()} must send a PROXY header first but did not (${r.error.message})`,
         );
         return true;
       }
       // no header: pass the bytes through untouched
-      this.release(socket);
+      this.release();
       setState(socket, { policy, header: undefined, senderTerminatesTls: false });
       if (bytes.length > 0) socket.unshift(bytes);
       this.next(socket);
@@ -421,13 +416,12 @@ class Pending {
     }
     if (policy === 'reject') {
       this.fail(
-        socket,
         'HEADER_REJECTED',
         `${this.where()} is not a listed PROXY sender but sent a v${r.header.version} header`,
       );
       return true;
     }
-    this.release(socket);
+    this.release();
     setState(socket, {
       policy,
       header: policy === 'ignore' ? undefined : r.header,
@@ -445,7 +439,7 @@ function onReadable(this: Held): void {
   while (p !== undefined && chunk !== null) {
     // The header almost always arrives whole in the first chunk: judge that chunk as is.
     const all = p.buffered === undefined ? chunk : Buffer.concat([p.buffered, chunk]);
-    if (p.judge(this, all)) return;
+    if (p.judge(all)) return;
     p.buffered = all;
     p = this[PENDING];
     chunk = p ? (this.read() as Buffer | null) : null;
@@ -457,7 +451,6 @@ function onEnd(this: Held): void {
   if (!p) return;
   const had = p.buffered?.length ?? 0;
   p.fail(
-    this,
     'TRUNCATED',
     `PROXY header from ${p.where()}: ${
       had === 0
@@ -469,14 +462,12 @@ function onEnd(this: Held): void {
 
 function onError(this: Held): void {
   const p = this[PENDING];
-  if (p)
-    p.fail(this, 'TRUNCATED', `the connection from ${p.where()} failed before its PROXY header`);
+  if (p) p.fail('TRUNCATED', `the connection from ${p.where()} failed before its PROXY header`);
 }
 
 function onClose(this: Held): void {
   const p = this[PENDING];
-  if (p)
-    p.fail(this, 'TRUNCATED', `the connection from ${p.where()} closed before its PROXY header`);
+  if (p) p.fail('TRUNCATED', `the connection from ${p.where()} closed before its PROXY header`);
 }
 
 function handle(
