@@ -161,7 +161,7 @@ function count(kind: string, n: number, warm: number): Promise<number> {
   });
 }
 
-/** Instructions per request: the two runs side by side (one per core). */
+/** Instructions per request (per connection, for the PROXY kinds): the two runs side by side (one per core). */
 async function perRequest(kind: string, [n1, n2, warm]: [number, number, number]): Promise<number> {
   const [a, b] = await Promise.all([count(kind, n1, warm), count(kind, n2, warm)]);
   return (b - a) / (n2 - n1);
