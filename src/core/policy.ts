@@ -122,6 +122,8 @@ export interface PolicyInternals {
   /** A tiny cache of parsed hosts (8 slots, round robin). */
   readonly hostCacheKeys: (string | undefined)[];
   readonly hostCacheValues: (ParsedHost | undefined)[];
+  /** Each cached host's allowed-hosts answer, filled on first use. */
+  readonly hostCacheAllowed: (boolean | undefined)[];
   hostCacheNext: number;
 }
 
@@ -309,6 +311,7 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
     trustCache: fns.length === 0 && hopCount === 0 ? newTrustCache() : undefined,
     hostCacheKeys: new Array<string | undefined>(8).fill(undefined),
     hostCacheValues: new Array<ParsedHost | undefined>(8).fill(undefined),
+    hostCacheAllowed: new Array<boolean | undefined>(8).fill(undefined),
     hostCacheNext: 0,
   };
   return {

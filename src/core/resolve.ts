@@ -43,7 +43,7 @@ import {
   readRecord,
   sameName,
 } from './headers.js';
-import { formatHost, type ParsedHost, parseHost } from './host.js';
+import { type AllowedHosts, formatHost, type ParsedHost, parseHost } from './host.js';
 import { trimOwsEnd } from './ows.js';
 import { isTrustedText, type Policy, type PolicyInternals } from './policy.js';
 import type { HeaderFamily } from './presets.js';
@@ -286,15 +286,40 @@ function portOf(
  */
 function parseHostCached(p: PolicyInternals, text: string): ParsedHost | undefined {
   const keys = p.hostCacheKeys;
-  for (let i = 0; i < keys.length; i++) if (keys[i] === text) return p.hostCacheValues[i];
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] === text) {
+      hostSlot = i;
+      return p.hostCacheValues[i];
+    }
+  }
+  hostSlot = -1;
   const h = parseHost(text.trim());
   if (h !== undefined) {
     const slot = p.hostCacheNext;
     p.hostCacheNext = (slot + 1) & 7;
     keys[slot] = text;
     p.hostCacheValues[slot] = h;
+    p.hostCacheAllowed[slot] = undefined;
+    hostSlot = slot;
   }
   return h;
+}
+
+/** The cache slot of the host that {@link parseHostCached} last returned, or -1. */
+let hostSlot = -1;
+
+/**
+ * `allowed(hostP.hostname)`, kept beside the cached host (allowedHosts is fixed per policy),
+ * for the host that {@link parseHostCached} has just returned.
+ */
+function hostAllowedCached(p: PolicyInternals, allowed: AllowedHosts, hostP: ParsedHost): boolean {
+  if (hostSlot < 0) return allowed(hostP.hostname);
+  let a = p.hostCacheAllowed[hostSlot];
+  if (a === undefined) {
+    a = allowed(hostP.hostname);
+    p.hostCacheAllowed[hostSlot] = a;
+  }
+  return a;
 }
 
 function hostOf(
@@ -874,6 +899,11 @@ export function resolveGeneral(policy: Policy, req: RequestFacts): View {
   return run(policy, req, null);
 }
 
+/** The fast path only: undefined when it does not apply (tests check where it does). @internal */
+export function resolveFast(policy: Policy, req: RequestFacts): View | undefined {
+  return fastPath(policy, req);
+}
+
 /** What {@link scanRaw} found: the fast path's headers, one line each. */
 const raw: {
   xff: string | undefined;
@@ -883,9 +913,17 @@ const raw: {
   host: string | undefined;
 } = { xff: undefined, xfp: undefined, xfh: undefined, conn: undefined, host: undefined };
 
-/** Does the raw `name` equal `title` (its usual spelling) or the lower-case `lower`? */
-function named(name: string, title: string, lower: string): boolean {
-  return name === title || name === lower || sameName(name, lower);
+/**
+ * Does the raw `name` equal `title` (its usual spelling) or the lower-case `lower`, in any
+ * case? `first` is `lower`'s first character: the other headers of the same length
+ * (Accept-Encoding against X-Forwarded-For, User-Agent against Connection) mostly fail
+ * on it without a string comparison.
+ */
+function named(name: string, first: number, title: string, lower: string): boolean {
+  return (
+    (name.charCodeAt(0) | 0x20) === first &&
+    (name === title || name === lower || sameName(name, lower))
+  );
 }
 
 /**
@@ -904,40 +942,40 @@ function scanRaw(lines: readonly string[]): boolean {
     if (typeof name !== 'string' || typeof value !== 'string') return false;
     switch (name.length) {
       case 4:
-        if (named(name, 'Host', 'host')) {
+        if (named(name, 0x68, 'Host', 'host')) {
           if (raw.host !== undefined) return false;
           raw.host = value;
         }
         break;
       case 9:
-        if (named(name, 'Forwarded', 'forwarded')) return false;
+        if (named(name, 0x66, 'Forwarded', 'forwarded')) return false;
         break;
       case 10:
-        if (named(name, 'Connection', 'connection')) {
+        if (named(name, 0x63, 'Connection', 'connection')) {
           if (raw.conn !== undefined) return false;
           raw.conn = value;
         }
         break;
       case 15:
-        if (named(name, 'X-Forwarded-For', 'x-forwarded-for')) {
+        if (named(name, 0x78, 'X-Forwarded-For', 'x-forwarded-for')) {
           if (raw.xff !== undefined) return false;
           raw.xff = value;
         }
         break;
       case 16:
-        if (named(name, 'X-Forwarded-Host', 'x-forwarded-host')) {
+        if (named(name, 0x78, 'X-Forwarded-Host', 'x-forwarded-host')) {
           if (raw.xfh !== undefined) return false;
           raw.xfh = value;
-        } else if (named(name, 'X-Forwarded-Port', 'x-forwarded-port')) return false;
+        } else if (named(name, 0x78, 'X-Forwarded-Port', 'x-forwarded-port')) return false;
         break;
       case 17:
-        if (named(name, 'X-Forwarded-Proto', 'x-forwarded-proto')) {
+        if (named(name, 0x78, 'X-Forwarded-Proto', 'x-forwarded-proto')) {
           if (raw.xfp !== undefined) return false;
           raw.xfp = value;
         }
         break;
       case 18:
-        if (named(name, 'X-Forwarded-Prefix', 'x-forwarded-prefix')) return false;
+        if (named(name, 0x78, 'X-Forwarded-Prefix', 'x-forwarded-prefix')) return false;
         break;
       default:
         break;
@@ -1087,7 +1125,7 @@ function fastPath(policy: Policy, req: RequestFacts): ResolvedView | undefined {
   const port = hostP.port ?? (scheme === 'https' ? 443 : 80);
   let hostAllowed: boolean | undefined;
   if (policy.allowedHosts !== undefined) {
-    hostAllowed = policy.allowedHosts(hostP.hostname);
+    hostAllowed = hostAllowedCached(p, policy.allowedHosts, hostP);
     if (!hostAllowed) return undefined;
   }
   return new ResolvedView(

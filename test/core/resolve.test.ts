@@ -8,6 +8,7 @@ import {
   type View,
   WarningCodes,
 } from '../../src/core/index.js';
+import { resolveFast } from '../../src/core/resolve.js';
 
 type Raw = [string, string][];
 
@@ -883,5 +884,59 @@ describe('explain', () => {
     assert.equal(j.secure, false);
     assert.equal(j.hops.length, 2);
     assert.deepEqual(j.sources.clientIp, { from: 'x-forwarded-for', hop: 0 });
+  });
+});
+
+describe('the fast path', () => {
+  const policy = () =>
+    compilePolicy({ trustedProxies: ['loopback'], allowedHosts: ['app.example.com'] });
+  const spellings: [string, string, string][] = [
+    ['Host', 'X-Forwarded-For', 'X-Forwarded-Proto'],
+    ['host', 'x-forwarded-for', 'x-forwarded-proto'],
+    ['HOST', 'X-FORWARDED-FOR', 'X-FORWARDED-PROTO'],
+    ['hOsT', 'x-Forwarded-for', 'X-forwarded-Proto'],
+  ];
+  for (const [host, xff, xfp] of spellings) {
+    test(`answers ${host} / ${xff} / ${xfp}, among other headers of the same lengths`, () => {
+      const headers = [
+        host,
+        'app.example.com',
+        'Accept-Encoding',
+        'gzip', // 15, as X-Forwarded-For
+        xff,
+        '203.0.113.7',
+        'User-Agent',
+        'test', // 10, as Connection
+        'Content-Type',
+        'text/plain',
+        xfp,
+        'https',
+        'Accept',
+        '*/*',
+      ];
+      const v = resolveFast(policy(), { peer: '127.0.0.1', headers });
+      assert.ok(v !== undefined, 'the fast path declined a plain proxied request');
+      assert.equal(v.clientIp, '203.0.113.7');
+      assert.equal(v.scheme, 'https');
+      assert.equal(v.host, 'app.example.com');
+    });
+  }
+  for (const name of ['x-FORWARDED-port', 'X-Forwarded-Prefix', 'FORWARDED']) {
+    test(`declines when ${name} is present, in any case`, () => {
+      const headers = ['Host', 'app.example.com', 'X-Forwarded-For', '203.0.113.7', name, 'x'];
+      assert.equal(resolveFast(policy(), { peer: '127.0.0.1', headers }), undefined);
+    });
+  }
+  test('a cached host slot, reused by another host, does not keep the old allowed answer', () => {
+    const p = policy();
+    const at = (host: string) =>
+      resolve(p, { peer: '127.0.0.1', headers: ['Host', host, 'X-Forwarded-Proto', 'https'] });
+    assert.equal(at('app.example.com').hostAllowed, true);
+    // Eight more hosts fill the eight slots; the last takes app.example.com's slot.
+    for (let i = 1; i <= 8; i++) {
+      assert.equal(at(`h${i}.example.net`).hostAllowed, false, `h${i}.example.net`);
+    }
+    assert.equal(at('h8.example.net').hostAllowed, false);
+    assert.equal(at('app.example.com').hostAllowed, true);
   });
 });
