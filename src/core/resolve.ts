@@ -904,14 +904,12 @@ export function resolveFast(policy: Policy, req: RequestFacts): View | undefined
   return fastPath(policy, req);
 }
 
-/** What {@link scanRaw} found: the fast path's headers, one line each. */
-const raw: {
-  xff: string | undefined;
-  xfp: string | undefined;
-  xfh: string | undefined;
-  conn: string | undefined;
-  host: string | undefined;
-} = { xff: undefined, xfp: undefined, xfh: undefined, conn: undefined, host: undefined };
+/**
+ * What {@link scanRaw} found: where the fast path's headers' values are in `rawHeaders`
+ * (0 when absent). Small integers, not the strings: a store of a new string into this
+ * long-lived object would pay the garbage collector's write barrier on every request.
+ */
+const raw = { xff: 0, xfp: 0, xfh: 0, conn: 0, host: 0 };
 
 /**
  * Does the raw `name` equal `title` (its usual spelling) or the lower-case `lower`, in any
@@ -927,13 +925,13 @@ function named(name: string, first: number, title: string, lower: string): boole
 }
 
 /**
- * One pass over `rawHeaders` for the fast path: the five headers it reads into `raw`.
+ * One pass over `rawHeaders` for the fast path: where the five headers it reads are, into `raw`.
  * False (take the general path) when one of them is on several lines, when Forwarded,
  * X-Forwarded-Port or X-Forwarded-Prefix is present, or when an entry is not a string.
  * Other names are told apart by length first, so most cost one switch.
  */
 function scanRaw(lines: readonly string[]): boolean {
-  raw.xff = raw.xfp = raw.xfh = raw.conn = raw.host = undefined;
+  raw.xff = raw.xfp = raw.xfh = raw.conn = raw.host = 0;
   const n = lines.length;
   if (n % 2 !== 0) return false;
   for (let i = 0; i < n; i += 2) {
@@ -943,8 +941,8 @@ function scanRaw(lines: readonly string[]): boolean {
     switch (name.length) {
       case 4:
         if (named(name, 0x68, 'Host', 'host')) {
-          if (raw.host !== undefined) return false;
-          raw.host = value;
+          if (raw.host !== 0) return false;
+          raw.host = i + 1;
         }
         break;
       case 9:
@@ -952,26 +950,26 @@ function scanRaw(lines: readonly string[]): boolean {
         break;
       case 10:
         if (named(name, 0x63, 'Connection', 'connection')) {
-          if (raw.conn !== undefined) return false;
-          raw.conn = value;
+          if (raw.conn !== 0) return false;
+          raw.conn = i + 1;
         }
         break;
       case 15:
         if (named(name, 0x78, 'X-Forwarded-For', 'x-forwarded-for')) {
-          if (raw.xff !== undefined) return false;
-          raw.xff = value;
+          if (raw.xff !== 0) return false;
+          raw.xff = i + 1;
         }
         break;
       case 16:
         if (named(name, 0x78, 'X-Forwarded-Host', 'x-forwarded-host')) {
-          if (raw.xfh !== undefined) return false;
-          raw.xfh = value;
+          if (raw.xfh !== 0) return false;
+          raw.xfh = i + 1;
         } else if (named(name, 0x78, 'X-Forwarded-Port', 'x-forwarded-port')) return false;
         break;
       case 17:
         if (named(name, 0x78, 'X-Forwarded-Proto', 'x-forwarded-proto')) {
-          if (raw.xfp !== undefined) return false;
-          raw.xfp = value;
+          if (raw.xfp !== 0) return false;
+          raw.xfp = i + 1;
         }
         break;
       case 18:
@@ -1054,11 +1052,12 @@ function fastPath(policy: Policy, req: RequestFacts): ResolvedView | undefined {
   let host: Lines | undefined;
   if (Array.isArray(input)) {
     if (!scanRaw(input as readonly string[])) return undefined;
-    xff = raw.xff;
-    xfp = raw.xfp;
-    xfh = raw.xfh;
-    conn = raw.conn;
-    host = raw.host;
+    const lines = input as readonly string[];
+    if (raw.xff !== 0) xff = lines[raw.xff];
+    if (raw.xfp !== 0) xfp = lines[raw.xfp];
+    if (raw.xfh !== 0) xfh = lines[raw.xfh];
+    if (raw.conn !== 0) conn = lines[raw.conn];
+    if (raw.host !== 0) host = lines[raw.host];
   } else if (typeof (input as HeadersLike).get === 'function') return undefined;
   else {
     const rec = input as HeaderRecord;
