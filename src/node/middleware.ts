@@ -194,7 +194,9 @@ function finishHeaders(res: ServerResponse, engine: Engine<IncomingMessage>): vo
   if (view === undefined) return;
   const secure = view.secure;
   if (secure && engine.hsts !== undefined && !res.hasHeader('strict-transport-security')) {
-    res.setHeader('Strict-Transport-Security', engine.hsts);
+    // Lower case, as the middleware's own answers and HTTP/2 send names: Node lower-cases
+    // every name it is given, and a name already in lower case costs it no new string.
+    res.setHeader('strict-transport-security', engine.hsts);
   }
   const sc = res.getHeader('set-cookie');
   if (sc === undefined) return;

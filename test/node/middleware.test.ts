@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { compilePolicy } from '../../src/core/index.js';
 import {
@@ -267,6 +267,26 @@ describe('the header hook sees every way Node writes headers', () => {
       }
     });
   }
+  test('the added HSTS line is spelled in lower case, as the middleware’s own answers are', async () => {
+    const s = await serve(options, (_req, res) => res.end('x'));
+    try {
+      const text = await new Promise<string>((resolve, reject) => {
+        const c = net.connect(s.port, '127.0.0.1');
+        let got = '';
+        c.on('error', reject);
+        c.on('data', (d: Buffer) => {
+          got += d.toString('latin1');
+        });
+        c.on('end', () => resolve(got));
+        c.write(
+          `GET / HTTP/1.1\r\nHost: ${HOST}\r\nX-Forwarded-Proto: https\r\nConnection: close\r\n\r\n`,
+        );
+      });
+      assert.match(text, /\r\nstrict-transport-security: max-age=60\r\n/);
+    } finally {
+      await s.close();
+    }
+  });
   test('an invalid header in writeHead still fails the way Node fails', async () => {
     let caught: unknown;
     const s = await serve(options, (_req, res) => {
