@@ -8,8 +8,13 @@
  * requests to one and N2 to the other, over one keep-alive connection, one request at a
  * time (so that no two requests share an event-loop turn, whatever valgrind's speed); the
  * difference of the two totals divided by N2 - N1 is one request, with start-up, module
- * loading and JIT warm-up cancelled out. Repeat runs of the same build agree within about
- * 2% (bare node:http: 76,262 and 76,209).
+ * loading and JIT warm-up cancelled out.
+ *
+ * N2 - N1 must be large. With 10,000 requests counted (this bench's old default), repeat
+ * runs of bare node:http moved between 74,870 and 79,587 a request, and every figure sat
+ * some 15% above the steady state: V8 was still tiering up past 5,000 warm-up requests, and
+ * the difference of two runs carried each run's own jitter. With 40,000 counted (the
+ * default now, about three minutes a server kind), bare node:http gave 64,735 and 64,706.
  *
  * What it does not see: the kernel's share of a request (on loopback, about as much again),
  * and time rather than count (a cache miss costs more than its one instruction). What it
@@ -23,7 +28,7 @@
  *
  * Needs valgrind (`npm run setup` installs it).
  * Run: node --import tsx bench/http-instructions.ts [http|proxy, default both]
- *   [N1, default 2000] [N2, default 12000; proxy 8000]
+ *   [N1, default 2000] [N2, default 42000; proxy 8000]
  *   [warm-up, default 5000; proxy 6000]
  */
 import { spawn } from 'node:child_process';
@@ -37,7 +42,7 @@ const mode = args[0] === 'http' || args[0] === 'proxy' ? args.shift() : 'both';
 /** N1, N2 and the warm-up of a section: the arguments, else the section's defaults. */
 function counts(proxy: boolean): [number, number, number] {
   const n1 = Number(args[0] ?? 2_000);
-  const n2 = Number(args[1] ?? (proxy ? 8_000 : 12_000));
+  const n2 = Number(args[1] ?? (proxy ? 8_000 : 42_000));
   const warm = Number(args[2] ?? (proxy ? 6_000 : 5_000));
   if (!(n2 > n1 && n1 >= 0 && warm >= 0)) {
     console.error(
