@@ -6,7 +6,8 @@
  * those two, a program under valgrind (some 50 times slower) runs V8's timed heuristics
  * (the memory reducer's GCs among them) far more often per unit of work than it would
  * natively: an HTTP server's count per request then moved by up to 20% between builds and
- * by 7% between runs of one build; with them, repeat runs agree within about 2%.
+ * by 7% between runs of one build. With them, and 40,000 requests counted
+ * (bench/http-instructions.ts), repeat runs of one server agree within about 1%.
  */
 import { spawnSync } from 'node:child_process';
 
