@@ -282,42 +282,34 @@ function portOf(
 
 /**
  * Parse a host through a small per-policy cache: an app sees few distinct hosts, and the
- * parsed result is immutable, so a repeated Host costs a string comparison.
+ * parsed result is immutable, so a repeated Host costs a string comparison. Returns the
+ * slot that holds it, or -1 when the text is not a valid host.
  */
-function parseHostCached(p: PolicyInternals, text: string): ParsedHost | undefined {
+function hostSlotOf(p: PolicyInternals, text: string): number {
   const keys = p.hostCacheKeys;
-  for (let i = 0; i < keys.length; i++) {
-    if (keys[i] === text) {
-      hostSlot = i;
-      return p.hostCacheValues[i];
-    }
-  }
-  hostSlot = -1;
+  for (let i = 0; i < keys.length; i++) if (keys[i] === text) return i;
   const h = parseHost(text.trim());
-  if (h !== undefined) {
-    const slot = p.hostCacheNext;
-    p.hostCacheNext = (slot + 1) & 7;
-    keys[slot] = text;
-    p.hostCacheValues[slot] = h;
-    p.hostCacheAllowed[slot] = undefined;
-    hostSlot = slot;
-  }
-  return h;
+  if (h === undefined) return -1;
+  const slot = p.hostCacheNext;
+  p.hostCacheNext = (slot + 1) & 7;
+  keys[slot] = text;
+  p.hostCacheValues[slot] = h;
+  p.hostCacheAllowed[slot] = undefined;
+  return slot;
 }
 
-/** The cache slot of the host that {@link parseHostCached} last returned, or -1. */
-let hostSlot = -1;
+/** {@link hostSlotOf}'s host itself. */
+function parseHostCached(p: PolicyInternals, text: string): ParsedHost | undefined {
+  const slot = hostSlotOf(p, text);
+  return slot < 0 ? undefined : p.hostCacheValues[slot];
+}
 
-/**
- * `allowed(hostP.hostname)`, kept beside the cached host (allowedHosts is fixed per policy),
- * for the host that {@link parseHostCached} has just returned.
- */
-function hostAllowedCached(p: PolicyInternals, allowed: AllowedHosts, hostP: ParsedHost): boolean {
-  if (hostSlot < 0) return allowed(hostP.hostname);
-  let a = p.hostCacheAllowed[hostSlot];
+/** `allowed` for the host in `slot`, kept beside it (allowedHosts is fixed per policy). */
+function hostAllowedAt(p: PolicyInternals, allowed: AllowedHosts, slot: number): boolean {
+  let a = p.hostCacheAllowed[slot];
   if (a === undefined) {
-    a = allowed(hostP.hostname);
-    p.hostCacheAllowed[hostSlot] = a;
+    a = allowed(p.hostCacheValues[slot]!.hostname);
+    p.hostCacheAllowed[slot] = a;
   }
   return a;
 }
@@ -1051,8 +1043,8 @@ function fastPath(policy: Policy, req: RequestFacts): ResolvedView | undefined {
   let conn: Lines | undefined;
   let host: Lines | undefined;
   if (Array.isArray(input)) {
-    if (!scanRaw(input as readonly string[])) return undefined;
     const lines = input as readonly string[];
+    if (!scanRaw(lines)) return undefined;
     if (raw.xff !== 0) xff = lines[raw.xff];
     if (raw.xfp !== 0) xfp = lines[raw.xfp];
     if (raw.xfh !== 0) xfh = lines[raw.xfh];
@@ -1113,18 +1105,15 @@ function fastPath(policy: Policy, req: RequestFacts): ResolvedView | undefined {
   // The literals, not the header's own strings: later compares are then pointer compares.
   const scheme: 'http' | 'https' =
     xfp === 'https' ? 'https' : xfp === 'http' ? 'http' : req.encrypted === true ? 'https' : 'http';
-  let hostP: ParsedHost | undefined;
-  if (xfh !== undefined) hostP = parseHostCached(p, xfh);
-  else {
-    if (typeof host !== 'string') return undefined;
-    hostP = parseHostCached(p, host);
-  }
-  if (hostP === undefined) return undefined;
+  if (xfh === undefined && typeof host !== 'string') return undefined;
+  const slot = hostSlotOf(p, xfh ?? (host as string));
+  if (slot < 0) return undefined;
+  const hostP = p.hostCacheValues[slot]!;
   // The forwarded host's port, or the Host header's, else the scheme's default.
   const port = hostP.port ?? (scheme === 'https' ? 443 : 80);
   let hostAllowed: boolean | undefined;
   if (policy.allowedHosts !== undefined) {
-    hostAllowed = hostAllowedCached(p, policy.allowedHosts, hostP);
+    hostAllowed = hostAllowedAt(p, policy.allowedHosts, slot);
     if (!hostAllowed) return undefined;
   }
   return new ResolvedView(
