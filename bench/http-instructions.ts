@@ -26,8 +26,18 @@
  * against pp-plain, a new connection per request, one at a time, each connection starting
  * with a v1 PROXY line for the listener: the instructions per connection.
  *
+ * A third section (`shared`, not part of the default run) counts the bare and the full
+ * server side by side in ONE process, warmed in turns: how far a shared V8 isolate moves
+ * the comparison (docs/http-layer.md, Cost).
+ *
  * Needs valgrind (`npm run setup` installs it).
- * Run: node --import tsx bench/http-instructions.ts [http|proxy, default both]
+ * A fourth (`proxy-keepalive`) counts pp-listener against pp-plain per request over one
+ * keep-alive connection, the PROXY line sent once when it opens: the listener's cost once
+ * the header is read (none is expected; the handler reads connectionFacts instead of
+ * remoteAddress).
+ *
+ * Run: node --import tsx bench/http-instructions.ts
+ *   [http|proxy|proxy-keepalive|shared, default http and proxy]
  *   [N1, default 2000] [N2, default 42000; proxy 8000]
  *   [warm-up, default 5000; proxy 6000]
  */
@@ -38,11 +48,13 @@ import { instructionRefs, requireValgrind, VALGRIND_NODE } from './lib/valgrind.
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
-const mode = args[0] === 'http' || args[0] === 'proxy' ? args.shift() : 'both';
+const mode = ['http', 'proxy', 'proxy-keepalive', 'shared'].includes(args[0] ?? '')
+  ? args.shift()
+  : 'both';
 /** N1, N2 and the warm-up of a section: the arguments, else the section's defaults. */
 function counts(proxy: boolean): [number, number, number] {
   const n1 = Number(args[0] ?? 2_000);
-  const n2 = Number(args[1] ?? (proxy ? 8_000 : 42_000));
+  const n2 = Number(args[1] ?? (proxy && mode === 'proxy' ? 8_000 : 42_000));
   const warm = Number(args[2] ?? (proxy ? 6_000 : 5_000));
   if (!(n2 > n1 && n1 >= 0 && warm >= 0)) {
     console.error(
@@ -66,6 +78,8 @@ interface Client {
   readonly body: string;
   /** A new connection per request, or one keep-alive connection for all. */
   readonly perConnection: boolean;
+  /** Bytes written once when a keep-alive connection opens (a PROXY line). */
+  readonly preamble?: Buffer;
 }
 
 const CLIENTS: Record<string, Client> = {
@@ -108,7 +122,13 @@ function load(port: number, n: number, client: Client): Promise<void> {
       got = '';
       socket = net.connect(port, '127.0.0.1');
       socket.setNoDelay(true);
-      socket.on('connect', () => (client.perConnection ? socket.write(client.bytes) : next()));
+      socket.on('connect', () => {
+        if (client.perConnection) socket.write(client.bytes);
+        else {
+          if (client.preamble) socket.write(client.preamble);
+          next();
+        }
+      });
       socket.on('error', reject);
       socket.on('data', (c: Buffer) => {
         got += c.toString('latin1');
@@ -126,13 +146,24 @@ function load(port: number, n: number, client: Client): Promise<void> {
   });
 }
 
-/** One server under valgrind: warm it, send `n` requests, stop it, return its total. */
-function count(kind: string, n: number, warm: number): Promise<number> {
+/**
+ * Servers of the given kinds in one process under valgrind: warm them (in five turns each,
+ * taking turns, when there are several), send `n` requests to `kinds[target]`, stop the
+ * process, return its total.
+ */
+function count(
+  kinds: readonly string[],
+  target: number,
+  n: number,
+  warm: number,
+  clients: Record<string, Client> = CLIENTS,
+): Promise<number> {
   const child = spawn(
     'valgrind',
-    [...VALGRIND_NODE, '--import', 'tsx', 'bench/lib/http-server.ts', kind],
+    [...VALGRIND_NODE, '--import', 'tsx', 'bench/lib/http-server.ts', ...kinds],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  const kind = kinds[target]!;
   let out = '';
   let err = '';
   let started = false;
@@ -143,18 +174,28 @@ function count(kind: string, n: number, warm: number): Promise<number> {
     child.on('error', reject);
     child.on('exit', (code) => {
       const refs = instructionRefs(err);
-      if (refs === undefined) reject(new Error(`${kind}: exited ${code}\n${err.slice(-2000)}`));
+      if (refs === undefined)
+        reject(new Error(`${kinds.join(', ')}: exited ${code}\n${err.slice(-2000)}`));
       else resolve(refs);
     });
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /ready (\d+)/.exec(out);
+      const m = /ready ([\d ]+)\n/.exec(out);
       if (!m || started) return;
       started = true;
-      const port = Number(m[1]);
-      const client = CLIENTS[kind]!;
-      load(port, warm, client)
-        .then(() => load(port, n, client))
+      const ports = m[1]!.trim().split(' ').map(Number);
+      const client = clients[kind]!;
+      let warmed = Promise.resolve();
+      if (ports.length === 1) warmed = load(ports[0]!, warm, client);
+      else {
+        for (let turn = 0; turn < 5; turn++) {
+          ports.forEach((port, i) => {
+            warmed = warmed.then(() => load(port, Math.round(warm / 5), clients[kinds[i]!]!));
+          });
+        }
+      }
+      warmed
+        .then(() => load(ports[target]!, n, client))
         .then(
           () => child.kill('SIGTERM'),
           (e: unknown) => {
@@ -167,12 +208,21 @@ function count(kind: string, n: number, warm: number): Promise<number> {
 }
 
 /** Instructions per request (per connection, for the PROXY kinds): the two runs side by side (one per core). */
-async function perRequest(kind: string, [n1, n2, warm]: [number, number, number]): Promise<number> {
-  const [a, b] = await Promise.all([count(kind, n1, warm), count(kind, n2, warm)]);
+async function perRequest(
+  kind: string,
+  [n1, n2, warm]: [number, number, number],
+  kinds: readonly string[] = [kind],
+  clients: Record<string, Client> = CLIENTS,
+): Promise<number> {
+  const target = kinds.indexOf(kind);
+  const [a, b] = await Promise.all([
+    count(kinds, target, n1, warm, clients),
+    count(kinds, target, n2, warm, clients),
+  ]);
   return (b - a) / (n2 - n1);
 }
 
-if (mode !== 'proxy') {
+if (mode === 'http' || mode === 'both') {
   const c = counts(false);
   console.log(
     `server instructions per request (user space), valgrind cachegrind, (run(N=${c[1]}) - run(N=${c[0]})) / ${c[1] - c[0]} after ${c[2]} warm-up requests, one keep-alive connection; node ${process.version}`,
@@ -186,7 +236,7 @@ if (mode !== 'proxy') {
     `the same behind the full middleware:            ${full.toFixed(0)} (${(full / bare).toFixed(3)}x bare, ${(full / hsts).toFixed(3)}x by hand)`,
   );
 }
-if (mode !== 'http') {
+if (mode === 'proxy' || mode === 'both') {
   const c = counts(true);
   console.log(
     `server instructions per connection (user space), valgrind cachegrind, (run(N=${c[1]}) - run(N=${c[0]})) / ${c[1] - c[0]} after ${c[2]} warm-up connections, a new connection per request, one at a time; node ${process.version}`,
@@ -196,5 +246,39 @@ if (mode !== 'http') {
   console.log(`node:http, plain:                               ${plain.toFixed(0)}`);
   console.log(
     `the same behind the PROXY listener (v1 line):   ${listener.toFixed(0)} (${(listener / plain).toFixed(3)}x plain)`,
+  );
+}
+if (mode === 'shared') {
+  const c = counts(false);
+  console.log(
+    `server instructions per request (user space), as above, with the bare and the full server in ONE process (one V8 isolate), both warmed in turns, then one counted; node ${process.version}`,
+  );
+  const both = ['node-bare', 'node-proxytrust'];
+  const bare = await perRequest('node-bare', c, both);
+  const full = await perRequest('node-proxytrust', c, both);
+  console.log(`node:http hello world, bare, beside the full:   ${bare.toFixed(0)}`);
+  console.log(
+    `the full middleware, beside the bare:           ${full.toFixed(0)} (${(full / bare).toFixed(3)}x bare)`,
+  );
+}
+if (mode === 'proxy-keepalive') {
+  const c = counts(true);
+  console.log(
+    `server instructions per request (user space), as for http, over one keep-alive connection per run; the listener's connection starts with a v1 PROXY line; node ${process.version}`,
+  );
+  const keepAlive: Record<string, Client> = {
+    'pp-plain': { bytes: PROXY_REQUEST, body: '127.0.0.1', perConnection: false },
+    'pp-listener': {
+      preamble: PROXY_LINE,
+      bytes: PROXY_REQUEST,
+      body: '203.0.113.7',
+      perConnection: false,
+    },
+  };
+  const plain = await perRequest('pp-plain', c, ['pp-plain'], keepAlive);
+  const listener = await perRequest('pp-listener', c, ['pp-listener'], keepAlive);
+  console.log(`node:http, plain:                               ${plain.toFixed(0)}`);
+  console.log(
+    `the same behind the PROXY listener:             ${listener.toFixed(0)} (${(listener / plain).toFixed(3)}x plain)`,
   );
 }

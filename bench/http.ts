@@ -11,21 +11,29 @@
  *
  * Pairs:
  * - node:http + proxytrust (full middleware) vs node:http bare (goal: at most 3% loss);
- * - node:http + proxytrust vs node:http setting the same HSTS header by hand (the
- *   middleware's own work, without the cost of the extra header on the wire);
+ * - node:http setting the HSTS header by hand vs node:http bare: what the extra header
+ *   alone does (on Node 20 a hello world that sets two headers was 12% FASTER than one
+ *   that sets one, so "bare" is not the cheapest baseline; docs/http-layer.md, Cost);
+ * - node:http + proxytrust vs node:http setting the same HSTS header by hand: the
+ *   middleware's own work, with the same response on the wire;
  * - Express 5 + proxytrust vs Express 5 + helmet + `trust proxy`.
  *
  * Every request looks like it came through a TLS-terminating proxy on loopback:
  * Host app.example.com, X-Forwarded-For 203.0.113.7, X-Forwarded-Proto https, so the
  * middleware walks a chain, checks the host, adds HSTS and installs the cookie hook.
  *
- * Both servers of a pair run in one process by default. Pass a number of process pairs to
- * run each server in its own process instead, on that many fresh pairs (bench/lib/pairs.ts
- * says what each method can and cannot see). On this project's 2-core machines a process's
- * own speed moved by about 10%, so 8 pairs were not enough to settle a few percent.
+ * Each server runs in its own process, on 24 fresh pairs of processes by default, 4 paired
+ * rounds each (bench/lib/pairs.ts says what each method can and cannot see). A process's
+ * own speed moves by 5% to 10% from one process to the next on this project's 2-core
+ * machines, so it takes many pairs to settle a few percent: with 24, bare against bare
+ * gave 1.002 (95% interval 0.975..1.019). Pass 0 pairs to run both servers of a pair in
+ * ONE process instead: that is biased whenever the two servers give Node's shared code
+ * objects of different shapes (the full middleware counted 1.10x to 1.12x bare's
+ * instructions beside it in one process, 1.02x in its own; bench/http-instructions.ts
+ * shared).
  *
  * Run: node --import tsx bench/http.ts [seconds per round, default 1]
- *   [rounds, default 32] [pairs of processes, default 0: one process]
+ *   [rounds, default 96] [pairs of processes, default 24; 0: one process]
  */
 import { createRequire } from 'node:module';
 import { type Load, pair } from './lib/pairs.js';
@@ -39,8 +47,8 @@ interface AutocannonResult {
 type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 
 const seconds = Number(process.argv[2] ?? 1);
-const rounds = Number(process.argv[3] ?? 32);
-const processes = Number(process.argv[4] ?? 0);
+const rounds = Number(process.argv[3] ?? 96);
+const processes = Number(process.argv[4] ?? 24);
 const CONNECTIONS = 32;
 const HEADERS = {
   host: 'app.example.com',
@@ -77,6 +85,12 @@ console.log(
 await pair(
   'node:http hello world: full middleware vs none',
   side('node-proxytrust'),
+  side('node-bare'),
+  opts,
+);
+await pair(
+  'node:http: the HSTS header set by hand vs bare (the extra header alone)',
+  side('node-bare-hsts'),
   side('node-bare'),
   opts,
 );

@@ -12,13 +12,17 @@
  *   the server's extra work and this figure shows it.
  *
  * Where the servers run (bench/lib/http-server.ts):
- * - `processes: 0` (the default): both in ONE child process, so they share a core
- *   placement and a JIT, and differ only in the code under test. Node's own functions
- *   then see both servers' request and response objects, so a property that one server
- *   adds to them can make the other's calls polymorphic too.
+ * - `processes: 0` (the default here; bench/http.ts passes 24): both in ONE child process,
+ *   so they share a core placement and a JIT, and differ only in the code under test.
+ *   Node's own functions then see both servers' request and response objects, so a
+ *   property that one server adds to them makes the other's calls polymorphic too, and
+ *   the comparison is biased: counted under valgrind (bench/http-instructions.ts shared),
+ *   the full middleware cost 1.10x to 1.12x bare's instructions beside it in one process
+ *   and 1.02x in its own. Fair only for servers whose objects have the same shapes.
  * - `processes: n`: each server in its own process, as deployed, on n fresh pairs of
  *   processes one after another. A process's own speed varies (code placement, JIT
- *   decisions): by about 10% on a 2-core VM, so n must be large for a small difference.
+ *   decisions): by 5% to 10% on a 2-core VM, so n must be large for a small difference
+ *   (with 24 pairs of 4 rounds, bare against bare gave 1.002, interval 0.975..1.019).
  *   The interval then resamples whole pairs.
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
