@@ -360,6 +360,8 @@ const FAMILIES: Record<number, [ProxyFamily, ProxyTransport, number]> = {
  */
 export function isUtf8(b: Uint8Array, s: number, e: number): boolean {
   let i = s;
+  // ASCII four bytes at a time: one test instead of four.
+  while (i + 4 <= e && ((b[i]! | b[i + 1]! | b[i + 2]! | b[i + 3]!) & 0x80) === 0) i += 4;
   while (i < e) {
     const c = b[i]!;
     if (c < 0x80) {
@@ -407,16 +409,34 @@ const SIGNATURE: Uint8Array = V2_SIGNATURE;
 
 function decodeV2(b: Uint8Array, maxHeaderSize: number): DecodeResult {
   const n = b.length;
-  const pre = Math.min(n, 12);
-  for (let i = 1; i < pre; i++) {
-    if (b[i] !== SIGNATURE[i]) {
-      return fail(
-        'NO_SIGNATURE',
-        `no PROXY protocol header: byte ${i} is ${hex(b[i]!)}, not the v2 signature's ${hex(SIGNATURE[i]!)}`,
-      );
+  // The whole signature in one expression when it is all there (b[0] is known to be \r):
+  // constants, not a second array, so each byte costs one load.
+  if (
+    n < 13 ||
+    b[1] !== 0x0a ||
+    b[2] !== 0x0d ||
+    b[3] !== 0x0a ||
+    b[4] !== 0x00 ||
+    b[5] !== 0x0d ||
+    b[6] !== 0x0a ||
+    b[7] !== 0x51 ||
+    b[8] !== 0x55 ||
+    b[9] !== 0x49 ||
+    b[10] !== 0x54 ||
+    b[11] !== 0x0a
+  ) {
+    // Short, or not the signature: find the byte that differs for the message.
+    const pre = Math.min(n, 12);
+    for (let i = 1; i < pre; i++) {
+      if (b[i] !== SIGNATURE[i]) {
+        return fail(
+          'NO_SIGNATURE',
+          `no PROXY protocol header: byte ${i} is ${hex(b[i]!)}, not the v2 signature's ${hex(SIGNATURE[i]!)}`,
+        );
+      }
     }
+    return INCOMPLETE;
   }
-  if (n < 13) return INCOMPLETE;
   const verCmd = b[12]!;
   if (verCmd >> 4 !== 2)
     return fail('V2_BAD_VERSION', `v2 version nibble is ${verCmd >> 4}, not 2`);

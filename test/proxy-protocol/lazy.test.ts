@@ -192,6 +192,18 @@ test('isUtf8 agrees with a fatal TextDecoder on any bytes', () => {
     }),
     { numRuns: 5000 },
   );
+  // A range inside other bytes, starting with an ASCII run of any length (the four-at-a-time
+  // path) and padded with bytes that are not UTF-8, so a read past either end shows.
+  const ascii = fc.uint8Array({ max: 0x7f, maxLength: 10 });
+  fc.assert(
+    fc.property(ascii, nearUtf8, fc.uint8Array({ maxLength: 3 }), (run, tail, pad) => {
+      const mid = Uint8Array.from([...run, ...tail]);
+      const all = Uint8Array.from([...pad, ...mid, 0xff, 0x80, 0xc3]);
+      const s = pad.length;
+      assert.equal(isUtf8(all, s, s + mid.length), valid(mid), `bytes ${[...mid].join(',')}`);
+    }),
+    { numRuns: 5000 },
+  );
   // surrogates, overlongs and code points above U+10FFFF are refused
   for (const bad of [
     [0xed, 0xa0, 0x80],
