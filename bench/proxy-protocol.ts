@@ -5,12 +5,15 @@
  *    proxy-protocol-js and @balena/proxy-protocol-parser in one process: mitata's table,
  *    then the ratios from interleaved batches (bench/lib/interleave.ts), which are the
  *    figures to quote.
- * 2. Loopback HTTP throughput through the listener wrapper against a plain server, both
- *    in a child process, loaded from here in alternating rounds (bench/lib/pairs.ts):
- *    keep-alive connections (the header once per connection) and a connection per
+ * 2. Loopback HTTP throughput through the listener wrapper against a plain server, each
+ *    in its own process on fresh pairs of processes (12 by default; 0 puts both in one
+ *    process, which bench/lib/pairs.ts shows to be biased when the two servers' objects
+ *    differ, as a socket behind the listener's does), loaded from here in alternating
+ *    rounds: keep-alive connections (the header once per connection) and a connection per
  *    request (the worst case: one header per request).
  *
- * Run: node --import tsx bench/proxy-protocol.ts [seconds per round, default 1] [rounds, default 10]
+ * Run: node --import tsx bench/proxy-protocol.ts [seconds per round, default 1]
+ *   [rounds, default 48] [pairs of processes, default 12]
  */
 import { once } from 'node:events';
 import net from 'node:net';
@@ -234,21 +237,22 @@ function perConnection(header: Buffer | undefined, body: string, lanes: number):
 }
 
 const seconds = Number(process.argv[2] ?? 1);
-const rounds = Number(process.argv[3] ?? 10);
+const rounds = Number(process.argv[3] ?? 48);
+const processes = Number(process.argv[4] ?? 12);
 console.log(
-  `\nloopback HTTP/1.1 through the PROXY listener (pp-listener) against plain node:http (pp-plain): servers in a child process, ${rounds} alternating rounds of ${seconds} s; the plain server answers with the socket's address, the wrapped one with the PROXY source`,
+  `\nloopback HTTP/1.1 through the PROXY listener (pp-listener) against plain node:http (pp-plain): ${processes > 0 ? `each server in its own process, ${processes} fresh pairs` : 'both servers in one child process'}, ${rounds} alternating rounds of ${seconds} s; the plain server answers with the socket's address, the wrapped one with the PROXY source`,
 );
 const ka = await pair(
   'keep-alive: 16 connections, the PROXY header once per connection',
   { kind: 'pp-listener', load: keepAlive(proxyLine, '203.0.113.7', 16) },
   { kind: 'pp-plain', load: keepAlive(undefined, '127.0.0.1', 16) },
-  { rounds, seconds },
+  { rounds, seconds, processes },
 );
 const pc = await pair(
   'a new connection per request (8 at a time): a PROXY header per request',
   { kind: 'pp-listener', load: perConnection(proxyLine, '203.0.113.7', 8) },
   { kind: 'pp-plain', load: perConnection(undefined, '127.0.0.1', 8) },
-  { rounds, seconds },
+  { rounds, seconds, processes },
 );
 // wrk (C) as the client: a Node client spends about as much CPU per connection as the
 // server does, so with one CPU each it can run out before the server does.
@@ -268,7 +272,7 @@ const pw = await pair(
     kind: 'pp-plain',
     load: wrkLoad({ connections: 8, headers: wrkHeaders, connectionPerRequest: true }),
   },
-  { rounds, seconds },
+  { rounds, seconds, processes },
 );
 console.log(
   `\nHTTP through the listener, throughput of plain: keep-alive ${ka.throughput.toFixed(3)}, connection per request ${pc.throughput.toFixed(3)} (wrk: ${pw.throughput.toFixed(3)}); server CPU per request: keep-alive ${ka.cpu.toFixed(3)}x, connection per request ${pc.cpu.toFixed(3)}x (wrk: ${pw.cpu.toFixed(3)}x)`,
