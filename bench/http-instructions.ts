@@ -39,7 +39,7 @@
  * Run: node --import tsx bench/http-instructions.ts
  *   [http|proxy|proxy-keepalive|shared, default http and proxy]
  *   [N1, default 2000] [N2, default 42000; proxy 8000]
- *   [warm-up, default 5000; proxy 6000]
+ *   [warm-up, default 5000; proxy and proxy-keepalive 6000]
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -52,13 +52,13 @@ const mode = ['http', 'proxy', 'proxy-keepalive', 'shared'].includes(args[0] ?? 
   ? args.shift()
   : 'both';
 /** N1, N2 and the warm-up of a section: the arguments, else the section's defaults. */
-function counts(proxy: boolean): [number, number, number] {
+function counts(n2Default: number, warmDefault: number): [number, number, number] {
   const n1 = Number(args[0] ?? 2_000);
-  const n2 = Number(args[1] ?? (proxy && mode === 'proxy' ? 8_000 : 42_000));
-  const warm = Number(args[2] ?? (proxy ? 6_000 : 5_000));
+  const n2 = Number(args[1] ?? n2Default);
+  const warm = Number(args[2] ?? warmDefault);
   if (!(n2 > n1 && n1 >= 0 && warm >= 0)) {
     console.error(
-      'usage: bench/http-instructions.ts [http|proxy] [N1] [N2] [warm-up], with N2 > N1 >= 0',
+      'usage: bench/http-instructions.ts [http|proxy|proxy-keepalive|shared] [N1] [N2] [warm-up], with N2 > N1 >= 0',
     );
     process.exit(2);
   }
@@ -223,7 +223,7 @@ async function perRequest(
 }
 
 if (mode === 'http' || mode === 'both') {
-  const c = counts(false);
+  const c = counts(42_000, 5_000);
   console.log(
     `server instructions per request (user space), valgrind cachegrind, (run(N=${c[1]}) - run(N=${c[0]})) / ${c[1] - c[0]} after ${c[2]} warm-up requests, one keep-alive connection; node ${process.version}`,
   );
@@ -237,7 +237,7 @@ if (mode === 'http' || mode === 'both') {
   );
 }
 if (mode === 'proxy' || mode === 'both') {
-  const c = counts(true);
+  const c = counts(8_000, 6_000);
   console.log(
     `server instructions per connection (user space), valgrind cachegrind, (run(N=${c[1]}) - run(N=${c[0]})) / ${c[1] - c[0]} after ${c[2]} warm-up connections, a new connection per request, one at a time; node ${process.version}`,
   );
@@ -249,7 +249,7 @@ if (mode === 'proxy' || mode === 'both') {
   );
 }
 if (mode === 'shared') {
-  const c = counts(false);
+  const c = counts(42_000, 5_000);
   console.log(
     `server instructions per request (user space), as above, with the bare and the full server in ONE process (one V8 isolate), both warmed in turns, then one counted; node ${process.version}`,
   );
@@ -262,7 +262,7 @@ if (mode === 'shared') {
   );
 }
 if (mode === 'proxy-keepalive') {
-  const c = counts(true);
+  const c = counts(42_000, 6_000);
   console.log(
     `server instructions per request (user space), as for http, over one keep-alive connection per run; the listener's connection starts with a v1 PROXY line; node ${process.version}`,
   );

@@ -12,9 +12,9 @@
  *   the server's extra work and this figure shows it.
  *
  * Where the servers run (bench/lib/http-server.ts):
- * - `processes: 0` (the default here; bench/http.ts passes 24, bench/proxy-protocol.ts 12):
- *   both in ONE child process,
- *   so they share a core placement and a JIT, and differ only in the code under test.
+ * - `processes: 0` (the default here; bench/http.ts passes 24, bench/proxy-protocol.ts
+ *   12): both in ONE child process, so they share a core placement and a JIT, and differ
+ *   only in the code under test.
  *   Node's own functions then see both servers' request and response objects, so a
  *   property that one server adds to them makes the other's calls polymorphic too, and
  *   the comparison is biased: counted under valgrind (bench/http-instructions.ts shared),
