@@ -36,8 +36,12 @@
  * the header is read (none is expected; the handler reads connectionFacts instead of
  * remoteAddress).
  *
+ * A fifth (`parts`, not part of the default run) splits the full middleware's cost against
+ * the same response: the core's resolve alone, and bench/lib/floor.ts, the least any
+ * resolver can do for this request (docs/http-layer.md, Cost).
+ *
  * Run: node --import tsx bench/http-instructions.ts
- *   [http|proxy|proxy-keepalive|shared, default http and proxy]
+ *   [http|proxy|proxy-keepalive|shared|parts, default http and proxy]
  *   [N1, default 2000] [N2, default 42000; proxy 8000]
  *   [warm-up, default 5000; proxy and proxy-keepalive 6000]
  */
@@ -48,7 +52,7 @@ import { instructionRefs, requireValgrind, VALGRIND_NODE } from './lib/valgrind.
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
-const mode = ['http', 'proxy', 'proxy-keepalive', 'shared'].includes(args[0] ?? '')
+const mode = ['http', 'proxy', 'proxy-keepalive', 'shared', 'parts'].includes(args[0] ?? '')
   ? args.shift()
   : 'both';
 /** N1, N2 and the warm-up of a section: the arguments, else the section's defaults. */
@@ -85,6 +89,9 @@ interface Client {
 const CLIENTS: Record<string, Client> = {
   'node-bare': { bytes: REQUEST, body: 'hello', perConnection: false },
   'node-bare-hsts': { bytes: REQUEST, body: 'hello', perConnection: false },
+  'node-bare-hsts-lc': { bytes: REQUEST, body: 'hello', perConnection: false },
+  'node-core-resolve': { bytes: REQUEST, body: 'hello', perConnection: false },
+  'node-floor': { bytes: REQUEST, body: 'hello', perConnection: false },
   'node-proxytrust': { bytes: REQUEST, body: 'hello', perConnection: false },
   'pp-plain': { bytes: PROXY_REQUEST, body: '127.0.0.1', perConnection: true },
   'pp-listener': {
@@ -229,11 +236,13 @@ if (mode === 'http' || mode === 'both') {
   );
   const bare = await perRequest('node-bare', c);
   const hsts = await perRequest('node-bare-hsts', c);
+  const hstsLc = await perRequest('node-bare-hsts-lc', c);
   const full = await perRequest('node-proxytrust', c);
   console.log(`node:http hello world, bare:                    ${bare.toFixed(0)}`);
   console.log(`the same, setting the HSTS header by hand:      ${hsts.toFixed(0)}`);
+  console.log(`the same, in lower case after Content-Type:     ${hstsLc.toFixed(0)}`);
   console.log(
-    `the same behind the full middleware:            ${full.toFixed(0)} (${(full / bare).toFixed(3)}x bare, ${(full / hsts).toFixed(3)}x by hand)`,
+    `the same behind the full middleware:            ${full.toFixed(0)} (${(full / bare).toFixed(3)}x bare, ${(full / hsts).toFixed(3)}x by hand, ${(full / hstsLc).toFixed(3)}x lower case)`,
   );
 }
 if (mode === 'proxy' || mode === 'both') {
@@ -247,6 +256,23 @@ if (mode === 'proxy' || mode === 'both') {
   console.log(
     `the same behind the PROXY listener (v1 line):   ${listener.toFixed(0)} (${(listener / plain).toFixed(3)}x plain)`,
   );
+}
+if (mode === 'parts') {
+  const c = counts(42_000, 5_000);
+  console.log(
+    `server instructions per request (user space), as in the http section: where the full middleware's cost lies, against the same response (HSTS in lower case after Content-Type); node ${process.version}`,
+  );
+  const base = await perRequest('node-bare-hsts-lc', c);
+  const floor = await perRequest('node-floor', c);
+  const core = await perRequest('node-core-resolve', c);
+  const full = await perRequest('node-proxytrust', c);
+  const over = (x: number) => `+${(x - base).toFixed(0)}, ${(x / base).toFixed(3)}x`;
+  console.log(`the response alone (HSTS in lower case):        ${base.toFixed(0)}`);
+  console.log(
+    `+ the least any resolver does (floor.ts):      ${floor.toFixed(0)} (${over(floor)})`,
+  );
+  console.log(`+ the core's resolve, view kept on the request: ${core.toFixed(0)} (${over(core)})`);
+  console.log(`behind the full middleware:                     ${full.toFixed(0)} (${over(full)})`);
 }
 if (mode === 'shared') {
   const c = counts(42_000, 5_000);

@@ -12,6 +12,12 @@
  * - node-bare: node:http hello world;
  * - node-bare-hsts: the same, setting the same Strict-Transport-Security by hand (to
  *   separate the cost of the header on the wire from the middleware's own work);
+ * - node-bare-hsts-lc: the same header as the middleware sends it: lower-case name, after
+ *   Content-Type (the header code's speed on Node 20 moves with such details);
+ * - node-core-resolve: node-bare-hsts-lc that also calls the core's resolve (the same
+ *   policy) and keeps the view on the request: the core's share of the middleware;
+ * - node-floor: node-bare-hsts-lc with bench/lib/floor.ts instead: the least any resolver
+ *   can do for this request;
  * - node-proxytrust: node-bare behind the full middleware (policy, host check, https
  *   redirect with an exemption, HSTS, the cookie hook, the CSRF check);
  * - express-helmet: Express 5 with helmet() and `trust proxy` (loopback), reading req.ip
@@ -27,6 +33,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import helmet from 'helmet';
 import type { ProxytrustOptions } from '../../src/node/index.js';
+import { floorResolve } from './floor.js';
 
 // The built package (npm run bench builds first): what users run, without the transpiler's
 // helpers (tsx wraps every function it creates to keep names, which costs per request).
@@ -35,6 +42,9 @@ const { proxytrust }: typeof import('../../src/node/index.js') = await import(
 );
 const { acceptProxyProtocol, connectionFacts }: typeof import('../../src/proxy-protocol/index.js') =
   await import(new URL('../../dist/proxy-protocol/index.js', import.meta.url).href);
+const { compilePolicy, resolve }: typeof import('../../src/core/index.js') = await import(
+  new URL('../../dist/core/index.js', import.meta.url).href
+);
 const { proxytrust: expressProxytrust }: typeof import('../../src/adapters/express.js') =
   await import(new URL('../../dist/adapters/express.js', import.meta.url).href);
 
@@ -47,6 +57,15 @@ const OPTIONS: ProxytrustOptions<IncomingMessage> = {
   cookieWarnings: true,
   csrf: { trustedOrigins: ['https://admin.example.com'] },
 };
+
+const KEPT: unique symbol = Symbol('bench.view') as never;
+
+/** node-bare-hsts-lc's response. */
+function helloHsts(res: ServerResponse): void {
+  res.setHeader('Content-Type', 'text/plain');
+  res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  res.end('hello');
+}
 
 function hello(_req: IncomingMessage, res: ServerResponse): void {
   res.setHeader('Content-Type', 'text/plain');
@@ -61,6 +80,30 @@ function build(kind: string): Server {
       return createServer((req, res) => {
         res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
         hello(req, res);
+      });
+    case 'node-bare-hsts-lc':
+      return createServer((_req, res) => helloHsts(res));
+    case 'node-core-resolve': {
+      const policy = compilePolicy({
+        trustedProxies: OPTIONS.trustedProxies!,
+        allowedHosts: OPTIONS.allowedHosts!,
+      });
+      return createServer((req, res) => {
+        (req as unknown as Record<symbol, unknown>)[KEPT] = resolve(policy, {
+          peer: req.socket.remoteAddress,
+          headers: req.rawHeaders,
+          encrypted: false,
+        });
+        helloHsts(res);
+      });
+    }
+    case 'node-floor':
+      return createServer((req, res) => {
+        (req as unknown as Record<symbol, unknown>)[KEPT] = floorResolve(
+          req.socket.remoteAddress,
+          req.rawHeaders,
+        );
+        helloHsts(res);
       });
     case 'node-proxytrust':
       return createServer(proxytrust(OPTIONS).wrap(hello));
