@@ -54,7 +54,10 @@ export function floorResolve(
     if (len === 4) {
       if ((name.charCodeAt(0) | 0x20) === 0x68) host = raw[i + 1];
     } else if (len === 15) {
-      if ((name.charCodeAt(0) | 0x20) === 0x78 && name.charCodeAt(11) === 0x46) xff = raw[i + 1];
+      // X-Forwarded-For, not Accept-Encoding or Accept-Language.
+      if ((name.charCodeAt(0) | 0x20) === 0x78 && (name.charCodeAt(12) | 0x20) === 0x66) {
+        xff = raw[i + 1];
+      }
     } else if (len === 17) {
       if ((name.charCodeAt(0) | 0x20) === 0x78) xfp = raw[i + 1];
     }

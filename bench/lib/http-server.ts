@@ -89,20 +89,23 @@ function build(kind: string): Server {
         allowedHosts: OPTIONS.allowedHosts!,
       });
       return createServer((req, res) => {
-        (req as unknown as Record<symbol, unknown>)[KEPT] = resolve(policy, {
+        const view = resolve(policy, {
           peer: req.socket.remoteAddress,
           headers: req.rawHeaders,
           encrypted: false,
         });
+        (req as unknown as Record<symbol, unknown>)[KEPT] = view;
+        // A 500 fails the bench: the resolver must have done the whole walk.
+        if (view.clientIp !== '203.0.113.7' || view.hostAllowed !== true) res.statusCode = 500;
         helloHsts(res);
       });
     }
     case 'node-floor':
       return createServer((req, res) => {
-        (req as unknown as Record<symbol, unknown>)[KEPT] = floorResolve(
-          req.socket.remoteAddress,
-          req.rawHeaders,
-        );
+        const answer = floorResolve(req.socket.remoteAddress, req.rawHeaders);
+        (req as unknown as Record<symbol, unknown>)[KEPT] = answer;
+        // A 500 fails the bench: the floor must have done the whole walk.
+        if (answer?.clientIp !== '203.0.113.7') res.statusCode = 500;
         helloHsts(res);
       });
     case 'node-proxytrust':
