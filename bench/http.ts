@@ -16,6 +16,9 @@
  *   that sets one, so "bare" is not the cheapest baseline; docs/http-layer.md, Cost);
  * - node:http + proxytrust vs node:http setting the same HSTS header by hand: the
  *   middleware's own work, with the same response on the wire;
+ * - the same against a server that sends exactly the middleware's response (the header in
+ *   lower case, after Content-Type), and bench/lib/floor.ts against that server: how much
+ *   the least any resolver does already takes (docs/http-layer.md, Cost);
  * - Express 5 + proxytrust vs Express 5 + helmet + `trust proxy`.
  *
  * Every request looks like it came through a TLS-terminating proxy on loopback:
@@ -98,6 +101,18 @@ await pair(
   'node:http: full middleware vs the same HSTS header set by hand',
   side('node-proxytrust'),
   side('node-bare-hsts'),
+  opts,
+);
+await pair(
+  'node:http: full middleware vs exactly the same response by hand (HSTS in lower case, after Content-Type)',
+  side('node-proxytrust'),
+  side('node-bare-hsts-lc'),
+  opts,
+);
+await pair(
+  'node:http: the least any resolver does (bench/lib/floor.ts, not safe) vs the same response by hand',
+  side('node-floor'),
+  side('node-bare-hsts-lc'),
   opts,
 );
 await pair(
