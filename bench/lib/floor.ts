@@ -1,10 +1,11 @@
 /**
- * A floor for bench/http-instructions.ts `parts`: the least work a resolver can do for the
- * bench's request (Host, X-Forwarded-For and X-Forwarded-Proto from a loopback peer), to
- * show how much of the 3% goal the bare minimum already takes. It is NOT a resolver: it
- * tells headers apart by length and a character or two, skips OWS, the Connection
- * header, repeated lines and every other family, and knows one trusted range and one
- * host. Never use it for anything but this measurement.
+ * A floor for the HTTP benches (the node-floor server of bench/lib/http-server.ts, measured
+ * by bench/http.ts and bench/http-instructions.ts `parts`): the least work a resolver can
+ * do for the bench's request (Host, X-Forwarded-For and X-Forwarded-Proto from a loopback
+ * peer), to show how much of the 3% goal the bare minimum already takes. It is NOT a
+ * resolver: it tells headers apart by length and a character or two, and ignores OWS, the
+ * Connection header, repeated lines and every other family; it knows one trusted range
+ * and one host. Never use it for anything but this measurement.
  */
 
 let trustedPeer: string | undefined;
