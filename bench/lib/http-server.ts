@@ -58,13 +58,32 @@ const OPTIONS: ProxytrustOptions<IncomingMessage> = {
   csrf: { trustedOrigins: ['https://admin.example.com'] },
 };
 
+const HSTS = 'max-age=31536000; includeSubDomains';
+/** The client address in every bench request's X-Forwarded-For. */
+const CLIENT = '203.0.113.7';
 const KEPT: unique symbol = Symbol('bench.view') as never;
 
 /** node-bare-hsts-lc's response. */
 function helloHsts(res: ServerResponse): void {
   res.setHeader('Content-Type', 'text/plain');
-  res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  res.setHeader('strict-transport-security', HSTS);
   res.end('hello');
+}
+
+/**
+ * node-bare-hsts-lc that first runs `find` and keeps its answer on the request. It answers
+ * 500, which fails the bench, unless `find` found the client address and an allowed host:
+ * a splitting server must do the whole walk it stands for.
+ */
+function splitting(
+  find: (req: IncomingMessage) => { clientIp: string; hostAllowed?: boolean } | undefined,
+): Server {
+  return createServer((req, res) => {
+    const answer = find(req);
+    (req as unknown as Record<symbol, unknown>)[KEPT] = answer;
+    if (answer?.clientIp !== CLIENT || answer.hostAllowed === false) res.statusCode = 500;
+    helloHsts(res);
+  });
 }
 
 function hello(_req: IncomingMessage, res: ServerResponse): void {
@@ -78,7 +97,7 @@ function build(kind: string): Server {
       return createServer(hello);
     case 'node-bare-hsts':
       return createServer((req, res) => {
-        res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+        res.setHeader('Strict-Transport-Security', HSTS);
         hello(req, res);
       });
     case 'node-bare-hsts-lc':
@@ -88,26 +107,16 @@ function build(kind: string): Server {
         trustedProxies: OPTIONS.trustedProxies!,
         allowedHosts: OPTIONS.allowedHosts!,
       });
-      return createServer((req, res) => {
-        const view = resolve(policy, {
+      return splitting((req) =>
+        resolve(policy, {
           peer: req.socket.remoteAddress,
           headers: req.rawHeaders,
           encrypted: false,
-        });
-        (req as unknown as Record<symbol, unknown>)[KEPT] = view;
-        // A 500 fails the bench: the resolver must have done the whole walk.
-        if (view.clientIp !== '203.0.113.7' || view.hostAllowed !== true) res.statusCode = 500;
-        helloHsts(res);
-      });
+        }),
+      );
     }
     case 'node-floor':
-      return createServer((req, res) => {
-        const answer = floorResolve(req.socket.remoteAddress, req.rawHeaders);
-        (req as unknown as Record<symbol, unknown>)[KEPT] = answer;
-        // A 500 fails the bench: the floor must have done the whole walk.
-        if (answer?.clientIp !== '203.0.113.7') res.statusCode = 500;
-        helloHsts(res);
-      });
+      return splitting((req) => floorResolve(req.socket.remoteAddress, req.rawHeaders));
     case 'node-proxytrust':
       return createServer(proxytrust(OPTIONS).wrap(hello));
     case 'express-helmet': {
