@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything the tests (and the benches: valgrind, wrk) need on a machine that has only Node and npm:
-# Debian packages for the differential tests and the integration lab (installed only
+# Debian packages for the differential tests, the integration lab (proxies, app servers,
+# Django, Flask, Starlette), the HTML report tests (Chromium) and the pre-commit hook test (installed only
 # when missing, so a second run is quick and quiet), then the pinned npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,15 @@ declare -A wanted=(
   [curl]=/usr/bin/curl
   [valgrind]=/usr/bin/valgrind
   [wrk]=/usr/bin/wrk
+  [apache2]=/usr/sbin/apache2
+  [libapache2-mod-wsgi-py3]=/usr/lib/apache2/modules/mod_wsgi.so
+  [uwsgi]=/usr/bin/uwsgi-core
+  [uwsgi-plugin-python3]=/usr/lib/uwsgi/plugins/python3_plugin.so
+  [python3-flask]=/usr/lib/python3/dist-packages/flask/__init__.py
+  [python3-starlette]=/usr/lib/python3/dist-packages/starlette/__init__.py
+  [python3-uvicorn]=/usr/lib/python3/dist-packages/uvicorn/__init__.py
+  [chromium]=/usr/bin/chromium
+  [pre-commit]=/usr/bin/pre-commit
 )
 missing=()
 for pkg in "${!wanted[@]}"; do
