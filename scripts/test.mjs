@@ -32,7 +32,7 @@ function findTests(dir) {
 if (filters.length === 0) {
   run('typecheck (tsc --noEmit)', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
   run('lint and format (biome ci)', 'npx', ['biome', 'ci', '.']);
-  run('build (tsc -p tsconfig.build.json)', 'npx', ['tsc', '-p', 'tsconfig.build.json']);
+  run('build (ESM and CommonJS)', process.execPath, ['scripts/build.mjs']);
 }
 const files = findTests(join(root, 'test')).filter(
   (f) => filters.length === 0 || filters.some((x) => f.includes(x)),
