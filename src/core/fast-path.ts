@@ -15,10 +15,11 @@ import {
   scanAddress,
   scanned,
   scannedPort,
+  wordsText,
 } from './address.js';
 import { type HeaderRecord, type HeadersLike, type Lines, sameName } from './headers.js';
 import { formatHost } from './host.js';
-import { trimOwsEnd } from './ows.js';
+import { skipOws, trimOwsEnd } from './ows.js';
 import type { Policy } from './policy.js';
 import { hostAllowedAt, hostSlotOf, NO_WARNINGS, type RequestFacts, ResolvedView } from './view.js';
 
@@ -192,31 +193,54 @@ export function fastPath(policy: Policy, req: RequestFacts): ResolvedView | unde
   ) {
     return undefined;
   }
-  // The socket peer must be trusted (the untrusted case reports spoof attempts).
+  // The socket peer must be trusted (the untrusted case reports spoof attempts), and its
+  // text canonical (the view reports it as is).
   if (!inTrustCache(cache, peer, 0, peer.length)) {
     const v = scanAddress(peer, 0, peer.length);
-    if (v === 0 || scannedPort[1] !== 1 || !matchRanges(p.ranges, v, scanned)) return undefined;
+    if (v === 0 || scannedPort[0]! >= 0 || !matchRanges(p.ranges, v, scanned)) return undefined;
+    if (scannedPort[1] !== 1 && wordsText(v, scanned) !== peer) return undefined;
     addToTrustCache(cache, peer);
   }
   if (xff === undefined && xfp === undefined && xfh === undefined) return undefined;
-  // Walk X-Forwarded-For right to left over plain dotted quads, each read in one pass.
-  // Only the element where the walk stops becomes text: trusted hops are passed over.
+  // Walk X-Forwarded-For right to left: plain dotted quads read in one pass, IPv6 (no port)
+  // through the trust cache or the address scanner. Only the element where the walk stops
+  // becomes text: trusted hops are passed over.
   let clientIp = peer;
   if (xff !== undefined) {
     let pos = xff.length;
     let a = 0;
     let b = 0;
+    let v6Text: string | undefined;
     for (let i = 0; ; i++) {
       if (pos < 0 || i >= p.maxHops - 1) return undefined;
       const v = lastQuad(xff, pos);
-      if (v < 0) return undefined;
-      a = quadAt[0]!;
-      b = quadAt[1]!;
-      pos = quadAt[2]!;
-      scanned[0] = v;
-      if (!matchRanges(p.ranges, 4, scanned) || pos < 0) break;
+      if (v >= 0) {
+        a = quadAt[0]!;
+        b = quadAt[1]!;
+        pos = quadAt[2]!;
+        scanned[0] = v;
+        v6Text = undefined;
+        if (!matchRanges(p.ranges, 4, scanned) || pos < 0) break;
+        continue;
+      }
+      // Any other element: IPv6 without a port, or the general path.
+      const c = pos > 0 ? xff.lastIndexOf(',', pos - 1) : -1;
+      a = skipOws(xff, c + 1, pos);
+      b = trimOwsEnd(xff, a, pos);
+      pos = c;
+      if (inTrustCache(cache, xff, a, b)) {
+        v6Text = undefined;
+        if (pos < 0) break;
+        continue;
+      }
+      if (scanAddress(xff, a, b) !== 6 || scannedPort[0]! >= 0) return undefined;
+      const trusted = matchRanges(p.ranges, 6, scanned);
+      v6Text = wordsText(6, scanned);
+      if (!trusted) break;
+      addToTrustCache(cache, v6Text);
+      if (pos < 0) break;
     }
-    clientIp = a === 0 && b === xff.length ? xff : xff.slice(a, b);
+    clientIp = v6Text ?? (a === 0 && b === xff.length ? xff : xff.slice(a, b));
   }
   // The literals, not the header's own strings: later compares are then pointer compares.
   const scheme: 'http' | 'https' =

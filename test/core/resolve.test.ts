@@ -8,7 +8,7 @@ import {
   type View,
   WarningCodes,
 } from '../../src/core/index.js';
-import { resolveFast } from '../../src/core/resolve.js';
+import { resolveFast, resolveGeneral } from '../../src/core/resolve.js';
 
 type Raw = [string, string][];
 
@@ -957,6 +957,53 @@ describe('the fast path', () => {
       assert.equal(resolveFast(p, { peer: '127.0.0.1', headers }), undefined);
     });
   }
+  test('answers the 3-hop IPv6 chain from an IPv6 peer, canonical text as the general path', () => {
+    const p = compilePolicy({
+      trustedProxies: ['loopback', 'fd00::/8'],
+      headers: ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'],
+    });
+    for (const xff of [
+      '2001:db8::7, fd00::1, fd00::2',
+      '2001:DB8:0::7,fd00::1',
+      'fd00::3, fd00::2',
+    ]) {
+      const req = {
+        peer: '::1',
+        headers: {
+          host: 'app.internal',
+          'x-forwarded-for': xff,
+          'x-forwarded-proto': 'https',
+          'x-forwarded-host': 'app.example.com',
+        },
+      };
+      for (let k = 0; k < 2; k++) {
+        // twice: the second time the trusted hops come from the trust cache
+        const v = resolveFast(p, req);
+        assert.ok(v !== undefined, `the fast path declined ${xff}`);
+        assert.equal(v.clientIp, xff.startsWith('fd00::3') ? 'fd00::3' : '2001:db8::7');
+        assert.equal(v.host, 'app.example.com');
+        assert.deepEqual(
+          JSON.parse(JSON.stringify(v)),
+          JSON.parse(JSON.stringify(resolveGeneral(p, req))),
+        );
+      }
+    }
+    // A port or a non-canonical peer: the general path.
+    assert.equal(
+      resolveFast(p, {
+        peer: '::1',
+        headers: { host: 'a.example', 'x-forwarded-for': '[2001:db8::7]:4711' },
+      }),
+      undefined,
+    );
+    assert.equal(
+      resolveFast(p, {
+        peer: '0:0::1',
+        headers: { host: 'a.example', 'x-forwarded-for': '2001:db8::7' },
+      }),
+      undefined,
+    );
+  });
   test('a cached host slot, reused by another host, does not keep the old allowed answer', () => {
     const p = policy();
     const at = (host: string) =>
