@@ -86,6 +86,8 @@ export function behaviourSuite(
     // biome-ignore lint/suspicious/noExplicitAny: shared across frameworks
     const full: ProxytrustOptions<any> = {
       trustedProxies: [PROXY],
+      // The test proxy writes Forwarded and every X-Forwarded-* (named since 0.2.0: only named headers are believed).
+      headers: ['x-forwarded', 'forwarded'],
       allowedHosts: [HOST, '.example.org'],
       httpsRedirect: { exempt: ['/healthz', { prefix: '/internal/' }, /^\/status$/] },
       hsts: { maxAge: 600, includeSubDomains: true },
