@@ -76,15 +76,28 @@ labTest(
       tlsHeaders: ['RequestHeader set X-Forwarded-Proto https'],
       plainHeaders: ['RequestHeader set X-Forwarded-Proto http'],
     });
-    const [[stockPorts], [recPorts]] = await Promise.all([
-      startHops(lab, [stock], app, 'apache-stock'),
-      startHops(lab, [recommended], app, 'apache-recommended'),
+    const hardened = apache({
+      name: 'hardened',
+      behaviour: 'as recommended, and the client Connection list cleared early',
+      headers: ['RequestHeader unset Connection early'],
+      tlsHeaders: ['RequestHeader set X-Forwarded-Proto https'],
+      plainHeaders: ['RequestHeader set X-Forwarded-Proto http'],
+    });
+    const [[stockPorts], [recPorts], [hardPorts]] = await Promise.all([
+      startHops(lab, [stock], app, { prefix: 'stock' }),
+      startHops(lab, [recommended], app, { prefix: 'recommended' }),
+      startHops(lab, [hardened], app, { prefix: 'hardened' }),
     ]);
     const ca = (await labCa()).cert;
-    const send = async (port: number, secure: boolean, headers: [string, string][]) => {
+    const send = async (
+      port: number,
+      secure: boolean,
+      headers: [string, string][],
+      connection = 'close',
+    ) => {
       const reply = await rawExchange(
         { port, ...(secure ? { tls: { servername: APP_HOST, ca } } : {}) },
-        requestText('/echo?q=1', [['Host', APP_HOST], ...headers, ['Connection', 'close']]),
+        requestText('/echo?q=1', [['Host', APP_HOST], ...headers, ['Connection', connection]]),
       );
       assert.equal(reply.status, 200, reply.body);
       assert.ok(
@@ -129,6 +142,18 @@ labTest(
       assert.deepEqual(values(rec, 'x-forwarded-proto'), [entry === 'https' ? 'https' : 'http']);
       const recHonest = await send(secure ? recPorts!.https : recPorts!.http, secure, []);
       assert.deepEqual(values(recHonest, 'x-forwarded-proto'), [entry]);
+
+      // A client that lists X-Forwarded-Proto in Connection makes mod_proxy drop the line
+      // RequestHeader set (hop-by-hop stripping, after mod_headers ran). mod_proxy's own
+      // X-Forwarded-For is added after the stripping and survives.
+      const listed = 'close, X-Forwarded-Proto, X-Forwarded-For';
+      const recStripped = await send(secure ? recPorts!.https : recPorts!.http, secure, [], listed);
+      assert.deepEqual(values(recStripped, 'x-forwarded-proto'), [], `${entry}: stripped`);
+      assert.deepEqual(values(recStripped, 'x-forwarded-for'), [CLIENT_ADDRESS]);
+      // `RequestHeader unset Connection early` clears the list before mod_proxy reads it.
+      const hard = await send(secure ? hardPorts!.https : hardPorts!.http, secure, [], listed);
+      assert.deepEqual(values(hard, 'x-forwarded-proto'), [entry], `${entry}: kept`);
+      assert.deepEqual(values(hard, 'x-forwarded-for'), [CLIENT_ADDRESS]);
     }
   },
 );

@@ -235,13 +235,16 @@ export interface HopPorts {
  * ports with its rendered configuration and the run's certificate; resolves with each
  * hop's ports once every entry listens. Each hop forwards to the next one's plain-http
  * port, the last one to `app`. Processes belong to `lab` (its teardown stops them).
+ * `prefix` names the hops' files and directories `<prefix>-<hop>`, so several chains can
+ * share one lab.
  */
 export async function startHops(
   lab: Lab,
   hops: readonly HopSpec[],
   app: { readonly host: string; readonly port: number },
-  label = 'chain',
+  opts: { readonly label?: string; readonly prefix?: string } = {},
 ): Promise<HopPorts[]> {
+  const label = opts.label ?? opts.prefix ?? 'chain';
   for (const hop of hops) requireBinary(BINARIES[hop.kind]);
   const certs = sharedCertificates();
   // Ports for every hop, outermost first; each forwards to the next one's plain port.
@@ -261,10 +264,11 @@ export async function startHops(
     if (next && !next.plainHttp) {
       throw new Error(`${label}: hop ${next.name} must listen for plain http`);
     }
-    mkdirSync(join(lab.dir, hop.name), { recursive: true });
+    const name = opts.prefix ? `${opts.prefix}-${hop.name}` : hop.name;
+    mkdirSync(join(lab.dir, name), { recursive: true });
     const ctx: HopContext = {
       dir: lab.dir,
-      name: hop.name,
+      name,
       httpPort: ports[i]!.http,
       httpsPort: ports[i]!.https,
       upstream,
@@ -273,10 +277,10 @@ export async function startHops(
       pemPath: cert.pemPath,
     };
     const configPath = lab.writeFile(
-      `${hop.name}.${hop.kind === 'caddy' ? 'Caddyfile' : 'conf'}`,
+      `${name}.${hop.kind === 'caddy' ? 'Caddyfile' : 'conf'}`,
       hop.config(ctx),
     );
-    const p = spawnHop(lab, hop.kind, hop.name, configPath);
+    const p = spawnHop(lab, hop.kind, name, configPath);
     for (const port of [ctx.httpPort, ctx.httpsPort]) {
       if (port) started.push(lab.waitForPort(port, { process: p, timeoutMs: 15000 }));
     }
@@ -310,7 +314,7 @@ async function start(scenario: Scenario, lab: Lab, own: boolean): Promise<Scenar
     app = await startDjango(lab, scenario.app.settings);
   }
 
-  const ports = await startHops(lab, scenario.hops, app, scenario.name);
+  const ports = await startHops(lab, scenario.hops, app, { label: scenario.name });
 
   const { ca } = await sharedCertificates();
   const front = ports[0]!;
