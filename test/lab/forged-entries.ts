@@ -172,4 +172,30 @@ export const MISTAKE_ENTRIES: readonly CorpusEntry[] = [
     headers: undefined,
     note: 'HAProxy with only `option forwardfor`',
   },
+  {
+    name: 'apache-stock',
+    hops: [
+      apache({
+        behaviour: 'mod_proxy only: no scheme header',
+        headers: ['ProxyPreserveHost On'],
+      }),
+    ],
+    trustedProxies: [HOP_ADDRESSES.edge],
+    headers: undefined,
+    note: 'Apache mod_proxy without `RequestHeader set X-Forwarded-Proto`',
+  },
+  {
+    name: 'apache-connection',
+    hops: [
+      apache({
+        behaviour: 'X-Forwarded-Proto set per vhost, the client Connection list honoured',
+        headers: ['ProxyPreserveHost On'],
+        tlsHeaders: ['RequestHeader set X-Forwarded-Proto https'],
+        plainHeaders: ['RequestHeader set X-Forwarded-Proto http'],
+      }),
+    ],
+    trustedProxies: [HOP_ADDRESSES.edge],
+    headers: ['x-forwarded-for', 'x-forwarded-proto'],
+    note: 'Apache with `RequestHeader set X-Forwarded-Proto` but without `RequestHeader unset Connection early`',
+  },
 ];
