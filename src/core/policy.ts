@@ -16,6 +16,7 @@ import {
 } from './address.js';
 import { compileNames, type NameTable } from './headers.js';
 import { type AllowedHosts, compileAllowedHosts, type ParsedHost } from './host.js';
+import { checkKeys, POLICY_KEYS } from './keys.js';
 import { getPreset, HEADER_FAMILIES, type HeaderFamily } from './presets.js';
 import { type Warning, WarningCodes } from './warnings.js';
 
@@ -159,6 +160,7 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('compilePolicy: options must be an object');
   }
+  checkKeys('compilePolicy', options, POLICY_KEYS);
   const warnings: Warning[] = [];
   const tp = options.trustedProxies ?? [];
   const entries: readonly (string | TrustFunction)[] = typeof tp === 'function' ? [tp] : tp;

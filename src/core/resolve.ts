@@ -71,6 +71,13 @@ export interface RequestFacts {
    * `trustVerifiedPeers`. The caller vouches for it; never set it from a header.
    */
   readonly peerVerified?: boolean;
+  /**
+   * True when the server dropped some of the request's header lines (Node keeps only the
+   * first `maxHeadersCount` entries, silently), so a line a proxy appended may be missing:
+   * then no forwarded header is believed, and HEADERS_TRUNCATED is warned. The node layer
+   * sets it; the core cannot see the server.
+   */
+  readonly headersTruncated?: boolean;
 }
 
 /** Where a resolved field came from. */

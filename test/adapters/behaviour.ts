@@ -117,6 +117,31 @@ export function behaviourSuite(
       debugLines.length = 0;
     });
 
+    describe('start-up', () => {
+      // The framework's own instance takes the options (Fastify through its real register).
+      test('a misspelt option fails at start-up, naming the nearest valid key', async () => {
+        await assert.rejects(factory({ trustedProxies: [PROXY], allowedHost: [HOST] } as never), {
+          name: 'TypeError',
+          message: 'proxytrust: unknown option "allowedHost"; did you mean "allowedHosts"?',
+        });
+      });
+      test('a misspelt nested option fails too', async () => {
+        await assert.rejects(
+          factory({ allowedHosts: [HOST], httpsRedirect: { exmept: ['/healthz'] } } as never),
+          {
+            name: 'TypeError',
+            message:
+              'proxytrust: unknown option "httpsRedirect.exmept"; did you mean "httpsRedirect.exempt"?',
+          },
+        );
+        await assert.rejects(factory({ hsts: { maxage: 60 } } as never), /"hsts\.maxAge"/);
+        await assert.rejects(
+          factory({ csrf: { trustedOrigin: [] } } as never),
+          /"csrf\.trustedOrigins"/,
+        );
+      });
+    });
+
     describe('the resolved view', () => {
       test('a trusted proxy: scheme, host, client IP and absolute URLs follow the view, and the framework agrees', async () => {
         const s = json(await send({ target: '/view', headers: secureFromProxy() }));
