@@ -76,7 +76,9 @@ function helloHsts(res: ServerResponse): void {
  * a splitting server must do the whole walk it stands for.
  */
 function splitting(
-  find: (req: IncomingMessage) => { clientIp: string; hostAllowed?: boolean } | undefined,
+  find: (
+    req: IncomingMessage,
+  ) => { clientIp: string | undefined; hostAllowed?: boolean } | undefined,
 ): Server {
   return createServer((req, res) => {
     const answer = find(req);

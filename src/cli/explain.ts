@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import {
   compilePolicy,
   explain,
-  type HeaderFamily,
+  type HeaderName,
   type PolicyOptions,
   resolve,
 } from '../core/index.js';
@@ -22,8 +22,11 @@ trace: hop by hop, what was believed and why.
   --trust LIST           trusted proxies: CIDRs, IPs, loopback, private, linklocal,
                          uniquelocal, or a preset (cloudflare, cloudfront, ...); repeatable,
                          comma-separated
-  --headers LIST         header families believed, in priority order (default:
-                         forwarded,x-forwarded plus the presets' families)
+  --headers LIST         the headers your proxies write, the only ones believed: names
+                         (x-forwarded-for, forwarded, x-real-ip, cf-connecting-ip, ...)
+                         or shorthands (x-forwarded, cloudflare, ssl-flags, ...);
+                         comma-separated (default: x-forwarded-for,x-forwarded-proto, or
+                         exactly the named presets' headers)
   --allowed-host H       an allowed host (app.example.com, .example.com, *); repeatable
   --tls                  the connection to the app is TLS
   --unsafe-hop-count N   trust the first N hops whatever their address (unsafe, warned)
@@ -83,7 +86,7 @@ export function renderExplain(input: ExplainInput, json: boolean): string {
   return [
     'request:',
     `  ${req.join('\n')}`,
-    `policy: trust ${trust.length ? trust.join(', ') : '(nobody)'}; believe ${policy.families.join(', ')}`,
+    `policy: trust ${trust.length ? trust.join(', ') : '(nobody)'}; believe ${policy.headers.join(', ')}`,
     trace,
   ].join('\n');
 }
@@ -107,6 +110,7 @@ export const EXAMPLES: readonly { title: string; input: ExplainInput }[] = [
       encrypted: false,
       options: {
         trustedProxies: ['loopback', '10.0.0.0/8', '172.16.0.0/12'],
+        headers: ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'],
         allowedHosts: ['app.example.com'],
       },
     },
@@ -216,7 +220,7 @@ export function runExplain(argv: string[]): string {
   const options: {
     -readonly [K in keyof PolicyOptions]: PolicyOptions[K];
   } = { trustedProxies: list(v.trust as string[] | undefined) };
-  if (typeof v.headers === 'string') options.headers = list([v.headers]) as HeaderFamily[];
+  if (typeof v.headers === 'string') options.headers = list([v.headers]) as HeaderName[];
   if (v['allowed-host'] !== undefined) options.allowedHosts = list(v['allowed-host'] as string[]);
   if (typeof v['unsafe-hop-count'] === 'string') {
     const n = Number(v['unsafe-hop-count']);
@@ -238,6 +242,7 @@ export function commandLine(input: ExplainInput): string {
   }
   const tp = input.options.trustedProxies;
   if (Array.isArray(tp)) for (const t of tp) if (typeof t === 'string') parts.push('--trust', t);
+  if (input.options.headers !== undefined) parts.push('--headers', input.options.headers.join(','));
   for (const h of input.options.allowedHosts ?? []) parts.push('--allowed-host', h);
   if (input.encrypted) parts.push('--tls');
   return parts.join(' ');

@@ -10,6 +10,12 @@ function source(s: FieldSource): string {
   return s.hop >= 0 ? `${s.from} (hop ${s.hop}'s entry)` : s.from;
 }
 
+function unknownWhy(s: FieldSource): string {
+  return s.from === 'unknown'
+    ? `believed headers disagree about hop ${s.hop}'s client (see the warnings)`
+    : `${s.from} at hop ${s.hop} does not name a usable address (see the warnings)`;
+}
+
 function reported(h: Hop): string {
   const e = h.entry;
   if (!e) return '';
@@ -34,6 +40,11 @@ function reported(h: Hop): string {
 export function explain(view: View, policy?: Policy): string {
   const out: string[] = [];
   const pad = (s: string, n: number) => (s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length));
+  if (policy !== undefined) {
+    out.push(
+      `believed headers: ${policy.headers.length ? policy.headers.join(', ') : '(none)'} (no other header is read as forwarded information)`,
+    );
+  }
   out.push(
     view.chain
       ? `walk (${view.chain === 'forwarded' ? 'RFC 7239 Forwarded' : 'X-Forwarded-*'}), from the socket peer out to the client:`
@@ -58,7 +69,9 @@ export function explain(view: View, policy?: Policy): string {
   out.push(`  host      ${pad(view.host ?? '(none)', 22)}from ${source(view.sources.host)}`);
   out.push(`  port      ${pad(String(view.port), 22)}from ${source(view.sources.port)}`);
   out.push(
-    `  client    ${pad(view.clientIp + (view.clientPort !== undefined ? ` port ${view.clientPort}` : ''), 22)}from ${source(view.sources.clientIp)}`,
+    view.clientIp === undefined
+      ? `  client    ${pad('(unknown)', 22)}${unknownWhy(view.sources.clientIp)}`
+      : `  client    ${pad(view.clientIp + (view.clientPort !== undefined ? ` port ${view.clientPort}` : ''), 22)}from ${source(view.sources.clientIp)}`,
   );
   if (view.clientIdentifier !== undefined) out.push(`  client id ${view.clientIdentifier}`);
   if (view.prefix !== undefined) out.push(`  prefix    ${view.prefix}`);

@@ -24,6 +24,15 @@ export {
 export type { ChainCursor, ChainEntry } from './chain.js';
 export { explain } from './explain.js';
 export { type ForwardedElement, type ForwardedParseResult, parseForwarded } from './forwarded.js';
+export {
+  DEFAULT_HEADERS,
+  FAMILY_HEADERS,
+  FORWARDED_HEADER_NAMES,
+  type ForwardedHeaderName,
+  HEADER_FAMILIES,
+  type HeaderFamily,
+  type HeaderName,
+} from './header-names.js';
 export type { HeaderInput, HeaderRecord, HeadersLike } from './headers.js';
 export {
   type AllowedHosts,
@@ -40,21 +49,8 @@ export {
   sameOrigin,
   type TrustedOrigins,
 } from './origin.js';
-export {
-  compilePolicy,
-  FAMILY_HEADERS,
-  type Policy,
-  type PolicyOptions,
-  type TrustFunction,
-} from './policy.js';
-export {
-  getPreset,
-  HEADER_FAMILIES,
-  type HeaderFamily,
-  PRESET_NAMES,
-  PRESETS,
-  type Preset,
-} from './presets.js';
+export { compilePolicy, type Policy, type PolicyOptions, type TrustFunction } from './policy.js';
+export { getPreset, PRESET_NAMES, PRESETS, type Preset } from './presets.js';
 export { type FieldSource, type Hop, type RequestFacts, resolve, type View } from './resolve.js';
 export type { Warning, WarningCode } from './warnings.js';
-export { WarningCodes } from './warnings.js';
+export { FORGERY_CODES, WarningCodes } from './warnings.js';

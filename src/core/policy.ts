@@ -1,7 +1,7 @@
 /**
- * The trust policy: which proxies are trusted, which header families are believed from them,
- * which hosts are allowed. Compiled and validated once, eagerly: a bad CIDR, preset or
- * family name throws at start-up and names the offending value.
+ * The trust policy: which proxies are trusted, which headers are believed from them, which
+ * hosts are allowed. Compiled and validated once, eagerly: a bad CIDR, preset or header
+ * name throws at start-up and names the offending value.
  */
 import {
   type Cidr,
@@ -14,10 +14,21 @@ import {
   scanned,
   type TrustCache,
 } from './address.js';
+import {
+  DEFAULT_HEADERS,
+  EDGE_HEADERS,
+  expandHeaderNames,
+  FAMILY_HEADERS,
+  FORWARDED_HEADER_NAMES,
+  type ForwardedHeaderName,
+  HEADER_FAMILIES,
+  type HeaderFamily,
+  type HeaderName,
+} from './header-names.js';
 import { compileNames, type NameTable } from './headers.js';
 import { type AllowedHosts, compileAllowedHosts, type ParsedHost } from './host.js';
 import { checkKeys, POLICY_KEYS } from './keys.js';
-import { getPreset, HEADER_FAMILIES, type HeaderFamily } from './presets.js';
+import { getPreset } from './presets.js';
 import { type Warning, WarningCodes } from './warnings.js';
 
 /** A custom trust decision: `address` is canonical; `hop` is 0 for the socket peer, 1 for the next, ... */
@@ -33,11 +44,18 @@ export interface PolicyOptions {
    */
   readonly trustedProxies?: readonly (string | TrustFunction)[] | TrustFunction;
   /**
-   * The header families believed from trusted proxies, in priority order (earlier wins
-   * when two disagree). Default: `['forwarded', 'x-forwarded']` plus the families of the
-   * presets named in `trustedProxies`.
+   * The headers your proxies write: only these are believed from trusted proxies. Header
+   * names (`'x-forwarded-for'`, `'forwarded'`, `'x-real-ip'`, `'cf-connecting-ip'`, ...,
+   * any case) and/or family shorthands (`'x-forwarded'` = the five X-Forwarded-*,
+   * `'cloudflare'`, `'cloudfront'`, `'fly'`, `'ssl-flags'`, ...). Order does not matter:
+   * when two believed headers describe the same hop and disagree, the field fails closed.
+   *
+   * Default: `['x-forwarded-for', 'x-forwarded-proto']`, or, when presets are named in
+   * `trustedProxies`, exactly the headers those presets write. When given, this is the
+   * whole list: presets add no headers to it (their edge headers named here stay bound to
+   * their ranges). See docs/resolution.md.
    */
-  readonly headers?: readonly HeaderFamily[];
+  readonly headers?: readonly HeaderName[];
   /** Django-style allowed hosts: `app.example.com`, `.example.com`, `*` (warned). */
   readonly allowedHosts?: readonly string[];
   /**
@@ -66,13 +84,14 @@ export interface PolicyOptions {
   };
 }
 
-/** A family's facts, as the resolver reads them. @internal */
-export interface FamilySpec {
-  readonly family: HeaderFamily;
-  /** Lower-case header names. */
-  readonly headers: readonly string[];
+/** A believed edge header (CF-*, CloudFront-*, True-Client-IP, Fly-Client-IP). @internal */
+export interface EdgeSpec {
+  /** Lower-case header name. */
+  readonly header: ForwardedHeaderName;
   /** Bound to a preset's ranges: believed only when the outermost trusted proxy is in them. */
   readonly boundTo: CompiledRanges | undefined;
+  /** The preset(s) it is bound to, for messages. */
+  readonly boundName: string | undefined;
 }
 
 /** A compiled, validated policy. Build it once with {@link compilePolicy}. */
@@ -80,7 +99,8 @@ export interface Policy {
   /** The normalised options, for display. */
   readonly description: {
     readonly trustedProxies: readonly string[];
-    readonly headers: readonly HeaderFamily[];
+    /** The believed header names, lower-case. */
+    readonly headers: readonly ForwardedHeaderName[];
     readonly allowedHosts: readonly string[] | undefined;
     readonly sharedSecretHeader: string | undefined;
     readonly unsafeTrustHopCount: number | undefined;
@@ -89,7 +109,12 @@ export interface Policy {
   };
   /** Policy-level warnings (TRUST_ALL, HOP_COUNT_TRUST, ALLOWED_HOSTS_WILDCARD). */
   readonly warnings: readonly Warning[];
-  /** The header families believed, in priority order. */
+  /** The headers believed from trusted proxies (lower-case names). */
+  readonly headers: readonly ForwardedHeaderName[];
+  /**
+   * @deprecated Since 0.2.0 trust is per header: read {@link Policy.headers}. The family
+   * shorthands of which at least one header is believed.
+   */
   readonly families: readonly HeaderFamily[];
   /** The allowed-hosts matcher, when configured. */
   readonly allowedHosts: AllowedHosts | undefined;
@@ -108,15 +133,30 @@ export interface PolicyInternals {
   readonly hopCount: number;
   readonly maxHops: number;
   readonly trustVerifiedPeers: boolean;
-  readonly chain: readonly ('forwarded' | 'x-forwarded')[];
-  readonly vendors: readonly FamilySpec[];
+  /** The believed header names, as a set. */
+  readonly believed: ReadonlySet<string>;
+  /** Believed: X-Forwarded-For, -Proto, -Host, -Port, -Prefix, Forwarded, X-Real-IP. */
+  readonly xff: boolean;
+  readonly xfp: boolean;
+  readonly xfh: boolean;
+  readonly xfport: boolean;
+  readonly xfprefix: boolean;
+  readonly fwd: boolean;
+  readonly realIp: boolean;
+  /** Believed one-value scheme headers written by the nearest proxy (hop 0). */
+  readonly hop0Schemes: readonly ForwardedHeaderName[];
+  /** Believed edge headers (describe the outermost trusted proxy's client). */
+  readonly edges: readonly EdgeSpec[];
   readonly secretHeader: string | undefined;
   readonly secretValues: readonly string[];
   /** Every header name the resolver may read, indexed. */
   readonly interesting: NameTable;
-  /** Every forwarded header name of every family (to detect spoof attempts). */
+  /** Every forwarded header name the resolver knows (to detect spoof attempts). */
   readonly allForwarded: readonly string[];
-  /** The resolver's fast path applies (address-only trust, default families, no secret). */
+  /**
+   * The resolver's fast path applies: address-only trust, no secret, and no believed header
+   * but X-Forwarded-For, -Proto and -Host.
+   */
   readonly fastPathOk: boolean;
   /** Recently trusted addresses; undefined when trust depends on more than the address. */
   readonly trustCache: TrustCache | undefined;
@@ -128,25 +168,7 @@ export interface PolicyInternals {
   hostCacheNext: number;
 }
 
-/** The header names of each family, lower-case. */
-export const FAMILY_HEADERS: Readonly<Record<HeaderFamily, readonly string[]>> = {
-  forwarded: ['forwarded'],
-  'x-forwarded': [
-    'x-forwarded-for',
-    'x-forwarded-proto',
-    'x-forwarded-host',
-    'x-forwarded-port',
-    'x-forwarded-prefix',
-  ],
-  'x-real-ip': ['x-real-ip'],
-  cloudfront: ['cloudfront-forwarded-proto', 'cloudfront-viewer-address'],
-  cloudflare: ['cf-connecting-ip', 'cf-visitor'],
-  'true-client-ip': ['true-client-ip'],
-  fly: ['fly-client-ip'],
-  'x-forwarded-ssl': ['x-forwarded-ssl', 'front-end-https'],
-  'x-forwarded-protocol': ['x-forwarded-protocol'],
-  'x-url-scheme': ['x-url-scheme'],
-};
+export { FAMILY_HEADERS };
 
 const DEFAULT_MAX_HOPS = 32;
 const HARD_MAX_HOPS = 1024;
@@ -154,7 +176,7 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
  * Compile and validate a policy. Throws a TypeError that names the offending value for
- * an invalid CIDR, an unknown name or family, a bad hop count or a bad allowed host.
+ * an invalid CIDR, an unknown preset or header name, a bad hop count or a bad allowed host.
  */
 export function compilePolicy(options: PolicyOptions = {}): Policy {
   if (options === null || typeof options !== 'object') {
@@ -217,39 +239,36 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
     throw new TypeError(`limits.maxHops must be an integer 1..${HARD_MAX_HOPS}, got ${maxHops}`);
   }
 
-  // Families: explicit, or the defaults plus the presets' own.
-  let families: HeaderFamily[];
+  // Headers: explicit (the whole list), or exactly the named presets' own, or the defaults.
+  let believed: ForwardedHeaderName[];
   if (options.headers !== undefined) {
     if (!Array.isArray(options.headers)) throw new TypeError('headers must be an array');
-    families = [];
-    for (const f of options.headers) {
-      const lf = typeof f === 'string' ? (f.toLowerCase() as HeaderFamily) : f;
-      if (!HEADER_FAMILIES.includes(lf)) {
-        throw new TypeError(
-          `unknown header family "${String(f)}": expected one of ${HEADER_FAMILIES.join(', ')}`,
-        );
-      }
-      if (!families.includes(lf)) families.push(lf);
+    believed = expandHeaderNames(options.headers);
+  } else if (presetsUsed.length > 0) {
+    believed = [];
+    for (const name of presetsUsed) {
+      for (const h of getPreset(name)!.headers) if (!believed.includes(h)) believed.push(h);
     }
   } else {
-    families = ['forwarded', 'x-forwarded'];
-    for (const name of presetsUsed) {
-      for (const f of getPreset(name)!.families) if (!families.includes(f)) families.push(f);
-    }
+    believed = [...DEFAULT_HEADERS];
   }
-  const chain = families.filter(
-    (f): f is 'forwarded' | 'x-forwarded' => f === 'forwarded' || f === 'x-forwarded',
-  );
-  const vendors: FamilySpec[] = families
-    .filter((f) => f !== 'forwarded' && f !== 'x-forwarded')
-    .map((family) => {
-      // A vendor family is bound to the ranges of the preset that brought it, when that
-      // preset publishes ranges: then only that provider's proxies are believed for it.
-      const owner = presetsUsed.map((n) => getPreset(n)!).find((p) => p.families.includes(family));
-      const boundTo =
-        owner && owner.ranges.length > 0 ? compileRanges(expandTrustList(owner.ranges)) : undefined;
-      return { family, headers: FAMILY_HEADERS[family] ?? [], boundTo };
+  // An edge header is bound to the ranges of every named preset that writes it and
+  // publishes ranges: then only that provider's proxies are believed for it.
+  const edges: EdgeSpec[] = believed
+    .filter((h) => EDGE_HEADERS.has(h))
+    .map((header) => {
+      const owners = presetsUsed
+        .map((n) => getPreset(n)!)
+        .filter((p) => p.ranges.length > 0 && p.headers.includes(header));
+      if (owners.length === 0) return { header, boundTo: undefined, boundName: undefined };
+      return {
+        header,
+        boundTo: compileRanges(expandTrustList(owners.flatMap((o) => o.ranges))),
+        boundName: owners.map((o) => o.name).join(', '),
+      };
     });
+  const believedSet = new Set<string>(believed);
+  const families = HEADER_FAMILIES.filter((f) => FAMILY_HEADERS[f].some((h) => believedSet.has(h)));
 
   let allowedHosts: AllowedHosts | undefined;
   if (options.allowedHosts !== undefined) {
@@ -283,7 +302,7 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
     secretValues = s.values.slice();
   }
 
-  const allForwarded = Object.values(FAMILY_HEADERS).flat();
+  const allForwarded: readonly string[] = FORWARDED_HEADER_NAMES;
   const interesting = compileNames([
     'host',
     ':authority',
@@ -298,8 +317,22 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
     hopCount,
     maxHops,
     trustVerifiedPeers: options.trustVerifiedPeers === true,
-    chain,
-    vendors,
+    believed: believedSet,
+    xff: believedSet.has('x-forwarded-for'),
+    xfp: believedSet.has('x-forwarded-proto'),
+    xfh: believedSet.has('x-forwarded-host'),
+    xfport: believedSet.has('x-forwarded-port'),
+    xfprefix: believedSet.has('x-forwarded-prefix'),
+    fwd: believedSet.has('forwarded'),
+    realIp: believedSet.has('x-real-ip'),
+    hop0Schemes: believed.filter(
+      (h) =>
+        h === 'x-forwarded-ssl' ||
+        h === 'front-end-https' ||
+        h === 'x-forwarded-protocol' ||
+        h === 'x-url-scheme',
+    ),
+    edges,
     secretHeader,
     secretValues,
     interesting,
@@ -308,8 +341,9 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
       fns.length === 0 &&
       hopCount === 0 &&
       secretHeader === undefined &&
-      vendors.length === 0 &&
-      families.includes('x-forwarded'),
+      believed.every(
+        (h) => h === 'x-forwarded-for' || h === 'x-forwarded-proto' || h === 'x-forwarded-host',
+      ),
     trustCache: fns.length === 0 && hopCount === 0 ? newTrustCache() : undefined,
     hostCacheKeys: new Array<string | undefined>(8).fill(undefined),
     hostCacheValues: new Array<ParsedHost | undefined>(8).fill(undefined),
@@ -322,7 +356,7 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
         ...cidrs.map((c) => c.text),
         ...fns.map((f) => `function ${f.name || '(anonymous)'}`),
       ],
-      headers: families,
+      headers: believed,
       allowedHosts: allowedHosts?.patterns,
       sharedSecretHeader: secretHeader,
       unsafeTrustHopCount: hopCount || undefined,
@@ -330,6 +364,7 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
       maxHops,
     },
     warnings,
+    headers: believed,
     families,
     allowedHosts,
     isTrusted: (address: string, hop: number) => isTrustedText(internals, address, hop),

@@ -29,8 +29,23 @@ export const WarningCodes = {
   CLIENT_UNKNOWN: 'CLIENT_UNKNOWN',
   /** More hops or parameters than the policy's cap; the rest was not parsed. */
   LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
-  /** Two believed header families disagree; the earlier family in `headers` wins. */
+  /**
+   * No longer given since 0.2.0 (it meant "two families disagree; the earlier one wins").
+   * Replaced by SAME_HOP_CONFLICT, where no order picks a winner.
+   * @deprecated
+   */
   FAMILY_CONFLICT: 'FAMILY_CONFLICT',
+  /**
+   * Two believed headers describe the same hop and disagree (X-Forwarded-For's entry and
+   * Forwarded's element, X-Real-IP and X-Forwarded-For's rightmost entry, ...). The field
+   * fails closed: the scheme, host and port are the connection's, the client is unknown.
+   */
+  SAME_HOP_CONFLICT: 'SAME_HOP_CONFLICT',
+  /**
+   * The request reached the server's cap on header lines (Node's `maxHeadersCount`), so
+   * lines a proxy appended may have been dropped: no forwarded header is believed.
+   */
+  HEADERS_TRUNCATED: 'HEADERS_TRUNCATED',
   /** The shared-secret header is missing or wrong: forwarded headers are not believed. */
   SHARED_SECRET_MISMATCH: 'SHARED_SECRET_MISMATCH',
   /** The Connection header names a forwarded header (a hop-by-hop stripping trick). */
@@ -44,6 +59,20 @@ export const WarningCodes = {
 } as const;
 
 export type WarningCode = (typeof WarningCodes)[keyof typeof WarningCodes];
+
+/**
+ * The codes that mark a request trying to forge what the app believes: forwarded headers
+ * from an untrusted peer, believed headers that contradict each other about one hop,
+ * hop-by-hop stripping, and a header list long enough to push a proxy's lines out of
+ * sight. The node layer logs these by default (rate-limited). The others describe
+ * misconfiguration or odd but harmless input.
+ */
+export const FORGERY_CODES: ReadonlySet<WarningCode> = new Set<WarningCode>([
+  WarningCodes.UNTRUSTED_FORWARDED,
+  WarningCodes.SAME_HOP_CONFLICT,
+  WarningCodes.CONNECTION_NAMES_FORWARDED,
+  WarningCodes.HEADERS_TRUNCATED,
+]);
 
 /** One finding about a request or a policy. `code` is stable; `message` is for people. */
 export interface Warning {

@@ -75,6 +75,8 @@ describe('proxytrust explain', () => {
       'X-Forwarded-Host: app.example.com',
       '--trust',
       '0.0.0.0/0',
+      '--headers',
+      'x-forwarded-for,x-forwarded-host',
     );
     assert.equal(r.code, 0, r.err);
     const j = JSON.parse(r.out);
@@ -85,6 +87,38 @@ describe('proxytrust explain', () => {
       j.policyWarnings.map((w: { code: string }) => w.code),
       ['TRUST_ALL'],
     );
+  });
+  test('prints which headers the policy believes (and no others are read)', () => {
+    const r = run(
+      'explain',
+      '--peer',
+      '127.0.0.1',
+      '-H',
+      'Host: app.example.com',
+      '-H',
+      'Forwarded: for=6.6.6.6;proto=https',
+      '--trust',
+      'loopback',
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /believe x-forwarded-for, x-forwarded-proto\b/);
+    assert.match(r.out, /believed headers: x-forwarded-for, x-forwarded-proto/);
+    assert.match(r.out, /scheme +http +from the socket/);
+    const named = run(
+      'explain',
+      '--peer',
+      '127.0.0.1',
+      '-H',
+      'Host: app.example.com',
+      '--trust',
+      'loopback',
+      '--headers',
+      'forwarded,cloudflare',
+    );
+    assert.match(named.out, /believe forwarded, cf-connecting-ip, cf-visitor\b/);
+    const typo = run('explain', '--peer', '127.0.0.1', '--headers', 'x-forwarded-fro');
+    assert.equal(typo.code, 2);
+    assert.match(typo.err, /did you mean "x-forwarded-for"/);
   });
   test('--examples prints every worked example with its command line', () => {
     const r = run('explain', '--examples');

@@ -7,9 +7,9 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RANGES } from '../../src/core/presets/data.js';
 import {
+  FORWARDED_HEADER_NAMES,
   getPreset,
   HEADER_FAMILIES,
-  type HeaderFamily,
   PRESET_NAMES,
   PRESETS,
 } from '../../src/core/presets.js';
@@ -127,11 +127,11 @@ describe('presets', () => {
       assert.ok(isSortedNumerically(p.ranges), `${name}: ranges not sorted`);
     });
 
-    test(`${name}: date, families, sources and notes are well formed`, () => {
+    test(`${name}: date, headers, sources and notes are well formed`, () => {
       assert.ok(isIsoDateNotInFuture(p.updated), `${name}: bad date ${p.updated}`);
-      assert.ok(p.families.length > 0);
-      for (const f of p.families) assert.ok(HEADER_FAMILIES.includes(f), `${name}: ${f}`);
-      assert.equal(new Set(p.families).size, p.families.length);
+      assert.ok(p.headers.length > 0);
+      for (const h of p.headers) assert.ok(FORWARDED_HEADER_NAMES.includes(h), `${name}: ${h}`);
+      assert.equal(new Set(p.headers).size, p.headers.length);
       assert.ok(p.sources.length > 0);
       for (const s of p.sources) assert.match(s, /^https:\/\/\S+$/);
       assert.ok(p.notes.length > 0);
@@ -142,7 +142,7 @@ describe('presets', () => {
     test(`${name}: is frozen`, () => {
       assert.ok(Object.isFrozen(p));
       assert.ok(Object.isFrozen(p.ranges));
-      assert.ok(Object.isFrozen(p.families));
+      assert.ok(Object.isFrozen(p.headers));
       assert.throws(() => (p.ranges as string[]).push('10.0.0.0/8'), TypeError);
     });
   }
@@ -155,15 +155,41 @@ describe('presets', () => {
     assert.ok(getPreset('cloudfront')!.ranges.length >= 10);
   });
 
-  test('each preset names the families its provider sets', () => {
-    const fam = (n: string): readonly HeaderFamily[] => getPreset(n)!.families;
-    assert.ok(fam('cloudflare').includes('cloudflare'));
-    assert.ok(fam('cloudfront').includes('cloudfront'));
-    assert.deepEqual(fam('aws-alb'), ['x-forwarded']);
-    assert.deepEqual([...fam('nginx')].sort(), ['x-forwarded', 'x-real-ip']);
-    assert.deepEqual([...fam('ingress-nginx')].sort(), ['x-forwarded', 'x-real-ip']);
-    assert.deepEqual(fam('heroku'), ['x-forwarded']);
-    assert.ok(fam('fly').includes('fly'));
+  test('each preset names exactly the headers its provider writes (checked against its docs)', () => {
+    const hs = (n: string): string[] => [...getPreset(n)!.headers].sort();
+    // Cloudflare: CF-Connecting-IP, CF-Visitor, X-Forwarded-Proto, and appends to XFF.
+    assert.deepEqual(hs('cloudflare'), [
+      'cf-connecting-ip',
+      'cf-visitor',
+      'x-forwarded-for',
+      'x-forwarded-proto',
+    ]);
+    // CloudFront: XFF always; CloudFront-Forwarded-Proto/-Viewer-Address when the origin
+    // request policy includes them; no X-Forwarded-Proto.
+    assert.deepEqual(hs('cloudfront'), [
+      'cloudfront-forwarded-proto',
+      'cloudfront-viewer-address',
+      'x-forwarded-for',
+    ]);
+    // ALB and Heroku: X-Forwarded-For, -Proto and -Port; no X-Forwarded-Host.
+    assert.deepEqual(hs('aws-alb'), ['x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto']);
+    assert.deepEqual(hs('heroku'), ['x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto']);
+    // nginx with Debian's proxy_params: X-Real-IP, X-Forwarded-For, X-Forwarded-Proto.
+    assert.deepEqual(hs('nginx'), ['x-forwarded-for', 'x-forwarded-proto', 'x-real-ip']);
+    // ingress-nginx's template also sets X-Forwarded-Host and -Port.
+    assert.deepEqual(hs('ingress-nginx'), [
+      'x-forwarded-for',
+      'x-forwarded-host',
+      'x-forwarded-port',
+      'x-forwarded-proto',
+      'x-real-ip',
+    ]);
+    assert.deepEqual(hs('fly'), [
+      'fly-client-ip',
+      'x-forwarded-for',
+      'x-forwarded-proto',
+      'x-forwarded-ssl',
+    ]);
   });
 
   test('the CDN presets are exactly the generated data', () => {
@@ -204,18 +230,21 @@ describe('presets', () => {
   });
 
   test('HEADER_FAMILIES is the exact union, frozen', () => {
-    assert.deepEqual([...HEADER_FAMILIES].sort(), [
-      'cloudflare',
-      'cloudfront',
-      'fly',
-      'forwarded',
-      'true-client-ip',
-      'x-forwarded',
-      'x-forwarded-protocol',
-      'x-forwarded-ssl',
-      'x-real-ip',
-      'x-url-scheme',
-    ]);
+    assert.deepEqual(
+      [...HEADER_FAMILIES].sort(),
+      [
+        'cloudflare',
+        'cloudfront',
+        'fly',
+        'forwarded',
+        'true-client-ip',
+        'x-forwarded',
+        'ssl-flags',
+        'x-forwarded-protocol',
+        'x-real-ip',
+        'x-url-scheme',
+      ].sort(),
+    );
     assert.ok(Object.isFrozen(HEADER_FAMILIES));
   });
 

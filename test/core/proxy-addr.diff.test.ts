@@ -80,8 +80,8 @@ function proxyAddrIp(trust: string[], peer: string, xff: string | undefined): st
   return proxyaddr(req as any, proxyaddr.compile(trust));
 }
 
-function ours(trust: string[], peer: string, xff: string | undefined): string {
-  const policy = compilePolicy({ trustedProxies: trust, headers: ['x-forwarded'] });
+function ours(trust: string[], peer: string, xff: string | undefined): string | undefined {
+  const policy = compilePolicy({ trustedProxies: trust, headers: ['x-forwarded-for'] });
   return resolve(policy, {
     peer,
     headers: { host: 'a.example', ...(xff === undefined ? {} : { 'x-forwarded-for': xff }) },
@@ -117,23 +117,25 @@ describe('client IP agrees with proxy-addr', () => {
 
 describe('documented exceptions (proxytrust differs on purpose)', () => {
   const trust = ['10.0.0.0/8'];
-  test('a malformed entry: proxy-addr returns the junk as the "IP"; proxytrust stops at the last trusted address', () => {
+  test('a malformed entry: proxy-addr returns the junk as the "IP"; proxytrust reports the client unknown', () => {
+    // Since 0.2.0 the walk no longer falls back to the last trusted address (a proxy's own):
+    // a client that cannot be known is undefined.
     assert.equal(proxyAddrIp(trust, '10.0.0.5', '198.51.100.1, garbage'), 'garbage');
-    assert.equal(ours(trust, '10.0.0.5', '198.51.100.1, garbage'), '10.0.0.5');
+    assert.equal(ours(trust, '10.0.0.5', '198.51.100.1, garbage'), undefined);
   });
   test('ip:port entries (Azure): proxy-addr returns "ip:port"; proxytrust parses the address', () => {
     assert.equal(proxyAddrIp(trust, '10.0.0.5', '198.51.100.1:4711'), '198.51.100.1:4711');
     assert.equal(ours(trust, '10.0.0.5', '198.51.100.1:4711'), '198.51.100.1');
   });
-  test('`unknown`: proxy-addr returns "unknown"; proxytrust keeps the nearest known address', () => {
+  test('`unknown`: proxy-addr returns "unknown"; proxytrust reports the client unknown (undefined)', () => {
     assert.equal(proxyAddrIp(trust, '10.0.0.5', 'unknown'), 'unknown');
-    assert.equal(ours(trust, '10.0.0.5', 'unknown'), '10.0.0.5');
+    assert.equal(ours(trust, '10.0.0.5', 'unknown'), undefined);
   });
-  test('an empty entry: proxy-addr skips it; proxytrust treats it as malformed and stops', () => {
+  test('an empty entry: proxy-addr skips it; proxytrust treats it as malformed: the client is unknown', () => {
     const theirs = proxyAddrIp(trust, '10.0.0.5', '198.51.100.1, , 10.0.0.4');
     const mine = ours(trust, '10.0.0.5', '198.51.100.1, , 10.0.0.4');
-    assert.equal(mine, '10.0.0.4');
-    assert.notEqual(theirs, mine);
+    assert.equal(mine, undefined);
+    assert.equal(theirs, '198.51.100.1');
   });
   test('canonical text: proxy-addr echoes the header text; proxytrust canonicalises', () => {
     assert.equal(proxyAddrIp(trust, '10.0.0.5', '2001:DB8:0:0::1'), '2001:DB8:0:0::1');

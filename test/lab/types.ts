@@ -105,7 +105,7 @@ export interface ViewFacts {
   /** `hostname[:port]` as the client asked for it (the port omitted when default). */
   readonly host: string | undefined;
   readonly port: number;
-  readonly clientIp: string;
+  readonly clientIp: string | undefined;
 }
 
 /** The client-sent forwarded headers the lab tries (each must change nothing, unless listed). */
