@@ -49,7 +49,8 @@ const FASTIFY_GETTERS: Readonly<Record<string, (v: View) => unknown>> = {
   host: (v) => v.host ?? '',
   hostname: (v) => v.hostname ?? '',
   port: (v) => v.port,
-  ip: (v) => v.clientIp,
+  // Fastify's ip is a string: a client that cannot be known is '', never the proxy's address.
+  ip: (v) => v.clientIp ?? '',
   ips: (v) => (v.peerTrusted ? v.hops.map((h) => h.address) : [v.peer]),
 };
 

@@ -53,6 +53,8 @@ export interface Access<R> {
   headers(req: R): HeaderInput;
   /** The connection facts, when the `connection` option is not given. */
   connection(req: R): ConnectionInfo;
+  /** True when the server dropped some of the request's header lines (Node's header cap). */
+  truncated(req: R): boolean;
 }
 
 /** A complete response that the binding sends instead of calling the application. */
@@ -407,6 +409,7 @@ export class Engine<R> {
       headers,
       encrypted: c.encrypted === true,
       peerVerified: c.peerVerified === true,
+      headersTruncated: this.access.truncated(req),
     });
     const ws = view.warnings;
     if (ws.length > 0) {
