@@ -49,12 +49,28 @@ const FASTIFY_GETTERS: Readonly<Record<string, (v: View) => unknown>> = {
   host: (v) => v.host ?? '',
   hostname: (v) => v.hostname ?? '',
   port: (v) => v.port,
-  ip: (v) => v.clientIp,
+  // Fastify's ip is a string: a client that cannot be known is '', never the proxy's address.
+  ip: (v) => v.clientIp ?? '',
   ips: (v) => (v.peerTrusted ? v.hops.map((h) => h.address) : [v.peer]),
 };
 
 /** The plugin's options: {@link ProxytrustOptions}, callbacks receive the Node request (`request.raw`). */
 export type ProxytrustFastifyOptions = ProxytrustOptions<IncomingMessage>;
+
+/**
+ * The keys that Fastify's `register` itself reads from a plugin's options (its
+ * `RegisterOptions`) and hands on to the plugin with the rest: allowed, and not proxytrust's.
+ */
+export const FASTIFY_REGISTER_KEYS: readonly string[] = ['prefix', 'logLevel', 'logSerializers'];
+
+/** The options without the keys Fastify's `register` reads, for the key check. */
+function ownOptions(options: ProxytrustFastifyOptions | undefined): ProxytrustFastifyOptions {
+  if (options === null || typeof options !== 'object') return options ?? {};
+  if (!FASTIFY_REGISTER_KEYS.some((k) => Object.hasOwn(options, k))) return options;
+  const out: Record<string, unknown> = { ...options };
+  for (const k of FASTIFY_REGISTER_KEYS) delete out[k];
+  return out as ProxytrustFastifyOptions;
+}
 
 /**
  * The Fastify plugin: `app.register(proxytrust, options)`. Not encapsulated, so its hook
@@ -67,7 +83,7 @@ export function proxytrust(
 ): void {
   let binding: NodeBinding;
   try {
-    binding = nodeBinding(options ?? {});
+    binding = nodeBinding(ownOptions(options));
   } catch (err) {
     done(err as Error);
     return;

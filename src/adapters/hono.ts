@@ -28,6 +28,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { HeaderInput, Policy, View } from '../core/index.js';
 import { nodeConnection } from '../node/connection.js';
 import { type Access, type Answer, Engine } from '../node/engine.js';
+import { nodeHeadersTruncated } from '../node/header-cap.js';
 import { absoluteUrlOf } from '../node/middleware.js';
 import type { ConnectionInfo, ProxytrustOptions } from '../node/options.js';
 
@@ -90,6 +91,11 @@ const honoAccess: Access<Context> = {
   header: (c, name) => c.req.header(name),
   headers: (c): HeaderInput => incoming(c)?.rawHeaders ?? c.req.raw.headers,
   connection: honoConnection,
+  // Node's header cap, on @hono/node-server; other runtimes give no raw header lines to count.
+  truncated: (c) => {
+    const inc = incoming(c);
+    return inc !== undefined && nodeHeadersTruncated(inc);
+  },
 };
 
 function toResponse(a: Answer): Response {

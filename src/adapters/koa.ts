@@ -45,9 +45,12 @@ const KOA_IP: PropertyDescriptorMap = {
     configurable: true,
     enumerable: true,
     get(this: { req: IncomingMessage; [IP_OVERRIDE]?: string }): string {
-      return (
-        this[IP_OVERRIDE] ?? this.req.proxytrust?.clientIp ?? this.req.socket?.remoteAddress ?? ''
-      );
+      const own = this[IP_OVERRIDE];
+      if (own !== undefined) return own;
+      const view = this.req.proxytrust;
+      // A client that cannot be known is '' (Koa's ip is a string), never the proxy's address.
+      if (view !== undefined) return view.clientIp ?? '';
+      return this.req.socket?.remoteAddress ?? '';
     },
     set(this: { [IP_OVERRIDE]?: string }, value: string) {
       this[IP_OVERRIDE] = value;

@@ -27,6 +27,7 @@ import {
 } from './header-names.js';
 import { compileNames, type NameTable } from './headers.js';
 import { type AllowedHosts, compileAllowedHosts, type ParsedHost } from './host.js';
+import { checkKeys, POLICY_KEYS } from './keys.js';
 import { getPreset } from './presets.js';
 import { type Warning, WarningCodes } from './warnings.js';
 
@@ -181,6 +182,7 @@ export function compilePolicy(options: PolicyOptions = {}): Policy {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('compilePolicy: options must be an object');
   }
+  checkKeys('compilePolicy', options, POLICY_KEYS);
   const warnings: Warning[] = [];
   const tp = options.trustedProxies ?? [];
   const entries: readonly (string | TrustFunction)[] = typeof tp === 'function' ? [tp] : tp;

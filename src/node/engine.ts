@@ -26,8 +26,10 @@ import {
   type View,
   WarningCodes,
 } from '../core/index.js';
+import { checkKeys, POLICY_KEYS } from '../core/keys.js';
 import { addSecure, cookieName, hasSecure, SESSION_COOKIE_PATTERN } from './cookies.js';
-import type { ConnectionInfo, ProxytrustOptions } from './options.js';
+import { safe, WarningLog, writeWarningLine } from './log.js';
+import { type ConnectionInfo, OPTION_KEYS, type ProxytrustOptions } from './options.js';
 import { compilePathRules, type PathMatcher } from './paths.js';
 import {
   DEFAULT_PROBE_PATH,
@@ -51,6 +53,8 @@ export interface Access<R> {
   headers(req: R): HeaderInput;
   /** The connection facts, when the `connection` option is not given. */
   connection(req: R): ConnectionInfo;
+  /** True when the server dropped some of the request's header lines (Node's header cap). */
+  truncated(req: R): boolean;
 }
 
 /** A complete response that the binding sends instead of calling the application. */
@@ -158,27 +162,29 @@ export function pathOf(target: string): string {
   return q < 0 ? target : target.slice(0, q);
 }
 
-const POLICY_FIELDS: readonly (keyof PolicyOptions)[] = [
-  'trustedProxies',
-  'headers',
-  'allowedHosts',
-  'sharedSecret',
-  'unsafeTrustHopCount',
-  'limits',
-  'trustVerifiedPeers',
-];
+const POLICY_FIELDS = Object.keys(POLICY_KEYS) as readonly (keyof PolicyOptions)[];
+
+/** The inline policy fields of the options, for `compilePolicy`, which knows no other key. */
+function policyOptionsOf(options: PolicyOptions): PolicyOptions {
+  const out: Record<string, unknown> = {};
+  for (const k of POLICY_FIELDS) if (options[k] !== undefined) out[k] = options[k];
+  return out as PolicyOptions;
+}
+
+/**
+ * The codes of warnings about a request that tries to forge what the app believes: logged
+ * by default (rate-limited), unlike the others, which only `onWarning` receives.
+ */
+export const LOGGED_CODES: ReadonlySet<string> = new Set<string>([
+  WarningCodes.UNTRUSTED_FORWARDED,
+  WarningCodes.FAMILY_CONFLICT,
+  WarningCodes.CONNECTION_NAMES_FORWARDED,
+  'HEADERS_TRUNCATED',
+]);
 
 function envDebug(): boolean {
   const v = typeof process === 'object' ? process.env?.PROXYTRUST_DEBUG : undefined;
   return v === '1' || v === 'true' || v === 'yes';
-}
-
-function defaultSink(w: HttpWarning): void {
-  if (typeof process === 'object' && typeof process.emitWarning === 'function') {
-    process.emitWarning(w.message, { type: 'ProxytrustWarning', code: w.code });
-  } else {
-    console.warn(`proxytrust ${w.code}: ${w.message}`);
-  }
 }
 
 function isAbsoluteStart(t: string): boolean {
@@ -191,6 +197,8 @@ export class Engine<R> {
   readonly policy: Policy;
   private readonly connectionOf: (req: R) => ConnectionInfo;
   private readonly onWarning: ((w: HttpWarning, req: R | undefined) => void) | undefined;
+  /** The default log, when there is no onWarning and logWarnings is not false. */
+  private readonly log: WarningLog | undefined;
   private readonly debugLine: ((line: string) => void) | undefined;
   private readonly diagEvery: number;
   private readonly diagLast = new Map<string, number>();
@@ -223,6 +231,7 @@ export class Engine<R> {
     if (options === null || typeof options !== 'object') {
       throw new TypeError('proxytrust: options must be an object');
     }
+    checkKeys('proxytrust', options, OPTION_KEYS);
     if (options.policy !== undefined) {
       const inline = POLICY_FIELDS.filter((k) => options[k] !== undefined);
       if (inline.length > 0) {
@@ -235,7 +244,7 @@ export class Engine<R> {
       }
       this.policy = options.policy;
     } else {
-      this.policy = compilePolicy(options);
+      this.policy = compilePolicy(policyOptionsOf(options));
     }
     const conn = options.connection;
     if (conn !== undefined && typeof conn !== 'function') {
@@ -255,6 +264,12 @@ export class Engine<R> {
     if (!Number.isFinite(this.diagEvery) || this.diagEvery < 0) {
       throw new TypeError('proxytrust: diagnosticIntervalMs must be a number >= 0');
     }
+    const lw = options.logWarnings;
+    if (lw !== undefined && typeof lw !== 'boolean') {
+      throw new TypeError('proxytrust: "logWarnings" must be true or false');
+    }
+    this.log =
+      this.onWarning === undefined && lw !== false ? new WarningLog(this.diagEvery) : undefined;
 
     // HTTPS redirect.
     const hr = options.httpsRedirect;
@@ -394,9 +409,17 @@ export class Engine<R> {
       headers,
       encrypted: c.encrypted === true,
       peerVerified: c.peerVerified === true,
+      headersTruncated: this.access.truncated(req),
     });
-    if (view.warnings.length > 0 && this.onWarning !== undefined) {
-      for (const w of view.warnings) this.emit(w, req);
+    const ws = view.warnings;
+    if (ws.length > 0) {
+      if (this.onWarning !== undefined) {
+        for (const w of ws) this.emit(w, req);
+      } else if (this.log !== undefined) {
+        for (const w of ws) {
+          if (LOGGED_CODES.has(w.code)) this.log.add(w, () => this.context(req, view));
+        }
+      }
     }
     if (this.debugLine !== undefined) this.debug(req, view, headers);
     return view;
@@ -665,7 +688,11 @@ export class Engine<R> {
     return undefined;
   }
 
-  /** Report a warning: to onWarning, or (no hook) nowhere, except diagnostics and policy warnings. */
+  /**
+   * Report a warning to onWarning. Without a hook, a policy warning (no request) goes to
+   * the default log unthrottled, and a request's warning nowhere: the default log takes
+   * only the forging attempts and the diagnostics, rate-limited, through their own paths.
+   */
   emit(w: HttpWarning, req: R | undefined): void {
     if (this.onWarning !== undefined) {
       try {
@@ -673,9 +700,14 @@ export class Engine<R> {
       } catch {
         // A throwing hook must not break the request.
       }
-    } else if (req === undefined) {
-      defaultSink(w);
+    } else if (req === undefined && this.log !== undefined) {
+      writeWarningLine(w, safe(w.message));
     }
+  }
+
+  /** Who sent a logged request, and what it asked for: ` (peer 192.0.2.1, GET /path)`. */
+  private context(req: R, view: View): string {
+    return ` (peer ${view.peer ?? 'unknown'}, ${this.access.method(req)} ${clip(this.access.target(req))})`;
   }
 
   private diagDue(key: string): boolean {
@@ -687,10 +719,10 @@ export class Engine<R> {
     return true;
   }
 
-  /** A diagnostic: to onWarning when given, else to process warnings. Already rate-limited. */
+  /** A diagnostic (already rate-limited per key): to onWarning when given, else the default log. */
   private diag(w: HttpWarning, req: R): void {
     if (this.onWarning !== undefined) this.emit(w, req);
-    else defaultSink(w);
+    else this.log?.add(w);
   }
 
   private debug(req: R, view: View, headers: HeaderInput): void {
@@ -700,7 +732,7 @@ export class Engine<R> {
       .join(' ');
     const codes = view.warnings.map((w) => w.code).join(',');
     this.debugLine!(
-      `proxytrust ${this.access.method(req)} ${clip(this.access.target(req))} scheme=${view.scheme} host=${view.host ?? '-'} client=${view.clientIp} peer=${view.peer}${view.peerTrusted ? ' (trusted)' : ''}${shown ? ` ${shown}` : ''}${codes ? ` warnings=${codes}` : ''}`,
+      `proxytrust ${this.access.method(req)} ${clip(this.access.target(req))} scheme=${view.scheme} host=${view.host ?? '-'} client=${view.clientIp ?? '-'} peer=${view.peer}${view.peerTrusted ? ' (trusted)' : ''}${shown ? ` ${shown}` : ''}${codes ? ` warnings=${codes}` : ''}`,
     );
   }
 }

@@ -12,6 +12,7 @@ import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from '
 import type { Policy, View } from '../core/index.js';
 import { nodeConnection } from './connection.js';
 import { type Access, type Answer, Engine } from './engine.js';
+import { nodeHeadersTruncated } from './header-cap.js';
 import type { ProxytrustOptions } from './options.js';
 
 declare module 'node:http' {
@@ -61,6 +62,7 @@ export const nodeAccess: Access<IncomingMessage> = {
   },
   headers: (req) => req.rawHeaders,
   connection: nodeConnection,
+  truncated: nodeHeadersTruncated,
 };
 
 /**

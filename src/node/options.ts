@@ -4,6 +4,7 @@
  * a bad value throws a TypeError that names it.
  */
 import type { Policy, PolicyOptions } from '../core/index.js';
+import { type KeySchema, POLICY_KEYS, type SchemaOf } from '../core/keys.js';
 import type { PathRule } from './paths.js';
 import type { HttpWarning } from './warnings.js';
 
@@ -95,10 +96,10 @@ export interface ProxytrustOptions<R> extends PolicyOptions {
   /** The authenticated probe endpoint for `proxytrust audit`. Off unless given. */
   readonly probe?: ProbeOptions;
   /**
-   * Receives every warning: the core's about a request (spoofed headers, duplicates, hosts
-   * refused), CSRF refusals, and rate-limited diagnostics. `req` is undefined for policy
-   * warnings at start-up. Without it, only the diagnostics and the policy warnings are
-   * reported, through `process.emitWarning` (or `console.warn` where that is missing).
+   * Receives every warning: the core's about a request (spoofed headers, conflicts,
+   * duplicates, hosts refused), CSRF refusals, the rate-limited diagnostics, and the
+   * policy's warnings at start-up (`req` is then undefined). Unthrottled: it sees each one.
+   * Giving it replaces the default log (see `logWarnings`).
    */
   readonly onWarning?: (warning: HttpWarning, req: R | undefined) => void;
   /**
@@ -113,6 +114,44 @@ export interface ProxytrustOptions<R> extends PolicyOptions {
    * (on Hono: the runtime's connection info, see docs/frameworks.md).
    */
   readonly connection?: (req: R) => ConnectionInfo;
-  /** The minimum interval between two diagnostics of the same code, in ms. Default 60000. */
+  /**
+   * The default log, used when `onWarning` is not given. Default true: warnings about
+   * requests that try to forge (forwarded headers from an untrusted peer, believed headers
+   * that conflict, a `Connection` header that names a forwarded header, a header list cut
+   * at Node's cap), the diagnostics and the policy's warnings go to stderr through
+   * `process.emitWarning` (type `ProxytrustWarning`, the warning's code as `code`;
+   * `console.warn` where there is no `process`), at most one line per code per
+   * `diagnosticIntervalMs`, each line counting the ones held back since the previous.
+   * `false` turns the default log off; `onWarning` replaces it.
+   */
+  readonly logWarnings?: boolean;
+  /** The minimum interval between two log lines (or diagnostics) of the same code, in ms. Default 60000. */
   readonly diagnosticIntervalMs?: number;
 }
+
+/**
+ * Every option key of {@link ProxytrustOptions}, nested objects included: an unknown key
+ * throws at start-up, naming the nearest valid one. Checked by the compiler against the
+ * interfaces above. @internal
+ */
+export const OPTION_KEYS = {
+  ...POLICY_KEYS,
+  policy: true,
+  httpsRedirect: {
+    exempt: true,
+    host: true,
+    port: true,
+    statusForGet: true,
+    statusForOther: true,
+  } satisfies SchemaOf<HttpsRedirectOptions<unknown>>,
+  hsts: { maxAge: true, includeSubDomains: true, preload: true } satisfies SchemaOf<HstsOptions>,
+  secureCookies: true,
+  cookieWarnings: { sessionCookies: true } satisfies SchemaOf<CookieWarningOptions>,
+  csrf: { trustedOrigins: true, exempt: true } satisfies SchemaOf<CsrfOptions<unknown>>,
+  probe: { secret: true, path: true, windowSeconds: true } satisfies SchemaOf<ProbeOptions>,
+  onWarning: true,
+  logWarnings: true,
+  debug: true,
+  connection: true,
+  diagnosticIntervalMs: true,
+} as const satisfies SchemaOf<ProxytrustOptions<unknown>> & KeySchema;

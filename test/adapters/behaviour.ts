@@ -17,7 +17,7 @@ import {
   type ProxytrustOptions,
   signProbe,
 } from '../../src/node/index.js';
-import { type RawRequest, type RawResponse, rawRequest } from './raw-http.js';
+import { behindJunk, type RawRequest, type RawResponse, rawRequest } from './raw-http.js';
 import { COOKIES, OWN_HSTS, type Running, type ServerFactory } from './servers.js';
 
 const SECRET = 'probe-secret-0123456789abcdef';
@@ -35,7 +35,7 @@ interface Shape {
     host: string | undefined;
     hostname: string | undefined;
     port: number;
-    clientIp: string;
+    clientIp: string | undefined;
     prefix: string | undefined;
     peerTrusted: boolean;
   };
@@ -52,7 +52,8 @@ function assertNativeAgrees(s: Shape): void {
   if ('secure' in n) assert.equal(n.secure, v.secure, 'native secure');
   if ('hostname' in n) assert.equal(n.hostname, v.hostname, 'native hostname');
   if ('host' in n) assert.equal(n.host, v.host, 'native host');
-  if ('ip' in n) assert.equal(n.ip, v.clientIp, 'native ip');
+  // A client that cannot be known: the view says undefined, Express undefined, Koa and Fastify ''.
+  if ('ip' in n) assert.equal(n.ip === '' ? undefined : n.ip, v.clientIp, 'native ip');
   if ('port' in n) assert.equal(n.port, v.port, 'native port');
   if ('href' in n) assert.ok(String(n.href).startsWith(`${v.scheme}://${v.host}/`), 'native href');
 }
@@ -117,6 +118,31 @@ export function behaviourSuite(
       warnings.length = 0;
       plainWarnings.length = 0;
       debugLines.length = 0;
+    });
+
+    describe('start-up', () => {
+      // The framework's own instance takes the options (Fastify through its real register).
+      test('a misspelt option fails at start-up, naming the nearest valid key', async () => {
+        await assert.rejects(factory({ trustedProxies: [PROXY], allowedHost: [HOST] } as never), {
+          name: 'TypeError',
+          message: 'proxytrust: unknown option "allowedHost"; did you mean "allowedHosts"?',
+        });
+      });
+      test('a misspelt nested option fails too', async () => {
+        await assert.rejects(
+          factory({ allowedHosts: [HOST], httpsRedirect: { exmept: ['/healthz'] } } as never),
+          {
+            name: 'TypeError',
+            message:
+              'proxytrust: unknown option "httpsRedirect.exmept"; did you mean "httpsRedirect.exempt"?',
+          },
+        );
+        await assert.rejects(factory({ hsts: { maxage: 60 } } as never), /"hsts\.maxAge"/);
+        await assert.rejects(
+          factory({ csrf: { trustedOrigin: [] } } as never),
+          /"csrf\.trustedOrigins"/,
+        );
+      });
     });
 
     describe('the resolved view', () => {
@@ -667,6 +693,33 @@ export function behaviourSuite(
         assert.ok([200, 400].includes(r.status));
         assert.ok(codes().includes(WarningCodes.CONNECTION_NAMES_FORWARDED));
         await alive();
+      });
+      test("a forged X-Forwarded-For that pushed the proxy's line past Node's header cap is not believed, and warned", {
+        // The core acts on the fact once branch i18-core lands (issue 18); todo until then.
+        todo:
+          'HEADERS_TRUNCATED' in WarningCodes
+            ? false
+            : 'the core does not act on headersTruncated yet',
+      }, async () => {
+        const r = await send({
+          target: '/healthz',
+          headers: behindJunk(
+            [
+              ['Host', HOST],
+              ['X-Forwarded-For', '6.6.6.6'],
+              ['X-Forwarded-Proto', 'https'],
+            ],
+            1100,
+            [
+              ['X-Forwarded-For', '203.0.113.50'],
+              ['X-Forwarded-Proto', 'http'],
+            ],
+          ),
+        });
+        const s = json(r);
+        assert.notEqual(s.view.clientIp, '6.6.6.6');
+        assert.equal(s.view.scheme, 'http');
+        assert.ok(codes().includes('HEADERS_TRUNCATED'), codes().join());
       });
       test('an enormous forwarded list is bounded: the walk stops, the request is served', async () => {
         const list = Array.from({ length: 1000 }, () => '127.0.0.1').join(', ');

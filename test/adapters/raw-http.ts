@@ -104,3 +104,24 @@ export function rawRequest(port: number, req: RawRequest): Promise<RawResponse> 
     });
   });
 }
+
+/**
+ * A request as an appending proxy forwards it after a client pushed Node's header cap:
+ * `first` lines (the client's forged ones), `junk` lines, then `last` (the lines the proxy
+ * appended; HAProxy `option forwardfor` adds its own line at the end). `Connection: close`
+ * comes second, so it survives a cut.
+ */
+export function behindJunk(
+  first: readonly (readonly [string, string])[],
+  junk: number,
+  last: readonly (readonly [string, string])[],
+): [string, string][] {
+  const lines: [string, string][] = [
+    [first[0]![0], first[0]![1]],
+    ['Connection', 'close'],
+  ];
+  for (const [k, v] of first.slice(1)) lines.push([k, v]);
+  for (let i = 0; i < junk; i++) lines.push([`A${String(i).padStart(4, '0')}`, 'x']);
+  for (const [k, v] of last) lines.push([k, v]);
+  return lines;
+}

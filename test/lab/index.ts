@@ -22,12 +22,17 @@ export { type ScenarioRecord, spoofHeaders } from './check.js';
 export { type LabRequest, type LabResponse, probe, request, tryProbe } from './client.js';
 export { IN_CI, Lab, labTest, requireBinary } from './harness.js';
 export { HEALTH_PATH, NAIVE_PREFIX, type NaiveBelief, type ProbeAnswer } from './node-app.js';
+export { apache, caddy, haproxy, nginx } from './proxies.js';
+export { type RawReply, type RawTarget, rawExchange, requestText } from './raw.js';
 export { scenarios } from './scenarios.js';
 export {
   BINARIES,
   getScenario,
+  type HopPorts,
+  labCa,
   type ScenarioHandle,
   type StartOptions,
+  startHops,
   startScenario,
 } from './start.js';
 export * from './types.js';

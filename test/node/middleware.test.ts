@@ -85,6 +85,51 @@ describe('options are validated at start-up and name the bad value', () => {
     ['a bad trusted origin', { csrf: { trustedOrigins: ['https://*'] } }, /\*/],
     ['a bad CIDR (from the core)', { trustedProxies: ['10.0.0.0/33'] }, /10\.0\.0\.0\/33/],
     ['a connection that is not a function', { connection: 'socket' as never }, /connection/],
+    // Typos: unknown keys throw, naming the key and the nearest valid one, at every level.
+    ...(
+      [
+        ['allowedHost', { allowedHost: [HOST] }, 'allowedHosts'],
+        ['trustedProxy', { trustedProxy: ['loopback'] }, 'trustedProxies'],
+        ['onwarning', { onwarning: () => {} }, 'onWarning'],
+        ['logWarning', { logWarning: false }, 'logWarnings'],
+        ['httpsRedirects', { httpsRedirects: true }, 'httpsRedirect'],
+        [
+          'httpsRedirect.exmept',
+          { httpsRedirect: { exmept: ['/healthz'] } },
+          'httpsRedirect.exempt',
+        ],
+        ['hsts.maxage', { hsts: { maxage: 600 } }, 'hsts.maxAge'],
+        ['hsts.includeSubdomains', { hsts: { includeSubdomains: true } }, 'hsts.includeSubDomains'],
+        ['csrf.trustedOrigin', { csrf: { trustedOrigin: [] } }, 'csrf.trustedOrigins'],
+        ['csrf.exemt', { csrf: { exemt: [] } }, 'csrf.exempt'],
+        ['probe.secrets', { probe: { secrets: ['x'.repeat(16)] } }, 'probe.secret'],
+        [
+          'cookieWarnings.sessionCookie',
+          { cookieWarnings: { sessionCookie: /s/ } },
+          'cookieWarnings.sessionCookies',
+        ],
+        ['limits.maxHop', { limits: { maxHop: 3 } }, 'limits.maxHops'],
+        [
+          'sharedSecret.value',
+          { sharedSecret: { header: 'x-s', value: [] } },
+          'sharedSecret.values',
+        ],
+      ] as const
+    ).map(([key, options, near]): [string, ProxytrustOptions<IncomingMessage>, RegExp] => [
+      `the typo ${key}`,
+      options as ProxytrustOptions<IncomingMessage>,
+      new RegExp(`^proxytrust: unknown option "${key}"; did you mean "${near}"\\?$`),
+    ]),
+    [
+      'an unknown key that is near nothing lists the valid ones',
+      { hsts: { zzzzzz: 1 } as never },
+      /^proxytrust: unknown option "hsts\.zzzzzz"; the valid keys of hsts are: maxAge, includeSubDomains, preload$/,
+    ],
+    [
+      'an unknown key beside a precompiled policy',
+      { policy: compilePolicy({}), alowedHosts: [] } as never,
+      /"alowedHosts"; did you mean "allowedHosts"/,
+    ],
   ];
   for (const [name, options, message] of cases) {
     test(name, () => assert.throws(() => proxytrust(options), { name: 'TypeError', message }));
@@ -313,7 +358,7 @@ describe('warnings', () => {
     assert.equal(got[0]?.[0].code, 'TRUST_ALL');
     assert.equal(got[0]?.[1], undefined);
   });
-  test('without onWarning, diagnostics and policy warnings go to process warnings; request warnings stay quiet', async () => {
+  test('without onWarning, diagnostics and policy warnings go to process warnings; request warnings that forge nothing stay quiet', async () => {
     const seen: string[] = [];
     const listener = (w: Error & { code?: string }): void => {
       if (w.name === 'ProxytrustWarning') seen.push(w.code ?? '');
