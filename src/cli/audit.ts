@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { TargetOptions } from '../audit/context.js';
 import { parseConnectToRule, parseResolveRule, RuleSyntaxError } from '../audit/network.js';
 import { isCheckId } from '../audit/registry.js';
+import { escapeControls } from '../audit/report/escape.js';
 import { renderJson } from '../audit/report/json.js';
 import { renderJunit } from '../audit/report/junit.js';
 import { renderSarif } from '../audit/report/sarif.js';
@@ -366,7 +367,7 @@ export async function runAudit(argv: string[], io: CliIo): Promise<number> {
     io.out(AUDIT_HELP);
     return 0;
   }
-  const log = args.verbose ? (t: string) => io.err(t) : undefined;
+  const log = args.verbose ? (t: string) => io.err(escapeControls(t, true)) : undefined;
   const targets = args.targets.map((t) => ({ ...t, ...(log ? { log } : {}) }));
   const fleet = targets.length > 1;
   const progress =
