@@ -20,10 +20,12 @@ import {
   exitCodeFor,
   type TargetReport,
 } from '../audit/types.js';
-import { parseCommandLine, UsageError } from './usage.js';
+import { loadProjectConfig, parseProjectConfig } from '../config/project.js';
+import { didYouMean, parseCommandLine, UsageError } from './usage.js';
 
 export const AUDIT_HELP = `Usage: proxytrust audit <https-url> [options]
        proxytrust audit --targets FILE [options]
+       proxytrust audit [--config FILE] [options]   (the targets of ./proxytrust.json)
 
 Prove that a live deployment keeps the trust contract: one clean https redirect, no loop,
 spoofed forwarded headers ignored, foreign Host rejected, HSTS, cookie flags, CSRF origin
@@ -46,6 +48,8 @@ check, health checks not redirected; with --probe-secret, what the app itself be
   --output FILE            write the report to FILE instead of standard output
   --timeout MS             the time limit of one request (default 10000)
   --targets FILE           audit many targets: one URL per line, or JSON with per-target options
+  --config FILE            the project config (default ./proxytrust.json, read when no URL
+                           and no --targets is given; see docs/config.md)
   --concurrency N          targets audited at once in fleet mode (default 8)
   --verbose                print each request and response (to standard error)
   --no-color               no colours in the text report (also NO_COLOR)
@@ -194,7 +198,8 @@ function fromSpec(spec: unknown, i: number, defaults: Defaults, env: CliIo['env'
   }
   const s = spec as TargetSpec;
   for (const k of Object.keys(s))
-    if (!SPEC_KEYS.has(k)) throw new UsageError(`${where}: unknown key "${k}"`);
+    if (!SPEC_KEYS.has(k))
+      throw new UsageError(`${where}: unknown key "${k}"${didYouMean(k, SPEC_KEYS)}`);
   if (typeof s.url !== 'string') throw new UsageError(`${where}: "url" is required`);
   const strings = (v: unknown, key: string): string[] | undefined => {
     if (v === undefined) return undefined;
@@ -262,17 +267,27 @@ export function parseTargetsFile(
     } catch (e) {
       throw new UsageError(`targets file is not valid JSON: ${(e as Error).message}`);
     }
-    const list = Array.isArray(doc) ? doc : (doc as { targets?: unknown }).targets;
+    const list = Array.isArray(doc) ? doc : parseProjectConfig(trimmed, 'the targets file').targets;
     if (!Array.isArray(list))
       throw new UsageError('targets JSON must be an array or { "targets": [...] }');
-    specs = list;
+    specs = [...list];
   } else {
     specs = trimmed
       .split(/\r?\n/)
       .map((l) => l.replace(/#.*$/, '').trim())
       .filter(Boolean);
   }
-  if (specs.length === 0) throw new UsageError('the targets file lists no target');
+  return targetsFromSpecs(specs, defaults, env, 'the targets file');
+}
+
+/** Validate target entries (a targets file's, or proxytrust.json's "targets"). */
+export function targetsFromSpecs(
+  specs: readonly unknown[],
+  defaults: Defaults,
+  env: CliIo['env'],
+  where: string,
+): TargetOptions[] {
+  if (specs.length === 0) throw new UsageError(`${where} lists no target`);
   return specs.map((s, i) => fromSpec(s, i, defaults, env));
 }
 
@@ -305,7 +320,17 @@ export function parseAuditArgs(argv: string[], env: CliIo['env'] = {}) {
     timeoutMs: int(v.timeout, '--timeout', 1),
   };
   let targets: TargetOptions[];
-  if (v.targets) {
+  if (v.config !== undefined && (v.targets || parsed.positionals.length > 0))
+    throw new UsageError('give a URL, --targets FILE or --config FILE, not two of them');
+  if (!v.targets && parsed.positionals.length === 0) {
+    // no URL: the project's proxytrust.json (or --config FILE)
+    if (v['http-url'])
+      throw new UsageError('--http-url applies to one target: put "httpUrl" in the config file');
+    const config = loadProjectConfig(v.config);
+    if (!config.targets)
+      throw new UsageError(`${config.path} has no "targets": give a URL or add "targets"`);
+    targets = targetsFromSpecs(config.targets, defaults, env, config.path);
+  } else if (v.targets) {
     if (parsed.positionals.length > 0)
       throw new UsageError('give either a URL or --targets, not both');
     if (v['http-url'])
@@ -314,7 +339,7 @@ export function parseAuditArgs(argv: string[], env: CliIo['env'] = {}) {
   } else {
     if (parsed.positionals.length !== 1) {
       throw new UsageError(
-        'give exactly one https URL (or --targets FILE); see proxytrust audit --help',
+        'give exactly one https URL (or --targets FILE, or --config FILE); see proxytrust audit --help',
       );
     }
     targets = [
@@ -359,6 +384,7 @@ const AUDIT_OPTIONS = {
   output: { type: 'string' },
   timeout: { type: 'string' },
   targets: { type: 'string' },
+  config: { type: 'string' },
   concurrency: { type: 'string' },
   verbose: { type: 'boolean' },
   'no-color': { type: 'boolean' },
