@@ -300,7 +300,8 @@ export function parseAuditArgs(argv: string[], env: CliIo['env'] = {}) {
   if (!['text', 'json', 'junit', 'sarif'].includes(format)) {
     throw new UsageError(`--format must be text, json, junit or sarif, not "${format}"`);
   }
-  const secret = checkSecret(v['probe-secret'] ?? env.PROXYTRUST_PROBE_SECRET);
+  // an empty variable is unset (CI systems export empty values for missing secrets)
+  const secret = checkSecret(v['probe-secret'] ?? (env.PROXYTRUST_PROBE_SECRET || undefined));
   const only = ids(v.only, '--only');
   const skip = ids(v.skip, '--skip');
   checkSelection(only, skip, 'audit');
