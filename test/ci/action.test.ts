@@ -56,7 +56,10 @@ function condition(expr: string | undefined, ctx: Ctx, failed: boolean): boolean
   let always = false;
   const ok = expr.split('&&').every((term) => {
     const t = term.trim();
-    if (t === 'always()') return (always = true);
+    if (t === 'always()') {
+      always = true;
+      return true;
+    }
     if (t === 'success()') return !failed;
     const m = /^(.+?)\s*(==|!=)\s*'([^']*)'$/.exec(t);
     if (!m) throw new Error(`condition the test cannot evaluate: ${t}`);
