@@ -9,6 +9,7 @@ import {
   type EngineOptions,
   headerValue,
   hostnameOf,
+  portOf,
   type RawRequest,
   type RawResponse,
   RequestError,
@@ -17,6 +18,7 @@ import {
   serializeRequest,
 } from './engine.js';
 import type { NetworkRules } from './network.js';
+import { escapeControls } from './report/escape.js';
 import type { CheckId, Evidence } from './types.js';
 
 /** Options for auditing one target. */
@@ -167,10 +169,18 @@ export class AuditContext {
     this.probePath = options.probePath ?? DEFAULT_PROBE_PATH;
   }
 
-  /** The audited host names (the https and http URLs'): redirects never leave them. */
+  /**
+   * True for a URL on one of the audited entry points: the https URL's or the http URL's
+   * own scheme, host and port. Redirects never leave them (not even to another port of
+   * the same host: `https://app:8443/internal-admin` is another service).
+   */
   isAuditedHost(url: URL): boolean {
-    const h = hostnameOf(url).toLowerCase();
-    return h === hostnameOf(this.url).toLowerCase() || h === hostnameOf(this.httpUrl).toLowerCase();
+    return [this.url, this.httpUrl].some(
+      (u) =>
+        url.protocol === u.protocol &&
+        hostnameOf(url).toLowerCase() === hostnameOf(u).toLowerCase() &&
+        portOf(url) === portOf(u),
+    );
   }
 
   /** A URL on the https (or http) entry point with another path. */
@@ -197,7 +207,9 @@ export class AuditContext {
     try {
       const response = await sendRaw(req, this.engine);
       if (log) {
-        log(`> ${label}\n${indent(sent)}\n< ${responseHead(response).join('\n  ')}\n`);
+        // one line per header line: a bare LF inside a value must not start a line of its own
+        const head = responseHead(response).map((l) => escapeControls(l));
+        log(`> ${label}\n${indent(sent)}\n< ${head.join('\n  ')}\n`);
       }
       return { label, url: req.url, sent, response };
     } catch (e) {

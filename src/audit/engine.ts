@@ -35,6 +35,12 @@ export interface RequestLimits {
   readonly maxHeaderBytes: number;
   /** The response body kept; the rest is not read (default 1 MiB). */
   readonly maxBodyBytes: number;
+  /**
+   * The chunks (and trailer lines) of a chunked body read; the rest is not read and the
+   * body counts as cut (default 4096). Bounds the work per response: a body of 1-byte
+   * chunks would otherwise cost a step per byte.
+   */
+  readonly maxChunks: number;
 }
 
 /** The default limits. */
@@ -44,6 +50,7 @@ export const DEFAULT_LIMITS: RequestLimits = Object.freeze({
   totalMs: 10000,
   maxHeaderBytes: 64 * 1024,
   maxBodyBytes: 1024 * 1024,
+  maxChunks: 4096,
 });
 
 /** TLS settings for https requests. */
@@ -261,8 +268,11 @@ interface ParseState {
   head?: { httpVersion: string; status: number; reason: string; headers: [string, string][] };
   framing?: 'none' | 'length' | 'chunked' | 'close';
   remaining: number;
-  body: Buffer[];
+  /** The body read so far: one buffer, grown by doubling up to maxBodyBytes. */
+  body: Buffer;
   bodyBytes: number;
+  /** Chunk-size and trailer lines read (chunked framing). */
+  chunks: number;
   truncated: boolean;
   /** chunked decoder: where it is, and the bytes left in the current chunk */
   chunkState: 'size' | 'data' | 'crlf' | 'trailers';
@@ -301,8 +311,9 @@ export function sendRaw(req: RawRequest, options: EngineOptions = {}): Promise<R
     let buffered: Buffer = Buffer.alloc(0);
     const st: ParseState = {
       remaining: 0,
-      body: [],
+      body: Buffer.alloc(0),
       bodyBytes: 0,
+      chunks: 0,
       truncated: false,
       chunkState: 'size',
       chunkLeft: 0,
@@ -362,7 +373,7 @@ export function sendRaw(req: RawRequest, options: EngineOptions = {}): Promise<R
         status: h.status,
         reason: h.reason,
         headers: h.headers,
-        body: Buffer.concat(st.body),
+        body: Buffer.from(st.body.subarray(0, st.bodyBytes)),
         bodyTruncated: st.truncated,
         remote: where,
         timings: { connectMs: tConnect, firstByteMs: tFirst, totalMs: performance.now() - t0 },
@@ -442,16 +453,26 @@ export function sendRaw(req: RawRequest, options: EngineOptions = {}): Promise<R
         );
     });
 
+    /** Keep body bytes (copied: no reference to the socket's buffers); false when the cap is hit. */
     const pushBody = (chunk: Buffer): boolean => {
       const room = limits.maxBodyBytes - st.bodyBytes;
+      const take = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      if (take.length > 0) {
+        const need = st.bodyBytes + take.length;
+        if (need > st.body.length) {
+          const grown = Buffer.allocUnsafe(
+            Math.min(limits.maxBodyBytes, Math.max(need, st.body.length * 2, 16 * 1024)),
+          );
+          st.body.copy(grown, 0, 0, st.bodyBytes);
+          st.body = grown;
+        }
+        take.copy(st.body, st.bodyBytes);
+        st.bodyBytes = need;
+      }
       if (chunk.length > room) {
-        if (room > 0) st.body.push(chunk.subarray(0, room));
-        st.bodyBytes = limits.maxBodyBytes;
         st.truncated = true;
         return false;
       }
-      st.body.push(chunk);
-      st.bodyBytes += chunk.length;
       return true;
     };
 
@@ -476,6 +497,11 @@ export function sendRaw(req: RawRequest, options: EngineOptions = {}): Promise<R
               throw new RequestError('protocol', `bad chunked framing from ${where}`);
             buffered = buf;
             return false;
+          }
+          if (++st.chunks > limits.maxChunks) {
+            // the work per response is bounded: stop reading, keep what came, as with the body cap
+            st.truncated = true;
+            return true;
           }
           const line = buf.subarray(0, end).toString('latin1');
           buf = buf.subarray(end + 2);

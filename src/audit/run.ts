@@ -5,11 +5,15 @@
  */
 import type { Check } from './check.js';
 import { AuditContext, evidence, type TargetOptions } from './context.js';
+import type { RequestError } from './engine.js';
 import { CHECKS } from './registry.js';
 import {
   type AuditReport,
   type CheckResult,
+  FAILURE_LABEL,
+  type FailureKind,
   summarize,
+  type TargetFailure,
   type TargetReport,
   TOOL_VERSION,
 } from './types.js';
@@ -63,9 +67,36 @@ export function selectChecks(options: Pick<TargetOptions, 'only' | 'skip'>): Che
   );
 }
 
+/** Certificate verification failures (OpenSSL's and Node's codes). */
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** Classify the error of the baseline request: why the target could not be audited. */
+export function classifyFailure(error: RequestError | undefined): TargetFailure {
+  const message = error?.message ?? 'no response';
+  let kind: FailureKind = 'unreachable';
+  if (error?.kind === 'tls')
+    kind = error.code && CERTIFICATE_CODES.has(error.code) ? 'certificate' : 'tls';
+  else if (error?.kind === 'protocol' || error?.kind === 'too-large') kind = 'protocol';
+  return { kind, message };
+}
+
 /**
- * Audit one target. A target whose https URL cannot be reached at all (DNS, connection,
- * TLS, timeout) is reported `reachable: false` with every check in error.
+ * Audit one target. A target whose https URL gives no usable response is reported
+ * `reachable: false` with every check in error and the failure classified: unreachable
+ * (DNS, connection, reset, time limit), a bad certificate, another TLS error, or a
+ * protocol error (not HTTP, malformed, oversized).
  */
 export async function auditTarget(options: TargetOptions): Promise<TargetReport> {
   const startedAt = new Date().toISOString();
@@ -76,7 +107,8 @@ export async function auditTarget(options: TargetOptions): Promise<TargetReport>
   const canary = ctx.canary;
   const base = { url: ctx.url.href, httpUrl: ctx.httpUrl.href, canary, startedAt };
   if (!pre.response) {
-    const reason = `target unreachable: ${pre.error?.message ?? 'no response'}`;
+    const failure = classifyFailure(pre.error);
+    const reason = `${FAILURE_LABEL[failure.kind]}: ${failure.message}`;
     const results: CheckResult[] = checks.map((c) => ({
       id: c.id,
       title: c.title,
@@ -91,6 +123,7 @@ export async function auditTarget(options: TargetOptions): Promise<TargetReport>
       ...base,
       reachable: false,
       unreachableReason: reason,
+      failure,
       durationMs: Math.round(performance.now() - t0),
       summary: summarize(results),
       results,
@@ -122,7 +155,8 @@ export function makeReport(
     summary: {
       ...summarize(all),
       targets: targets.length,
-      unreachable: targets.filter((t) => !t.reachable).length,
+      unreachable: targets.filter((t) => !t.reachable && t.failure?.kind === 'unreachable').length,
+      broken: targets.filter((t) => !t.reachable && t.failure?.kind !== 'unreachable').length,
     },
     targets,
   };

@@ -76,10 +76,15 @@ export interface TargetReport {
   readonly url: string;
   /** The plain-http entry point used. */
   readonly httpUrl: string;
-  /** False when the https URL could not be reached at all (exit status 3). */
+  /**
+   * False when no check could run: the https URL gave no usable response. `failure` says
+   * what kind of failure that was (only `unreachable` gives exit status 3).
+   */
   readonly reachable: boolean;
-  /** Why it was unreachable. */
+  /** Why no check could run (the same text as `failure.message`, with its label). */
   readonly unreachableReason?: string;
+  /** When `reachable` is false: what went wrong, classified. */
+  readonly failure?: TargetFailure;
   /** The per-run canary host and addresses that spoofing checks used. */
   readonly canary: { readonly host: string; readonly ipv4: string; readonly ipv6: string };
   readonly startedAt: string;
@@ -88,6 +93,29 @@ export interface TargetReport {
   readonly results: readonly CheckResult[];
 }
 
+/**
+ * Why a target could not be audited at all. `unreachable`: no answer (DNS, refused,
+ * connect, reset, time limit). `certificate`: the certificate did not verify (untrusted,
+ * expired, wrong name). `tls`: another TLS failure (no TLS on the port, handshake refused).
+ * `protocol`: an answer that is not HTTP/1.x, or is malformed or oversized.
+ */
+export type FailureKind = 'unreachable' | 'certificate' | 'tls' | 'protocol';
+
+/** A classified failure to audit a target. */
+export interface TargetFailure {
+  readonly kind: FailureKind;
+  /** The engine's message, for people. */
+  readonly message: string;
+}
+
+/** How each failure kind is named in every report format. */
+export const FAILURE_LABEL: Readonly<Record<FailureKind, string>> = Object.freeze({
+  unreachable: 'target unreachable',
+  certificate: 'bad certificate',
+  tls: 'TLS error',
+  protocol: 'protocol error',
+});
+
 /** The whole report: one or more targets. */
 export interface AuditReport {
   /** `proxytrust-audit/1`: the JSON schema's version. */
@@ -95,8 +123,16 @@ export interface AuditReport {
   readonly tool: { readonly name: 'proxytrust'; readonly version: string };
   readonly startedAt: string;
   readonly durationMs: number;
-  /** Totals over every target. */
-  readonly summary: Summary & { readonly targets: number; readonly unreachable: number };
+  /**
+   * Totals: `pass` to `error` count check results over every target; `targets`,
+   * `unreachable` and `broken` count targets (`broken`: no check could run because of a
+   * bad certificate, a TLS or a protocol error).
+   */
+  readonly summary: Summary & {
+    readonly targets: number;
+    readonly unreachable: number;
+    readonly broken: number;
+  };
   readonly targets: readonly TargetReport[];
 }
 
@@ -111,13 +147,16 @@ export function summarize(results: readonly { status: Status }[]): Summary {
 }
 
 /**
- * The exit status for a report: 3 when a target was unreachable and nothing else failed,
- * 1 when a check failed or could not reach a verdict (error), else 0. (2 is the CLI's, for
- * a usage error.)
+ * The exit status for a report: 1 when a check failed or could not reach a verdict
+ * (error), or a target answered with a bad certificate, a TLS or a protocol error; 3 when
+ * a target was unreachable and nothing else failed; else 0. (2 is the CLI's, for a usage
+ * error.)
  */
 export function exitCodeFor(report: AuditReport): 0 | 1 | 3 {
   const reachable = report.targets.filter((t) => t.reachable);
   if (reachable.some((t) => t.summary.fail > 0 || t.summary.error > 0)) return 1;
+  if (report.targets.some((t) => !t.reachable && t.failure && t.failure.kind !== 'unreachable'))
+    return 1;
   if (report.targets.some((t) => !t.reachable)) return 3;
   return 0;
 }

@@ -4,20 +4,28 @@
  * 2 usage error, 3 a target was unreachable.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { TargetOptions } from '../audit/context.js';
 import { parseConnectToRule, parseResolveRule, RuleSyntaxError } from '../audit/network.js';
 import { isCheckId } from '../audit/registry.js';
+import { escapeControls } from '../audit/report/escape.js';
 import { renderJson } from '../audit/report/json.js';
 import { renderJunit } from '../audit/report/junit.js';
 import { renderSarif } from '../audit/report/sarif.js';
-import { renderText } from '../audit/report/text.js';
+import { fleetLine, renderText, summaryLine, targetVerdict } from '../audit/report/text.js';
 import { auditFleet } from '../audit/run.js';
-import { type AuditReport, CHECK_IDS, type CheckId, exitCodeFor } from '../audit/types.js';
-import { UsageError } from './usage.js';
+import {
+  type AuditReport,
+  CHECK_IDS,
+  type CheckId,
+  exitCodeFor,
+  type TargetReport,
+} from '../audit/types.js';
+import { loadProjectConfig, parseProjectConfig } from '../config/project.js';
+import { didYouMean, parseCommandLine, UsageError } from './usage.js';
 
 export const AUDIT_HELP = `Usage: proxytrust audit <https-url> [options]
        proxytrust audit --targets FILE [options]
+       proxytrust audit [--config FILE] [options]   (the targets of ./proxytrust.json)
 
 Prove that a live deployment keeps the trust contract: one clean https redirect, no loop,
 spoofed forwarded headers ignored, foreign Host rejected, HSTS, cookie flags, CSRF origin
@@ -40,6 +48,8 @@ check, health checks not redirected; with --probe-secret, what the app itself be
   --output FILE            write the report to FILE instead of standard output
   --timeout MS             the time limit of one request (default 10000)
   --targets FILE           audit many targets: one URL per line, or JSON with per-target options
+  --config FILE            the project config (default ./proxytrust.json, read when no URL
+                           and no --targets is given; see docs/config.md)
   --concurrency N          targets audited at once in fleet mode (default 8)
   --verbose                print each request and response (to standard error)
   --no-color               no colours in the text report (also NO_COLOR)
@@ -113,6 +123,20 @@ function checkSecret(s: string | undefined): string | undefined {
   return s;
 }
 
+/** `only` and `skip` that leave no check to run are a usage error, not a silent pass. */
+function checkSelection(
+  only: readonly CheckId[] | undefined,
+  skip: readonly CheckId[] | undefined,
+  where: string,
+): void {
+  const left = CHECK_IDS.filter((c) => (!only || only.includes(c)) && !skip?.includes(c));
+  if (left.length === 0) {
+    throw new UsageError(
+      `${where}: the check selection is empty (--only ${only?.join(',') ?? '(all)'} minus --skip ${skip?.join(',') ?? '(none)'}): nothing would run`,
+    );
+  }
+}
+
 /** Shared per-target settings, from the command line. */
 interface Defaults extends Omit<TargetOptions, 'url'> {}
 
@@ -174,7 +198,8 @@ function fromSpec(spec: unknown, i: number, defaults: Defaults, env: CliIo['env'
   }
   const s = spec as TargetSpec;
   for (const k of Object.keys(s))
-    if (!SPEC_KEYS.has(k)) throw new UsageError(`${where}: unknown key "${k}"`);
+    if (!SPEC_KEYS.has(k))
+      throw new UsageError(`${where}: unknown key "${k}"${didYouMean(k, SPEC_KEYS)}`);
   if (typeof s.url !== 'string') throw new UsageError(`${where}: "url" is required`);
   const strings = (v: unknown, key: string): string[] | undefined => {
     if (v === undefined) return undefined;
@@ -183,13 +208,25 @@ function fromSpec(spec: unknown, i: number, defaults: Defaults, env: CliIo['env'
     }
     return v as string[];
   };
-  const secret = s.probeSecretEnv ? env?.[s.probeSecretEnv] : s.probeSecret;
+  if (s.probeSecretEnv !== undefined && s.probeSecret !== undefined)
+    throw new UsageError(`${where}: give "probeSecret" or "probeSecretEnv", not both`);
+  let secret = s.probeSecret;
+  if (s.probeSecretEnv !== undefined) {
+    if (typeof s.probeSecretEnv !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(s.probeSecretEnv))
+      throw new UsageError(`${where}: "probeSecretEnv" must name an environment variable`);
+    secret = env?.[s.probeSecretEnv];
+    if (secret === undefined || secret === '')
+      throw new UsageError(
+        `${where}: "probeSecretEnv" names the environment variable ${s.probeSecretEnv}, which is not set`,
+      );
+  }
   const r =
     s.resolve || s.connectTo
       ? rules(strings(s.resolve, 'resolve'), strings(s.connectTo, 'connectTo'))
       : undefined;
   const only = ids(strings(s.only, 'only'), `${where} "only"`);
   const skip = ids(strings(s.skip, 'skip'), `${where} "skip"`);
+  checkSelection(only ?? defaults.only, skip ?? defaults.skip, where);
   const health = strings(s.health, 'health');
   return {
     ...defaults,
@@ -202,7 +239,7 @@ function fromSpec(spec: unknown, i: number, defaults: Defaults, env: CliIo['env'
     ...(health ? { health: health.map((p) => checkPath(p, `${where} "health"`)!) } : {}),
     ...(s.csrfPath ? { csrfPath: checkPath(s.csrfPath, `${where} "csrfPath"`) } : {}),
     ...(s.cookiePath ? { cookiePath: checkPath(s.cookiePath, `${where} "cookiePath"`) } : {}),
-    ...(secret ? { probeSecret: checkSecret(secret) } : {}),
+    ...(secret !== undefined ? { probeSecret: checkSecret(secret) } : {}),
     ...(s.probePath ? { probePath: checkPath(s.probePath, `${where} "probePath"`) } : {}),
     ...(s.hstsMinAge !== undefined
       ? { hstsMinAge: int(String(s.hstsMinAge), `${where} "hstsMinAge"`, 0) }
@@ -230,37 +267,44 @@ export function parseTargetsFile(
     } catch (e) {
       throw new UsageError(`targets file is not valid JSON: ${(e as Error).message}`);
     }
-    const list = Array.isArray(doc) ? doc : (doc as { targets?: unknown }).targets;
+    const list = Array.isArray(doc) ? doc : parseProjectConfig(trimmed, 'the targets file').targets;
     if (!Array.isArray(list))
       throw new UsageError('targets JSON must be an array or { "targets": [...] }');
-    specs = list;
+    specs = [...list];
   } else {
     specs = trimmed
       .split(/\r?\n/)
       .map((l) => l.replace(/#.*$/, '').trim())
       .filter(Boolean);
   }
-  if (specs.length === 0) throw new UsageError('the targets file lists no target');
+  return targetsFromSpecs(specs, defaults, env, 'the targets file');
+}
+
+/** Validate target entries (a targets file's, or proxytrust.json's "targets"). */
+export function targetsFromSpecs(
+  specs: readonly unknown[],
+  defaults: Defaults,
+  env: CliIo['env'],
+  where: string,
+): TargetOptions[] {
+  if (specs.length === 0) throw new UsageError(`${where} lists no target`);
   return specs.map((s, i) => fromSpec(s, i, defaults, env));
 }
 
 /** Parse the command line into targets and output settings. */
 export function parseAuditArgs(argv: string[], env: CliIo['env'] = {}) {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parse(argv);
   const v = parsed.values;
   if (v.help) return { help: true as const };
   const format = v.format ?? 'text';
   if (!['text', 'json', 'junit', 'sarif'].includes(format)) {
     throw new UsageError(`--format must be text, json, junit or sarif, not "${format}"`);
   }
-  const secret = checkSecret(v['probe-secret'] ?? env.PROXYTRUST_PROBE_SECRET);
+  // an empty variable is unset (CI systems export empty values for missing secrets)
+  const secret = checkSecret(v['probe-secret'] ?? (env.PROXYTRUST_PROBE_SECRET || undefined));
   const only = ids(v.only, '--only');
   const skip = ids(v.skip, '--skip');
+  checkSelection(only, skip, 'audit');
   const defaults: Defaults = {
     rules: rules(v.resolve, v['connect-to']),
     ...(v.cacert ? { ca: readText(v.cacert, 'CA file') } : {}),
@@ -277,7 +321,17 @@ export function parseAuditArgs(argv: string[], env: CliIo['env'] = {}) {
     timeoutMs: int(v.timeout, '--timeout', 1),
   };
   let targets: TargetOptions[];
-  if (v.targets) {
+  if (v.config !== undefined && (v.targets || parsed.positionals.length > 0))
+    throw new UsageError('give a URL, --targets FILE or --config FILE, not two of them');
+  if (!v.targets && parsed.positionals.length === 0) {
+    // no URL: the project's proxytrust.json (or --config FILE)
+    if (v['http-url'])
+      throw new UsageError('--http-url applies to one target: put "httpUrl" in the config file');
+    const config = loadProjectConfig(v.config);
+    if (!config.targets)
+      throw new UsageError(`${config.path} has no "targets": give a URL or add "targets"`);
+    targets = targetsFromSpecs(config.targets, defaults, env, config.path);
+  } else if (v.targets) {
     if (parsed.positionals.length > 0)
       throw new UsageError('give either a URL or --targets, not both');
     if (v['http-url'])
@@ -286,7 +340,7 @@ export function parseAuditArgs(argv: string[], env: CliIo['env'] = {}) {
   } else {
     if (parsed.positionals.length !== 1) {
       throw new UsageError(
-        'give exactly one https URL (or --targets FILE); see proxytrust audit --help',
+        'give exactly one https URL (or --targets FILE, or --config FILE); see proxytrust audit --help',
       );
     }
     targets = [
@@ -309,36 +363,34 @@ export function parseAuditArgs(argv: string[], env: CliIo['env'] = {}) {
 }
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      'http-url': { type: 'string' },
-      resolve: { type: 'string', multiple: true },
-      'connect-to': { type: 'string', multiple: true },
-      interface: { type: 'string' },
-      cacert: { type: 'string' },
-      insecure: { type: 'boolean' },
-      health: { type: 'string', multiple: true },
-      'csrf-path': { type: 'string' },
-      'cookie-path': { type: 'string' },
-      'probe-secret': { type: 'string' },
-      'probe-path': { type: 'string' },
-      'hsts-min-age': { type: 'string' },
-      only: { type: 'string', multiple: true },
-      skip: { type: 'string', multiple: true },
-      format: { type: 'string' },
-      output: { type: 'string' },
-      timeout: { type: 'string' },
-      targets: { type: 'string' },
-      concurrency: { type: 'string' },
-      verbose: { type: 'boolean' },
-      'no-color': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  return parseCommandLine('audit', argv, AUDIT_OPTIONS, true);
 }
+
+const AUDIT_OPTIONS = {
+  'http-url': { type: 'string' },
+  resolve: { type: 'string', multiple: true },
+  'connect-to': { type: 'string', multiple: true },
+  interface: { type: 'string' },
+  cacert: { type: 'string' },
+  insecure: { type: 'boolean' },
+  health: { type: 'string', multiple: true },
+  'csrf-path': { type: 'string' },
+  'cookie-path': { type: 'string' },
+  'probe-secret': { type: 'string' },
+  'probe-path': { type: 'string' },
+  'hsts-min-age': { type: 'string' },
+  only: { type: 'string', multiple: true },
+  skip: { type: 'string', multiple: true },
+  format: { type: 'string' },
+  output: { type: 'string' },
+  timeout: { type: 'string' },
+  targets: { type: 'string' },
+  config: { type: 'string' },
+  concurrency: { type: 'string' },
+  verbose: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** Render a report in a format. */
 export function renderReport(
@@ -366,19 +418,20 @@ export async function runAudit(argv: string[], io: CliIo): Promise<number> {
     io.out(AUDIT_HELP);
     return 0;
   }
-  const log = args.verbose ? (t: string) => io.err(t) : undefined;
+  const log = args.verbose ? (t: string) => io.err(escapeControls(t, true)) : undefined;
   const targets = args.targets.map((t) => ({ ...t, ...(log ? { log } : {}) }));
   const fleet = targets.length > 1;
-  const progress =
-    fleet && io.stderrTty
-      ? (done: number, total: number) => {
-          const width = 30;
-          const filled = Math.round((done / total) * width);
-          process.stderr.write(
-            `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`,
-          );
-        }
-      : undefined;
+  // one line per target as it finishes, on a TTY or not: a CI log shows progress
+  const progress = fleet
+    ? (done: number, total: number, t: TargetReport) => {
+        const what = t.reachable
+          ? summaryLine(t.summary)
+          : escapeControls(t.unreachableReason ?? '');
+        io.err(
+          `[${String(done).padStart(String(total).length)}/${total}] ${targetVerdict(t)} ${escapeControls(t.url)} (${what}; ${t.durationMs} ms)`,
+        );
+      }
+    : undefined;
   const report = await auditFleet(targets, args.concurrency, progress);
   const color = !args.output && io.stdoutTty === true && !args.noColor && !env.NO_COLOR;
   const text = renderReport(report, args.format, { color, verbose: args.verbose });
@@ -388,9 +441,8 @@ export async function runAudit(argv: string[], io: CliIo): Promise<number> {
     } catch (e) {
       throw new UsageError(`cannot write ${args.output}: ${(e as Error).message}`);
     }
-    const s = report.summary;
     io.err(
-      `proxytrust audit: ${s.targets} target(s), ${s.fail} failed, ${s.error} errors, ${s.unreachable} unreachable; report in ${args.output}`,
+      `proxytrust audit: ${fleetLine(report)}; checks: ${summaryLine(report.summary)}; report in ${escapeControls(args.output)}`,
     );
   } else {
     io.out(text.replace(/\n$/, ''));
@@ -416,10 +468,10 @@ export async function auditCommand(
     });
   } catch (e) {
     if (e instanceof UsageError) {
-      err(`proxytrust: ${e.message}`);
+      err(`proxytrust: ${escapeControls(e.message)}`);
       return 2;
     }
-    err(`proxytrust: internal error: ${(e as Error)?.stack ?? String(e)}`);
+    err(`proxytrust: internal error: ${escapeControls((e as Error)?.stack ?? String(e), true)}`);
     return 70;
   }
 }

@@ -3,11 +3,10 @@
  * classic mistakes, each audited; prints the two reports and exits. Exit status 0 when the
  * right chain passes and the wrong one fails, as it should; 1 otherwise.
  */
-import { parseArgs } from 'node:util';
 import { renderJson } from '../audit/report/json.js';
 import { renderText } from '../audit/report/text.js';
 import { runDemo } from '../demo/index.js';
-import { UsageError } from './usage.js';
+import { parseCommandLine } from './usage.js';
 
 export const DEMO_HELP = `Usage: proxytrust demo [--json] [--no-color]
 
@@ -28,17 +27,18 @@ export async function demoCommand(
 ): Promise<number> {
   let values: { json?: boolean; 'no-color'?: boolean; help?: boolean };
   try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
+    values = parseCommandLine(
+      'demo',
+      argv,
+      {
         json: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
-    }).values;
+      false,
+    ).values;
   } catch (e) {
-    err(`proxytrust: ${new UsageError((e as Error).message).message}`);
+    err(`proxytrust: ${(e as Error).message}`);
     return 2;
   }
   if (values.help) {

@@ -2,7 +2,8 @@
  * `proxytrust explain`: resolve one request from the command line and print the view and
  * the trace.
  */
-import { parseArgs } from 'node:util';
+import { isIP } from 'node:net';
+import { NAMED_RANGES } from '../core/address.js';
 import {
   compilePolicy,
   explain,
@@ -10,7 +11,8 @@ import {
   type PolicyOptions,
   resolve,
 } from '../core/index.js';
-import { UsageError } from './usage.js';
+import { getPreset, PRESET_NAMES } from '../core/presets.js';
+import { didYouMean, parseCommandLine, UsageError } from './usage.js';
 
 export const EXPLAIN_HELP = `Usage: proxytrust explain --peer ADDR [-H 'Name: value' ...] [--trust CIDR|NAME|PRESET ...] [options]
 
@@ -44,7 +46,14 @@ export function parseHeaderArg(text: string): [string, string] {
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
     throw new UsageError(`bad header name "${name}"`);
   }
-  return [name, text.slice(colon + 1).trim()];
+  const value = text.slice(colon + 1).trim();
+  // CR, LF, NUL and other controls cannot be in a field value (RFC 9110 5.5): one -H is one line
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) {
+    throw new UsageError(
+      `bad header value for ${name}: control characters (CR, LF, ...) are not allowed; give each header its own -H`,
+    );
+  }
+  return [name, value];
 }
 
 function list(values: readonly string[] | undefined): string[] {
@@ -172,30 +181,45 @@ export const EXAMPLES: readonly { title: string; input: ExplainInput }[] = [
   },
 ];
 
+const EXPLAIN_OPTIONS = {
+  peer: { type: 'string' },
+  header: { type: 'string', short: 'H', multiple: true },
+  trust: { type: 'string', multiple: true },
+  headers: { type: 'string' },
+  'allowed-host': { type: 'string', multiple: true },
+  tls: { type: 'boolean' },
+  'unsafe-hop-count': { type: 'string' },
+  json: { type: 'boolean' },
+  examples: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The socket peer: an IPv4 or IPv6 address (brackets allowed), nothing else. */
+function checkPeer(text: string): string {
+  const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  if (isIP(bare.split('%')[0]!) === 0) {
+    throw new UsageError(`--peer needs an IP address (the socket peer), not "${text}"`);
+  }
+  return text;
+}
+
+/** A trust entry the CLI can name: a mistyped name gets the nearest and the list of names. */
+function checkTrust(entries: readonly string[]): string[] {
+  for (const entry of entries) {
+    const key = entry.toLowerCase();
+    if (/^[a-z_][a-z0-9_-]*$/.test(key) && !Object.hasOwn(NAMED_RANGES, key) && !getPreset(key)) {
+      const names = [...Object.keys(NAMED_RANGES), ...PRESET_NAMES];
+      throw new UsageError(
+        `--trust: unknown name "${entry}"${didYouMean(key, names)}; expected a CIDR, an IP, a range (${Object.keys(NAMED_RANGES).join(', ')}) or a preset (${PRESET_NAMES.join(', ')})`,
+      );
+    }
+  }
+  return [...entries];
+}
+
 /** Run `proxytrust explain` with argv (after the command name). Returns the text to print. */
 export function runExplain(argv: string[]): string {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        peer: { type: 'string' },
-        header: { type: 'string', short: 'H', multiple: true },
-        trust: { type: 'string', multiple: true },
-        headers: { type: 'string' },
-        'allowed-host': { type: 'string', multiple: true },
-        tls: { type: 'boolean' },
-        'unsafe-hop-count': { type: 'string' },
-        json: { type: 'boolean' },
-        examples: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
-      strict: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommandLine('explain', argv, EXPLAIN_OPTIONS, false);
   const v = parsed.values as Record<string, string | string[] | boolean | undefined>;
   if (v.help) return EXPLAIN_HELP;
   const json = v.json === true;
@@ -213,19 +237,23 @@ export function runExplain(argv: string[]): string {
     ).join('\n\n');
   }
   if (typeof v.peer !== 'string' || v.peer === '') {
-    throw new UsageError('--peer ADDR is required (see --help)');
+    throw new UsageError('--peer ADDR is required (see proxytrust explain --help)');
   }
+  checkPeer(v.peer);
   const rawHeaders: string[] = [];
   for (const h of (v.header as string[] | undefined) ?? []) rawHeaders.push(...parseHeaderArg(h));
   const options: {
     -readonly [K in keyof PolicyOptions]: PolicyOptions[K];
-  } = { trustedProxies: list(v.trust as string[] | undefined) };
+  } = { trustedProxies: checkTrust(list(v.trust as string[] | undefined)) };
   if (typeof v.headers === 'string') options.headers = list([v.headers]) as HeaderName[];
   if (v['allowed-host'] !== undefined) options.allowedHosts = list(v['allowed-host'] as string[]);
   if (typeof v['unsafe-hop-count'] === 'string') {
-    const n = Number(v['unsafe-hop-count']);
-    if (!Number.isInteger(n)) throw new UsageError('--unsafe-hop-count takes an integer');
-    options.unsafeTrustHopCount = n;
+    const text = v['unsafe-hop-count'];
+    // digits only: Number() would take '0x10', '1e1', ' 3 ' and '' (as 0)
+    if (!/^\d{1,3}$/.test(text)) {
+      throw new UsageError(`--unsafe-hop-count takes a whole number of hops, not "${text}"`);
+    }
+    options.unsafeTrustHopCount = Number(text);
   }
   return renderExplain({ peer: v.peer, rawHeaders, encrypted: v.tls === true, options }, json);
 }

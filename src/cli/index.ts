@@ -1,25 +1,40 @@
 #!/usr/bin/env node
+import { escapeControls } from '../audit/report/escape.js';
 /**
  * The `proxytrust` command line.
  *
  * Exit status: 0 success, 1 a check failed, 2 usage error, 3 an audit target unreachable.
  */
-import { auditCommand } from './audit.js';
-import { demoCommand } from './demo.js';
+import { AUDIT_HELP, auditCommand } from './audit.js';
+import { DEMO_HELP, demoCommand } from './demo.js';
 import { EXPLAIN_HELP, runExplain } from './explain.js';
-import { UsageError } from './usage.js';
+import { didYouMean, UsageError } from './usage.js';
+
+/** The commands, in the order the help lists them. */
+export const COMMANDS = ['explain', 'audit', 'demo', 'help'] as const;
 
 const HELP = `Usage: proxytrust <command> [options]
 
 Commands:
-  explain    resolve one request and print the view and the trace (see: proxytrust explain --help)
-  audit      prove that a live deployment keeps the trust contract (see: proxytrust audit --help)
+  explain    resolve one request and print the view and the trace
+  audit      prove that a live deployment keeps the trust contract
   demo       start an embedded proxy chain, right and wrong, and audit both
+  help CMD   the help of one command (also: proxytrust CMD --help)
 
   -h, --help     this help
   -v, --version  the version
 
-${EXPLAIN_HELP}`;
+Exit status: 0 success, 1 a check failed, 2 usage error, 3 an audit target unreachable.`;
+
+function helpOf(command: string | undefined): string {
+  if (command === 'explain') return EXPLAIN_HELP;
+  if (command === 'audit') return AUDIT_HELP;
+  if (command === 'demo') return DEMO_HELP;
+  if (command === undefined) return HELP;
+  throw new UsageError(
+    `no command "${command}"${didYouMean(command, COMMANDS)}; commands: ${COMMANDS.join(', ')}`,
+  );
+}
 
 /** Run the CLI; returns the exit status. Output goes to the given writers. */
 export function main(
@@ -38,20 +53,26 @@ export function main(
         out(VERSION);
         return 0;
       case undefined:
+        err(HELP);
+        return 2;
       case '-h':
       case '--help':
-      case 'help':
         out(HELP);
-        return command === undefined ? 2 : 0;
+        return 0;
+      case 'help':
+        out(helpOf(rest[0]));
+        return 0;
       default:
-        throw new UsageError(`unknown command "${command}" (try: proxytrust --help)`);
+        throw new UsageError(
+          `unknown command "${command}"${didYouMean(command, COMMANDS)}; commands: ${COMMANDS.join(', ')} (see proxytrust --help)`,
+        );
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      err(`proxytrust: ${e.message}`);
+      err(`proxytrust: ${escapeControls(e.message)}`);
       return 2;
     }
-    err(`proxytrust: internal error: ${(e as Error)?.stack ?? String(e)}`);
+    err(`proxytrust: internal error: ${escapeControls((e as Error)?.stack ?? String(e), true)}`);
     return 70;
   }
 }
@@ -84,7 +105,21 @@ function isMain(): boolean {
   }
 }
 
+/**
+ * A reader that goes away (`proxytrust audit ... | head`) is not an error: stop writing and
+ * exit quietly, with the status a shell gives a process killed by SIGPIPE (141), and never
+ * a stack trace.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(128 + 13);
+    throw e;
+  });
+}
+
 if (isMain()) {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   void run(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -652,7 +652,9 @@ export function expandTrustList(
       throw new TypeError(`invalid trust entry: ${JSON.stringify(entry)}`);
     }
     const key = entry.trim().toLowerCase();
-    const named = NAMED_RANGES[key] ?? resolveName?.(key);
+    // own keys only: `__proto__` or `constructor` must not reach Object.prototype
+    const named =
+      (Object.hasOwn(NAMED_RANGES, key) ? NAMED_RANGES[key] : undefined) ?? resolveName?.(key);
     if (named) {
       for (const c of named) out.push(parseCidr(c));
       continue;

@@ -17,7 +17,14 @@ import {
   V2_SIGNATURE,
 } from './types.js';
 
-/** What to encode. A decoded {@link ProxyHeader} is a valid input and re-encodes to itself. */
+/**
+ * What to encode. A decoded {@link ProxyHeader} is always a valid input. It re-encodes to
+ * the same bytes when those bytes were canonical: every v2 header except a LOCAL one
+ * whose address block was too short for its family (re-encoded with an empty block), and
+ * v1 except TCP6 addresses in non-canonical text (re-encoded in RFC 5952 form) and
+ * `PROXY UNKNOWN` followed by ignored fields (re-encoded as `PROXY UNKNOWN\r\n`).
+ * Decoding the re-encoded bytes always gives the same header.
+ */
 export interface ProxyHeaderInit {
   /** 1 (text) or 2 (binary). */
   readonly version: 1 | 2;
@@ -103,6 +110,10 @@ function encodeV2(init: ProxyHeaderInit, options?: EncodeOptions): Uint8Array {
   let block: Uint8Array;
   if (family === 'UNSPEC') {
     if (a) throw new TypeError('v2 UNSPEC carries no addresses');
+    block = new Uint8Array(0);
+  } else if (!a && command === 'LOCAL') {
+    // LOCAL addresses mean nothing; a decoded LOCAL header whose block was too short for
+    // its family has none, and re-encodes with an empty block (same command, family, TLVs)
     block = new Uint8Array(0);
   } else if (family === 'UNIX') {
     if (a?.kind !== 'unix') throw new TypeError('v2 UNIX needs unix addresses');

@@ -182,6 +182,24 @@ export interface ProxyHeader {
   readonly gcpPscConnectionId?: bigint;
 }
 
+/** A value's JSON form: bytes as lower-case hex strings, bigints as decimal strings. */
+export type ProxyJson<T> = T extends Uint8Array
+  ? string
+  : T extends bigint
+    ? string
+    : T extends readonly (infer U)[]
+      ? ProxyJson<U>[]
+      : T extends object
+        ? { [K in keyof T]: ProxyJson<T[K]> }
+        : T;
+
+/**
+ * The JSON form of a decoded header, what `JSON.stringify(header)` writes: every field,
+ * with TLV values, `uniqueId` and `ssl.clientCertificate` as lower-case hex strings and
+ * `gcpPscConnectionId` as a decimal string.
+ */
+export type ProxyHeaderJson = ProxyJson<ProxyHeader>;
+
 /** Stable codes for every way a header (or a connection's header phase) can fail. */
 export type ProxyProtocolErrorCode =
   /** The bytes do not start with either signature (no header was sent). */

@@ -10,6 +10,7 @@ import type {
   ProxyCommand,
   ProxyFamily,
   ProxyHeader,
+  ProxyHeaderJson,
   ProxySslInfo,
   ProxyTlv,
   ProxyTransport,
@@ -239,8 +240,16 @@ export class V2Header implements ProxyHeader {
     return (BigInt(be32(this[RAW], at)) << 32n) | BigInt(be32(this[RAW], at + 4));
   }
 
-  /** Every field, as the plain object `JSON.stringify` and `util.inspect` show. */
-  toJSON(): ProxyHeader {
+  /**
+   * The JSON form (`JSON.stringify`): every field, with byte values as lower-case hex
+   * strings and `gcpPscConnectionId` as a decimal string (JSON has no BigInt).
+   */
+  toJSON(): ProxyHeaderJson {
+    return jsonSafe(this.#fields()) as ProxyHeaderJson;
+  }
+
+  /** Every field, as `util.inspect` shows it. */
+  #fields(): ProxyHeader {
     const out: Record<string, unknown> = {
       version: 2,
       command: this.command,
@@ -263,7 +272,7 @@ export class V2Header implements ProxyHeader {
   }
 
   [INSPECT](): unknown {
-    return this.toJSON();
+    return this.#fields();
   }
 }
 
@@ -370,8 +379,13 @@ class SslInfo implements ProxySslInfo {
     return h[BYTES]().subarray(at, at + len(h[RAW], at));
   }
 
-  /** Every field, as the plain object `JSON.stringify` and `util.inspect` show. */
-  toJSON(): ProxySslInfo {
+  /** The JSON form: every field, byte values as lower-case hex strings. */
+  toJSON(): unknown {
+    return jsonSafe(this.#fields());
+  }
+
+  /** Every field, as `util.inspect` shows it. */
+  #fields(): ProxySslInfo {
     const out: Record<string, unknown> = {
       client: this.client,
       clientSsl: this.clientSsl,
@@ -399,6 +413,27 @@ class SslInfo implements ProxySslInfo {
   }
 
   [INSPECT](): unknown {
-    return this.toJSON();
+    return this.#fields();
   }
+}
+
+/**
+ * The JSON form of a header's value: Uint8Array as lower-case hex, bigint as a decimal
+ * string, objects and arrays deeply (an SSL TLV through its own fields).
+ */
+function jsonSafe(v: unknown): unknown {
+  if (v instanceof Uint8Array) {
+    let hex = '';
+    for (const b of v) hex += b.toString(16).padStart(2, '0');
+    return hex;
+  }
+  if (typeof v === 'bigint') return v.toString(10);
+  if (Array.isArray(v)) return v.map(jsonSafe);
+  if (v instanceof SslInfo) return v.toJSON();
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = jsonSafe(x);
+    return out;
+  }
+  return v;
 }

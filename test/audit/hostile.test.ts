@@ -5,10 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import type http from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { after, describe, test } from 'node:test';
-import { auditTarget } from '../../src/audit/run.js';
+import { auditTarget, makeReport } from '../../src/audit/run.js';
+import { exitCodeFor, FAILURE_LABEL, type FailureKind } from '../../src/audit/types.js';
+import { renderReport } from '../../src/cli/audit.js';
 import { generateThrowawayCert } from '../../src/demo/cert.js';
 import { CERT, close, listen, serve } from './servers.js';
 
@@ -58,6 +61,40 @@ describe('audit against hostile servers', () => {
     assert.ok(!JSON.stringify(loop.evidence).includes('GET https://elsewhere.invalid'));
   });
 
+  test('a redirect to another port of the same host is not fetched (https and http)', async () => {
+    let hits = 0;
+    const count: http.RequestListener = (_q, r) => {
+      hits++;
+      r.end('internal admin');
+    };
+    const otherTls = https.createServer({ cert: CERT.cert, key: CERT.key }, count);
+    const otherPlain = createHttpServer(count);
+    const tlsPort = await listen(otherTls);
+    const plainPort = await listen(otherPlain);
+    after(() => Promise.all([close(otherTls), close(otherPlain)]));
+    const t = await serve(
+      (_q, r) => {
+        r.writeHead(302, { Location: `https://127.0.0.1:${tlsPort}/internal-admin` });
+        r.end();
+      },
+      (_q, r) => {
+        r.writeHead(301, { Location: `http://127.0.0.1:${plainPort}/internal-admin` });
+        r.end();
+      },
+    );
+    after(() => t.stop());
+    const r = await auditTarget({
+      url: `https://127.0.0.1:${t.httpsPort}/`,
+      httpUrl: `http://127.0.0.1:${t.httpPort}/`,
+      ca: CERT.cert,
+      ...BOUND,
+    });
+    assert.equal(hits, 0, 'the audit fetched a URL on another port');
+    const loop = r.results.find((x) => x.id === 'redirect-loop')!;
+    assert.match(loop.summary, /off the audited host, not followed/);
+    assert.ok(!JSON.stringify(r).includes(`GET https://127.0.0.1:${tlsPort}/internal-admin (hop`));
+  });
+
   const rawTls = async (onSocket: (s: net.Socket) => void) => {
     const server = https.createServer({ cert: CERT.cert, key: CERT.key });
     server.on('secureConnection', (s) => {
@@ -75,13 +112,44 @@ describe('audit against hostile servers', () => {
     };
   };
 
-  const expectUnreachable = async (opts: Parameters<typeof auditTarget>[0], re: RegExp) => {
+  /**
+   * No check can run: every check in error, within bounds, and the failure labelled as what
+   * it is (a bad certificate, a TLS or protocol error is not "unreachable") in every format,
+   * with its exit status.
+   */
+  const expectUnreachable = async (
+    opts: Parameters<typeof auditTarget>[0],
+    re: RegExp,
+    kind: FailureKind,
+  ) => {
     const t0 = performance.now();
     const r = await auditTarget(opts);
     assert.equal(r.reachable, false);
     assert.match(r.unreachableReason ?? '', re);
     assert.ok(r.results.length > 0 && r.results.every((x) => x.status === 'error'));
     assert.ok(performance.now() - t0 < 3000, `took ${performance.now() - t0} ms`);
+    assert.equal(r.failure?.kind, kind, r.unreachableReason);
+    const label = FAILURE_LABEL[kind];
+    const report = makeReport([r], r.startedAt, r.durationMs);
+    assert.equal(exitCodeFor(report), kind === 'unreachable' ? 3 : 1);
+    const text = renderReport(report, 'text');
+    assert.match(text, new RegExp(`  ${label.replace(/^target /, '').toUpperCase()}: ${label}: `));
+    if (kind !== 'unreachable') assert.doesNotMatch(text, /unreachable/i);
+    // the title, the http entry line and one verdict line: not a row per check
+    assert.equal(text.trimEnd().split('\n').length, 3, text);
+    assert.doesNotMatch(text, /ERROR {2}/);
+    const json = JSON.parse(renderReport(report, 'json'));
+    assert.equal(json.targets[0].failure.kind, kind);
+    assert.equal(json.summary.unreachable, kind === 'unreachable' ? 1 : 0);
+    assert.equal(json.summary.broken, kind === 'unreachable' ? 0 : 1);
+    const junit = renderReport(report, 'junit');
+    assert.match(junit, new RegExp(`<error message="${label}: [^"]*" type="${kind}">`));
+    assert.match(junit, new RegExp(`<property name="failure" value="${kind}"/>`));
+    const sarif = JSON.parse(renderReport(report, 'sarif'));
+    for (const res of sarif.runs[0].results) {
+      assert.equal(res.properties.failure, kind);
+      assert.ok(res.message.text.startsWith(`${label}: `));
+    }
   };
 
   test('huge headers: error verdicts, bounded', async () => {
@@ -96,7 +164,7 @@ describe('audit against hostile servers', () => {
         pump();
       });
     });
-    await expectUnreachable(opts, /exceeds \d+ bytes/);
+    await expectUnreachable(opts, /exceeds \d+ bytes/, 'protocol');
   });
 
   test('slow drip: error verdicts within the time limit', async () => {
@@ -107,12 +175,27 @@ describe('audit against hostile servers', () => {
         s.on('close', () => clearInterval(t));
       });
     });
-    await expectUnreachable(opts, /time limit|within/);
+    await expectUnreachable(opts, /time limit|within/, 'unreachable');
   });
 
   test('connection reset: error verdicts', async () => {
     const opts = await rawTls((s) => s.once('data', () => s.destroy()));
-    await expectUnreachable(opts, /closed without a response|reset/);
+    await expectUnreachable(opts, /closed without a response|reset/, 'unreachable');
+  });
+
+  test('garbage instead of HTTP: a protocol error, not unreachable', async () => {
+    const opts = await rawTls((s) => s.once('data', () => s.end('SSH-2.0-OpenSSH_9.6\r\n\r\n')));
+    await expectUnreachable(opts, /not an HTTP\/1\.x response/, 'protocol');
+  });
+
+  test('plain http on the https port: a TLS error, not unreachable', async () => {
+    const server = net.createServer((s) => {
+      s.on('error', () => {});
+      s.once('data', () => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'));
+    });
+    const port = await listen(server);
+    after(() => close(server));
+    await expectUnreachable({ url: `https://127.0.0.1:${port}/`, ...BOUND }, /TLS/, 'tls');
   });
 
   test('bad certificate: error verdicts naming the TLS failure', async () => {
@@ -128,6 +211,7 @@ describe('audit against hostile servers', () => {
         ...BOUND,
       },
       /TLS handshake .* failed/,
+      'certificate',
     );
   });
 
@@ -135,7 +219,11 @@ describe('audit against hostile servers', () => {
     const server = net.createServer((s) => s.destroy());
     const port = await listen(server);
     after(() => close(server));
-    await expectUnreachable({ url: `https://127.0.0.1:${port}/`, ...BOUND }, /TLS|closed|reset/);
+    await expectUnreachable(
+      { url: `https://127.0.0.1:${port}/`, ...BOUND },
+      /TLS|closed|reset/,
+      'unreachable',
+    );
   });
 
   test('a check that hits a hostile path mid-audit ends in error, the others still conclude', async () => {

@@ -227,7 +227,9 @@ describe('reports', () => {
     assert.match(plain, /FAIL\s+ip-spoof\s+high/);
     assert.match(plain, /fix: /);
     assert.match(plain, /UNREACHABLE/);
-    assert.match(plain, /Fleet: 4 targets, 1 unreachable/);
+    // targets and checks are counted apart (issue 22): verdicts per target, then check totals
+    assert.match(plain, /Fleet: 4 targets: 2 OK, 1 FAIL, 1 UNREACHABLE/);
+    assert.match(plain, /Checks over all targets: \d+ passed/);
     const coloured = renderText(report, { color: true });
     assert.ok(coloured.includes('\u001b[31m'));
   });

@@ -146,10 +146,10 @@ describe('proxytrust audit (CLI)', () => {
     });
     assert.equal(code, 1);
     const text = out.join('\n');
-    assert.match(text, /Fleet: 2 targets, 0 unreachable/);
+    assert.match(text, /Fleet: 2 targets: 1 OK, 1 FAIL/);
     assert.match(text, new RegExp(`OK\\s+${a.options.url.replace(/[.]/g, '\\.')}\\s+12 passed`));
     assert.match(text, /FAIL\s+https:\/\/app\.test:\d+\/\s+\d+ passed, [1-9]/);
-    assert.match(text, /Overall: /);
+    assert.match(text, /Checks over all targets: /);
 
     const lines = parseTargetsFile(
       '# staging\nhttps://a.example/\n\nhttps://b.example/x  # second\n',

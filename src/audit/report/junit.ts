@@ -39,7 +39,7 @@ function testcase(t: TargetReport, r: CheckResult): string {
     case 'fail':
       return `${open}>\n      <failure message="${xmlEscape(r.summary)}" type="${r.severity}">${xmlEscape(body)}</failure>\n    </testcase>`;
     case 'error':
-      return `${open}>\n      <error message="${xmlEscape(r.summary)}" type="error">${xmlEscape(body)}</error>\n    </testcase>`;
+      return `${open}>\n      <error message="${xmlEscape(r.summary)}" type="${t.failure?.kind ?? 'error'}">${xmlEscape(body)}</error>\n    </testcase>`;
     case 'skip':
       return `${open}>\n      <skipped message="${xmlEscape(r.reason ?? r.summary)}"/>\n    </testcase>`;
     default:
@@ -57,6 +57,7 @@ export function renderJunit(report: AuditReport): string {
       '    <properties>',
       `      <property name="httpUrl" value="${xmlEscape(t.httpUrl)}"/>`,
       `      <property name="reachable" value="${t.reachable}"/>`,
+      ...(t.failure ? [`      <property name="failure" value="${t.failure.kind}"/>`] : []),
       `      <property name="canary" value="${xmlEscape(t.canary.host)}"/>`,
       '    </properties>',
       ...t.results.map((r) => testcase(t, r)),

@@ -41,7 +41,12 @@ function result(t: TargetReport, r: CheckResult) {
     message: { text: `${r.summary}${r.fix ? `\nFix: ${r.fix}` : ''}` },
     locations: [{ physicalLocation: { artifactLocation: { uri: t.url } } }],
     partialFingerprints: { 'proxytrust/target-check': `${t.url}#${r.id}` },
-    properties: { status: r.status, severity: r.severity, evidence: r.evidence },
+    properties: {
+      status: r.status,
+      severity: r.severity,
+      ...(t.failure ? { failure: t.failure.kind } : {}),
+      evidence: r.evidence,
+    },
   };
 }
 
