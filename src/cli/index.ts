@@ -2,11 +2,13 @@
 /**
  * The `proxytrust` command line.
  *
- * Exit status: 0 success, 1 a check failed, 2 usage error, 3 an audit target unreachable.
+ * Exit status: 0 success, 1 a check failed (or a lint finding at or above --fail-on), 2 usage
+ * error, 3 an audit target unreachable (or a lint input unreadable).
  */
 import { auditCommand } from './audit.js';
 import { demoCommand } from './demo.js';
 import { EXPLAIN_HELP, runExplain } from './explain.js';
+import { lintCommand } from './lint.js';
 import { UsageError } from './usage.js';
 
 const HELP = `Usage: proxytrust <command> [options]
@@ -14,6 +16,7 @@ const HELP = `Usage: proxytrust <command> [options]
 Commands:
   explain    resolve one request and print the view and the trace (see: proxytrust explain --help)
   audit      prove that a live deployment keeps the trust contract (see: proxytrust audit --help)
+  lint       check nginx and ingress-nginx configuration files (see: proxytrust lint --help)
   demo       start an embedded proxy chain, right and wrong, and audit both
 
   -h, --help     this help
@@ -33,6 +36,8 @@ export function main(
       case 'explain':
         out(runExplain(rest));
         return 0;
+      case 'lint':
+        return lintCommand(rest, out, err);
       case '-v':
       case '--version':
         out(VERSION);

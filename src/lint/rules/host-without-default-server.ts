@@ -60,7 +60,7 @@ export const hostWithoutDefaultServer: NginxRule = {
         const h = headerName(n);
         if (h !== 'host' && h !== 'x-forwarded-host') continue;
         if (!varsIn(n.args[1] ?? '').some((v) => CLIENT_HOST.has(v))) continue;
-        const open = ports(srv).filter((p) => !guarded.has(p));
+        const open = [...new Set(ports(srv))].filter((p) => !guarded.has(p));
         if (open.length === 0) continue;
         hits.push({
           at: n,
