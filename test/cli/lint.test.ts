@@ -135,7 +135,16 @@ describe('proxytrust lint (CLI)', () => {
     assert.equal(s.code, 1);
     assert.equal(s.out, '');
     assert.match(s.err, /report in .*lint\.sarif/);
-    const log = JSON.parse(readFileSync(file, 'utf8'));
+    const log = JSON.parse(readFileSync(file, 'utf8')) as {
+      runs: {
+        results: {
+          ruleId: string;
+          ruleIndex: number;
+          locations: { physicalLocation: { region: { startLine: number } } }[];
+        }[];
+        tool: { driver: { rules: { id: string }[] } };
+      }[];
+    };
     const schema = JSON.parse(
       readFileSync(new URL('../fixtures/sarif/sarif-schema-2.1.0.json', import.meta.url), 'utf8'),
     );
@@ -149,10 +158,10 @@ describe('proxytrust lint (CLI)', () => {
     (addFormats as unknown as (a: unknown) => void)(ajv);
     const validate = ajv.compile(schema);
     assert.ok(validate(log), JSON.stringify(validate.errors, null, 2));
-    const result = log.runs[0].results[0];
+    const result = log.runs[0]!.results[0]!;
     assert.equal(result.ruleId, 'nginx/real-ip-trust-all');
-    assert.equal(log.runs[0].tool.driver.rules[result.ruleIndex].id, result.ruleId);
-    assert.equal(result.locations[0].physicalLocation.region.startLine, 3);
+    assert.equal(log.runs[0]!.tool.driver.rules[result.ruleIndex]!.id, result.ruleId);
+    assert.equal(result.locations[0]!.physicalLocation.region.startLine, 3);
     assert.ok(!validate({ ...log, version: '2.0.0' }), 'the validator rejects a broken log');
   });
 

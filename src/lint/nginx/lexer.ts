@@ -40,7 +40,8 @@ export interface Lexed {
   readonly error?: LexError;
 }
 
-const SPACE = new Set([' ', '\t', '\r', '\n', '\f', '\v']);
+/** True for nginx's whitespace (space, tab, CR, LF, and FF/VT as crossplane reads them). */
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
 
 /** Lex a configuration text. Never throws: an unterminated quote is reported as `error`. */
 export function lex(text: string): Lexed {
@@ -49,91 +50,56 @@ export function lex(text: string): Lexed {
   let i = 0;
   let line = 1;
   let lineStart = 0;
-  let token = '';
-  let tokLine = 0;
-  let tokCol = 0;
-  const flush = () => {
-    if (token !== '') {
-      stream.push({ value: token, line: tokLine, col: tokCol, quoted: false });
-      token = '';
-    }
-  };
   while (i < n) {
-    const ch = text[i]!;
-    if (ch === '\n') {
-      flush();
+    const c = text.charCodeAt(i);
+    if (c === 10) {
       i++;
       line++;
       lineStart = i;
       continue;
     }
-    if (SPACE.has(ch)) {
-      flush();
+    if (isSpace(c)) {
       i++;
       continue;
     }
-    if (token === '') {
-      tokLine = line;
-      tokCol = i - lineStart + 1;
-    }
-    if (ch === '\\' && i + 1 < n) {
-      const next = text[i + 1]!;
-      token += ch + next;
-      i += 2;
-      if (next === '\n') {
-        line++;
-        lineStart = i;
-      }
-      continue;
-    }
-    if (token === '' && ch === '#') {
+    const col = i - lineStart + 1;
+    if (c === 35 /* # */) {
       let j = text.indexOf('\n', i);
       if (j < 0) j = n;
-      stream.push({
-        comment: true,
-        text: text.slice(i + 1, j).replace(/\r$/, ''),
-        line,
-        col: tokCol,
-      });
+      stream.push({ comment: true, text: text.slice(i + 1, j).replace(/\r$/, ''), line, col });
       i = j;
       continue;
     }
-    if (token !== '' && token.endsWith('$') && ch === '{') {
-      // ${var}: read to the closing brace (nginx's `variable` state)
-      while (i < n && text[i] !== '}' && !SPACE.has(text[i]!)) token += text[i++];
-      if (i < n && text[i] === '}') token += text[i++];
+    if (c === 123 || c === 125 || c === 59 /* { } ; */) {
+      stream.push({ value: text[i]!, line, col, quoted: false });
+      i++;
       continue;
     }
-    if ((ch === '"' || ch === "'") && token === '') {
-      const quote = ch;
+    if (c === 34 || c === 39 /* " ' */) {
       const startLine = line;
-      const startCol = i - lineStart + 1;
-      let value = '';
-      i++;
+      let j = i + 1;
+      let escaped = false;
       let closed = false;
-      while (i < n) {
-        const c = text[i]!;
-        if (c === '\\' && i + 1 < n) {
-          const next = text[i + 1]!;
-          value += next === quote ? quote : c + next;
-          if (next === '\n') {
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d === 92 /* \\ */ && j + 1 < n) {
+          escaped = true;
+          if (text.charCodeAt(j + 1) === 10) {
             line++;
-            lineStart = i + 2;
+            lineStart = j + 2;
           }
-          i += 2;
+          j += 2;
           continue;
         }
-        if (c === quote) {
+        if (d === c) {
           closed = true;
-          i++;
           break;
         }
-        if (c === '\n') {
+        if (d === 10) {
           line++;
-          lineStart = i + 1;
+          lineStart = j + 1;
         }
-        value += c;
-        i++;
+        j++;
       }
       if (!closed) {
         return {
@@ -141,22 +107,43 @@ export function lex(text: string): Lexed {
           error: {
             message: 'unexpected end of file, expecting a closing quote',
             line: startLine,
-            col: startCol,
+            col,
           },
         };
       }
-      stream.push({ value, line: startLine, col: startCol, quoted: true });
+      let value = text.slice(i + 1, j);
+      if (escaped) {
+        const q = text[i]!;
+        value = value.replace(/\\([\s\S])/g, (m, x: string) => (x === q ? q : m));
+      }
+      stream.push({ value, line: startLine, col, quoted: true });
+      i = j + 1;
       continue;
     }
-    if (ch === '{' || ch === '}' || ch === ';') {
-      flush();
-      stream.push({ value: ch, line, col: i - lineStart + 1, quoted: false });
-      i++;
-      continue;
+    // an unquoted word: up to whitespace or { } ; (a backslash keeps the next character;
+    // ${name} keeps its braces)
+    const startLine = line;
+    let j = i;
+    while (j < n) {
+      const d = text.charCodeAt(j);
+      if (d === 92 && j + 1 < n) {
+        if (text.charCodeAt(j + 1) === 10) {
+          line++;
+          lineStart = j + 2;
+        }
+        j += 2;
+        continue;
+      }
+      if (d === 123 && j > i && text.charCodeAt(j - 1) === 36 /* $ */) {
+        while (j < n && text.charCodeAt(j) !== 125 && !isSpace(text.charCodeAt(j))) j++;
+        if (j < n && text.charCodeAt(j) === 125) j++;
+        continue;
+      }
+      if (isSpace(d) || d === 123 || d === 125 || d === 59) break;
+      j++;
     }
-    token += ch;
-    i++;
+    stream.push({ value: text.slice(i, j), line: startLine, col, quoted: false });
+    i = j;
   }
-  flush();
   return { stream };
 }

@@ -133,25 +133,58 @@ export function rootScope(tree: Tree): Scope {
   return { kind: tree.context, children: tree.nodes };
 }
 
-/** The scope of a block directive under a parent scope. */
+const childCache = new WeakMap<Node, Scope>();
+const subCache = new WeakMap<Scope, Scope[]>();
+const ownCache = new WeakMap<Scope, Map<string, Node[]>>();
+
+/** The scope of a block directive under a parent scope (one object per node). */
 export function childScope(parent: Scope, node: Node): Scope {
-  return { node, kind: node.name, children: node.block ?? [], parent };
+  let c = childCache.get(node);
+  if (!c || c.parent !== parent) {
+    c = { node, kind: node.name, children: node.block ?? [], parent };
+    childCache.set(node, c);
+  }
+  return c;
+}
+
+function collectScopes(s: Scope, into: Scope[]): void {
+  into.push(s);
+  for (const n of s.children) if (n.block) collectScopes(childScope(s, n), into);
+}
+
+function subScopes(s: Scope): Scope[] {
+  let list = subCache.get(s);
+  if (!list) {
+    list = [];
+    collectScopes(s, list);
+    subCache.set(s, list);
+  }
+  return list;
 }
 
 /** Every scope under (and including) `s`, depth first, in order. */
-export function* scopes(s: Scope): Generator<Scope> {
-  yield s;
-  for (const n of s.children) if (n.block) yield* scopes(childScope(s, n));
+export function scopes(s: Scope): readonly Scope[] {
+  return subScopes(s);
 }
 
 /** Directives named `name` directly in a scope (includes already expanded). */
 export function own(s: Scope, name: string): Node[] {
-  return s.children.filter((n) => n.name === name);
+  let m = ownCache.get(s);
+  if (!m) {
+    m = new Map();
+    for (const n of s.children) {
+      const l = m.get(n.name);
+      if (l) l.push(n);
+      else m.set(n.name, [n]);
+    }
+    ownCache.set(s, m);
+  }
+  return m.get(name) ?? [];
 }
 
 /** True when the scope has an include whose content is unknown. */
 export function hasUnknownInclude(s: Scope): boolean {
-  return s.children.some((n) => n.unresolved === true);
+  return own(s, 'include').some((n) => n.unresolved === true);
 }
 
 /** The scopes from `s` outwards to the root. */
@@ -184,7 +217,23 @@ export interface Effective {
  * nginx's all-or-nothing inheritance: the nearest level, from `s` outwards, that has any
  * `name` line of its own supplies them all.
  */
+const effCache = new WeakMap<Scope, Map<string, Effective>>();
+
 export function effective(s: Scope, name: 'proxy_set_header' | 'add_header'): Effective {
+  let m = effCache.get(s);
+  if (!m) {
+    m = new Map();
+    effCache.set(s, m);
+  }
+  let e = m.get(name);
+  if (!e) {
+    e = computeEffective(s, name);
+    m.set(name, e);
+  }
+  return e;
+}
+
+function computeEffective(s: Scope, name: 'proxy_set_header' | 'add_header'): Effective {
   const levels = name === 'add_header' ? ADD_HEADER_LEVELS : PROXY_LEVELS;
   let unknown = false;
   for (const c of chain(s)) {
@@ -219,23 +268,21 @@ export const SCHEME_HEADERS = new Set([
   'cf-visitor',
 ]);
 
+const FORWARDED_NAMES = new Set([
+  ...SCHEME_HEADERS,
+  'forwarded',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'x-cluster-client-ip',
+  'fastly-client-ip',
+]);
+
 /** True for a header that describes the client or its hop (a forwarded header). */
 export function isForwardedHeader(name: string): boolean {
   const n = name.toLowerCase();
-  return (
-    n.startsWith('x-forwarded-') ||
-    n.startsWith('x-original-') ||
-    SCHEME_HEADERS.has(n) ||
-    [
-      'forwarded',
-      'x-real-ip',
-      'x-client-ip',
-      'true-client-ip',
-      'cf-connecting-ip',
-      'x-cluster-client-ip',
-      'fastly-client-ip',
-    ].includes(n)
-  );
+  return FORWARDED_NAMES.has(n) || n.startsWith('x-forwarded-') || n.startsWith('x-original-');
 }
 
 /** A server's TLS facts. */
@@ -310,6 +357,7 @@ export const CLIENT_FORWARDED_VARS = [
 /** The variables a value references (`$name` and `${name}`), lower case, with the `$`. */
 export function varsIn(value: string): string[] {
   const out: string[] = [];
+  if (!value.includes('$')) return out;
   for (const m of value.matchAll(/\$(?:\{(\w+)\}|(\w+))/g))
     out.push(`$${(m[1] ?? m[2])!.toLowerCase()}`);
   return out;

@@ -35,10 +35,13 @@ export const clientHeaderRelayed: NginxRule = {
   },
   check({ root }) {
     const tainted = clientVars(root);
+    // without map/set-derived variables, only a value naming $http_ can be tainted
+    const direct = [...tainted.keys()].every((v) => v.startsWith('$http_'));
     const hits: Hit[] = [];
     for (const s of scopes(root)) {
       for (const n of s.children) {
         if (!RELAY.has(n.name) || n.args.length < 2) continue;
+        if (direct && !n.args.some((a) => a.includes('http_'))) continue;
         if (/^(x-original-|http_x_original_)/i.test(n.args[0]!)) continue;
         const v = n.args
           .slice(1)

@@ -55,11 +55,12 @@ export const hostWithoutDefaultServer: NginxRule = {
     const hits: Hit[] = [];
     for (const s of scopes(root)) {
       const srv = serverNode(s);
-      if (!srv || !takesEffect(s)) continue;
+      if (!srv) continue;
       for (const n of own(s, 'proxy_set_header')) {
         const h = headerName(n);
         if (h !== 'host' && h !== 'x-forwarded-host') continue;
         if (!varsIn(n.args[1] ?? '').some((v) => CLIENT_HOST.has(v))) continue;
+        if (!takesEffect(s)) break;
         const open = [...new Set(ports(srv))].filter((p) => !guarded.has(p));
         if (open.length === 0) continue;
         hits.push({

@@ -35,7 +35,7 @@ export const proxySetHeaderInheritance: NginxRule = {
         (l) => isForwardedHeader(headerName(l)) && !names.has(headerName(l)),
       );
       if (dropped.length === 0) continue;
-      const proxies = [...scopes(s)].some((c) => own(c, 'proxy_pass').length > 0);
+      const proxies = scopes(s).some((c) => own(c, 'proxy_pass').length > 0);
       if (!proxies) continue;
       hits.push({
         at: mine[0]!,

@@ -23,7 +23,7 @@ export const realIpDefaultHeader: NginxRule = {
       if (from.length === 0) continue;
       const named =
         chain(s).some((c) => own(c, 'real_ip_header').length > 0) ||
-        [...scopes(s)].some((c) => own(c, 'real_ip_header').length > 0);
+        scopes(s).some((c) => own(c, 'real_ip_header').length > 0);
       if (named || s.children.some((n) => n.unresolved)) continue;
       hits.push({
         at: from[0]!,
