@@ -42,7 +42,7 @@ export function generate(dir: string): { main: string; files: Map<string, string
       '    set_real_ip_from 10.0.0.0/8;',
       '    real_ip_header X-Forwarded-For;',
       '    map $http_upgrade $connection_upgrade { default upgrade; "" close; }',
-      '    server { listen 127.0.0.1:18080 default_server; return 444; }',
+      '    server { listen 127.0.0.1:19000 default_server; return 444; }',
       '    include upstreams/*.conf;',
       '    include servers/*.conf;',
       '}',
@@ -64,7 +64,7 @@ export function generate(dir: string): { main: string; files: Map<string, string
     for (let s = 0; s < 2; s++) {
       out.push(
         'server {',
-        `    listen 127.0.0.1:${19000 + f * 2 + s};`,
+        '    listen 127.0.0.1:19000;',
         `    server_name site${f}-${s}.example;`,
         '    client_max_body_size 10m;',
         '    proxy_set_header Host $host;',
@@ -81,7 +81,8 @@ export function generate(dir: string): { main: string; files: Map<string, string
           '        proxy_set_header Connection $connection_upgrade;',
           '        proxy_set_header Host $host;',
           '        proxy_set_header X-Forwarded-Proto $scheme;',
-          '        proxy_read_timeout 60s;',
+          '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+          '        proxy_set_header X-Real-IP $remote_addr;',
           `        add_header X-Served-By "site${f}";`,
           '    }',
         );
