@@ -196,8 +196,10 @@ describe('templates and kinds', () => {
       [],
     );
   });
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: nginx's own ${var} syntax, not a template
   test('${VAR} is nginx syntax, not a template', () => {
     const r = lintText(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: nginx's own ${var} syntax, not a template
       'location / {\n  proxy_set_header X-Forwarded-Proto ${http_x_forwarded_proto};\n  proxy_pass http://app;\n}\n',
       'nginx',
     );
