@@ -3,21 +3,24 @@ import { escapeControls } from '../audit/report/escape.js';
 /**
  * The `proxytrust` command line.
  *
- * Exit status: 0 success, 1 a check failed, 2 usage error, 3 an audit target unreachable.
+ * Exit status: 0 success, 1 a check failed (or a lint finding at or above --fail-on), 2 usage
+ * error, 3 an audit target unreachable (or a lint input unreadable).
  */
 import { AUDIT_HELP, auditCommand } from './audit.js';
 import { DEMO_HELP, demoCommand } from './demo.js';
 import { EXPLAIN_HELP, runExplain } from './explain.js';
+import { LINT_HELP, lintCommand } from './lint.js';
 import { didYouMean, UsageError } from './usage.js';
 
 /** The commands, in the order the help lists them. */
-export const COMMANDS = ['explain', 'audit', 'demo', 'help'] as const;
+export const COMMANDS = ['explain', 'audit', 'lint', 'demo', 'help'] as const;
 
 const HELP = `Usage: proxytrust <command> [options]
 
 Commands:
   explain    resolve one request and print the view and the trace
   audit      prove that a live deployment keeps the trust contract
+  lint       check nginx and ingress-nginx configuration files before they ship
   demo       start an embedded proxy chain, right and wrong, and audit both
   help CMD   the help of one command (also: proxytrust CMD --help)
 
@@ -29,6 +32,7 @@ Exit status: 0 success, 1 a check failed, 2 usage error, 3 an audit target unrea
 function helpOf(command: string | undefined): string {
   if (command === 'explain') return EXPLAIN_HELP;
   if (command === 'audit') return AUDIT_HELP;
+  if (command === 'lint') return LINT_HELP;
   if (command === 'demo') return DEMO_HELP;
   if (command === undefined) return HELP;
   throw new UsageError(
@@ -48,6 +52,8 @@ export function main(
       case 'explain':
         out(runExplain(rest));
         return 0;
+      case 'lint':
+        return lintCommand(rest, out, err);
       case '-v':
       case '--version':
         out(VERSION);
@@ -92,7 +98,7 @@ export async function run(
   return main(argv, out, err);
 }
 
-const VERSION = '0.1.0';
+const VERSION = '0.2.0';
 
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

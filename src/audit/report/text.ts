@@ -30,7 +30,8 @@ const CODES: Record<Status, string> = {
   error: '35',
 };
 
-function paint(on: boolean, code: string, text: string): string {
+/** Wrap text in an ANSI colour when `on`. */
+export function paint(on: boolean, code: string, text: string): string {
   return on ? `\u001b[${code}m${text}\u001b[0m` : text;
 }
 

@@ -1,0 +1,209 @@
+/**
+ * `proxytrust lint`: check nginx and ingress-nginx configuration files before they ship.
+ * Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage error,
+ * 3 a file could not be read.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { LintConfigError, parseLintConfig } from '../lint/config.js';
+import { LintReadError, lint } from '../lint/engine.js';
+import { RULES } from '../lint/registry.js';
+import { renderLintJson } from '../lint/report/json.js';
+import { renderLintJunit } from '../lint/report/junit.js';
+import { renderLintSarif } from '../lint/report/sarif.js';
+import { renderLintText } from '../lint/report/text.js';
+import { type LintKind, type LintReport, type LintSeverity, lintExitCode } from '../lint/types.js';
+import { UsageError } from './usage.js';
+
+export const LINT_HELP = `Usage: proxytrust lint [options] <file|directory|->...
+
+Check nginx and ingress-nginx configuration files for the mistakes that break or spoof
+forwarded headers: duplicate scheme headers, client headers relayed, real-IP trust,
+snippets that duplicate the controller's headers, and more (docs/lint.md).
+
+  --kind K                 nginx or ingress-nginx (required for standard input "-")
+  --format F               text (default), json, junit or sarif
+  --output FILE            write the report to FILE instead of standard output
+  --fail-on S              error (default), warning or info: the least severity that fails
+  --conf-root DIR          where relative nginx includes resolve (default: the main file's directory)
+  --context C              http, server or location: the block an nginx fragment belongs in
+  --config FILE            read the "lint" section of a proxytrust.json
+  --no-color               no colours in the text report (also NO_COLOR)
+  -h, --help               this help
+
+Rules: ${RULES.map((r) => r.id).join(', ')}
+
+Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage error,
+3 a file could not be read.`;
+
+function oneOf<T extends string>(
+  v: string | undefined,
+  allowed: readonly T[],
+  flag: string,
+): T | undefined {
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v))
+    throw new UsageError(`${flag} must be ${allowed.join(', ')}, not "${v}"`);
+  return v as T;
+}
+
+/** Parse the command line (and the config file's section, which flags override). */
+export function parseLintArgs(argv: string[]) {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return { help: true as const };
+  let config: ReturnType<typeof parseLintConfig> | undefined;
+  if (v.config) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(readFileSync(v.config, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`cannot read ${v.config}: ${(e as Error).message}`);
+    }
+    const section = (doc as { lint?: unknown })?.lint;
+    if (section === undefined) throw new UsageError(`${v.config} has no "lint" section`);
+    try {
+      config = parseLintConfig(section);
+    } catch (e) {
+      if (e instanceof LintConfigError) throw new UsageError(`${v.config}: ${e.message}`);
+      throw e;
+    }
+  }
+  const format = oneOf(v.format, ['text', 'json', 'junit', 'sarif'] as const, '--format') ?? 'text';
+  const kind = oneOf(v.kind, ['nginx', 'ingress-nginx'] as const, '--kind') ?? config?.kind;
+  const failOn =
+    oneOf(v['fail-on'], ['error', 'warning', 'info'] as const, '--fail-on') ??
+    config?.failOn ??
+    'error';
+  const context =
+    oneOf(v.context, ['http', 'server', 'location'] as const, '--context') ?? config?.context;
+  const paths = parsed.positionals.length > 0 ? parsed.positionals : [...(config?.paths ?? [])];
+  if (paths.length === 0)
+    throw new UsageError('give at least one file, directory or "-" (see proxytrust lint --help)');
+  if (paths.includes('-') && !kind)
+    throw new UsageError('standard input ("-") needs --kind nginx or --kind ingress-nginx');
+  if (paths.filter((p) => p === '-').length > 1) throw new UsageError('"-" may be given once');
+  return {
+    help: false as const,
+    paths,
+    format,
+    output: v.output,
+    noColor: v['no-color'] === true,
+    options: {
+      ...(kind ? { kind: kind as LintKind } : {}),
+      failOn: failOn as LintSeverity,
+      ...((v['conf-root'] ?? config?.confRoot)
+        ? { confRoot: (v['conf-root'] ?? config?.confRoot)! }
+        : {}),
+      ...(context ? { context } : {}),
+      ignore: config?.ignore ?? [],
+    },
+  };
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      kind: { type: 'string' },
+      format: { type: 'string' },
+      output: { type: 'string' },
+      'fail-on': { type: 'string' },
+      'conf-root': { type: 'string' },
+      context: { type: 'string' },
+      config: { type: 'string' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+/** Render a lint report in a format. */
+export function renderLintReport(
+  report: LintReport,
+  format: 'text' | 'json' | 'junit' | 'sarif',
+  color = false,
+): string {
+  switch (format) {
+    case 'json':
+      return renderLintJson(report);
+    case 'junit':
+      return renderLintJunit(report);
+    case 'sarif':
+      return renderLintSarif(report);
+    default:
+      return `${renderLintText(report, { color })}\n`;
+  }
+}
+
+/** Where the command writes and reads. */
+export interface LintIo {
+  readonly out: (s: string) => void;
+  readonly err: (s: string) => void;
+  readonly stdin?: () => string;
+  readonly stdoutTty?: boolean;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Run `proxytrust lint`; returns the exit status (usage errors throw {@link UsageError}). */
+export function runLint(argv: string[], io: LintIo): number {
+  const args = parseLintArgs(argv);
+  if (args.help) {
+    io.out(LINT_HELP);
+    return 0;
+  }
+  let report: LintReport;
+  try {
+    const stdin = args.paths.includes('-')
+      ? (io.stdin ?? (() => readFileSync(0, 'utf8')))()
+      : undefined;
+    report = lint(args.paths, { ...args.options, ...(stdin !== undefined ? { stdin } : {}) });
+  } catch (e) {
+    if (e instanceof LintReadError) {
+      io.err(`proxytrust lint: ${e.message}`);
+      return 3;
+    }
+    throw e;
+  }
+  const env = io.env ?? process.env;
+  const color = !args.output && io.stdoutTty === true && !args.noColor && !env.NO_COLOR;
+  const text = renderLintReport(report, args.format, color);
+  if (args.output) {
+    try {
+      writeFileSync(args.output, text);
+    } catch (e) {
+      io.err(`proxytrust lint: cannot write ${args.output}: ${(e as Error).message}`);
+      return 3;
+    }
+    const s = report.summary;
+    io.err(
+      `proxytrust lint: ${s.error} error(s), ${s.warning} warning(s), ${s.info} info; report in ${args.output}`,
+    );
+  } else io.out(text.replace(/\n$/, ''));
+  return lintExitCode(report);
+}
+
+/** The `lint` command as the CLI calls it. */
+export function lintCommand(
+  argv: string[],
+  out: (s: string) => void,
+  err: (s: string) => void,
+): number {
+  try {
+    return runLint(argv, { out, err, stdoutTty: process.stdout.isTTY === true });
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`proxytrust: ${e.message}`);
+      return 2;
+    }
+    err(`proxytrust: internal error: ${(e as Error)?.stack ?? String(e)}`);
+    return 70;
+  }
+}

@@ -1,0 +1,91 @@
+/** Every lint rule, in report order. One file per rule under ./rules/. */
+import type { EngineRule, IngressRule, NginxRule, Rule } from './rule.js';
+import { clientHeaderRelayed } from './rules/client-header-relayed.js';
+import { configmapKeyAsAnnotation } from './rules/configmap-key-as-annotation.js';
+import { duplicateProxySetHeader } from './rules/duplicate-proxy-set-header.js';
+import { forwardedHeaderPassthrough } from './rules/forwarded-header-passthrough.js';
+import { forwardedHeadersTrustAll } from './rules/forwarded-headers-trust-all.js';
+import { hostWithoutDefaultServer } from './rules/host-without-default-server.js';
+import { moreSetHeadersRequest } from './rules/more-set-headers-request.js';
+import { proxySetHeaderInheritance } from './rules/proxy-set-header-inheritance.js';
+import { realIpDefaultHeader } from './rules/real-ip-default-header.js';
+import { realIpTrustAll } from './rules/real-ip-trust-all.js';
+import { schemeHeaderOnlyInTls } from './rules/scheme-header-only-in-tls.js';
+import { snippetDuplicateHeader } from './rules/snippet-duplicate-header.js';
+import { tlsProxyWithoutScheme } from './rules/tls-proxy-without-scheme.js';
+import { xffAppendAtEdge } from './rules/xff-append-at-edge.js';
+
+/** A file that cannot be parsed: a finding, never a crash. */
+export const parseError: EngineRule = {
+  id: 'lint/parse-error',
+  kind: 'lint',
+  severity: 'error',
+  title: 'The file cannot be parsed',
+  description:
+    'The file is not valid nginx (or YAML), an include cannot be read, or includes form a cycle; nothing in it was checked past the error.',
+  fix: 'Fix the syntax at the line shown (nginx -t says the same), or declare the kind with --kind.',
+  examples: {
+    bad: [{ kind: 'nginx', text: 'server {\n  listen 80\n}\n' }],
+    good: [{ kind: 'nginx', text: 'server {\n  listen 80;\n}\n' }],
+  },
+};
+
+/** An inline suppression without a reason: it is ignored, and reported. */
+export const suppressionWithoutReason: EngineRule = {
+  id: 'lint/suppression-without-reason',
+  kind: 'lint',
+  severity: 'warning',
+  title: 'A suppression without a reason',
+  description:
+    'A `# proxytrust-lint: ignore <rule>` comment must say why after ` -- `; without a reason it suppresses nothing.',
+  fix: 'Write the reason: # proxytrust-lint: ignore <rule> -- <why this is safe here>',
+  examples: {
+    bad: [
+      {
+        kind: 'nginx',
+        text: 'server {\n  listen 80;\n  # proxytrust-lint: ignore nginx/xff-append-at-edge\n  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n  location / { proxy_pass http://app; }\n}\n',
+      },
+    ],
+    good: [
+      {
+        kind: 'nginx',
+        text: 'server {\n  listen 80;\n  # proxytrust-lint: ignore nginx/xff-append-at-edge -- inner hop behind our LB\n  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n  location / { proxy_pass http://app; }\n}\n',
+      },
+    ],
+  },
+};
+
+/** The nginx rules. */
+export const NGINX_RULES: readonly NginxRule[] = [
+  duplicateProxySetHeader,
+  proxySetHeaderInheritance,
+  clientHeaderRelayed,
+  tlsProxyWithoutScheme,
+  schemeHeaderOnlyInTls,
+  xffAppendAtEdge,
+  forwardedHeaderPassthrough,
+  realIpTrustAll,
+  realIpDefaultHeader,
+  hostWithoutDefaultServer,
+];
+
+/** The ingress-nginx rules. */
+export const INGRESS_RULES: readonly IngressRule[] = [
+  forwardedHeadersTrustAll,
+  snippetDuplicateHeader,
+  moreSetHeadersRequest,
+  configmapKeyAsAnnotation,
+];
+
+/** Every rule, in report order. */
+export const RULES: readonly Rule[] = [
+  parseError,
+  suppressionWithoutReason,
+  ...NGINX_RULES,
+  ...INGRESS_RULES,
+];
+
+/** The rule with this id, or undefined. */
+export function findRule(id: string): Rule | undefined {
+  return RULES.find((r) => r.id === id);
+}
