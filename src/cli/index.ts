@@ -7,6 +7,7 @@
 import { auditCommand } from './audit.js';
 import { demoCommand } from './demo.js';
 import { EXPLAIN_HELP, runExplain } from './explain.js';
+import { probeCommand } from './probe.js';
 import { UsageError } from './usage.js';
 
 const HELP = `Usage: proxytrust <command> [options]
@@ -15,6 +16,7 @@ Commands:
   explain    resolve one request and print the view and the trace (see: proxytrust explain --help)
   audit      prove that a live deployment keeps the trust contract (see: proxytrust audit --help)
   demo       start an embedded proxy chain, right and wrong, and audit both
+  probe      print a probe for a Django, WSGI, ASGI or Node app (see: proxytrust probe --help)
 
   -h, --help     this help
   -v, --version  the version
@@ -33,6 +35,8 @@ export function main(
       case 'explain':
         out(runExplain(rest));
         return 0;
+      case 'probe':
+        return probeCommand(rest, out, err);
       case '-v':
       case '--version':
         out(VERSION);
