@@ -10,53 +10,19 @@ import { test } from 'node:test';
 import { PROBE_HEADER, signProbe } from '../../src/node/probe-auth.js';
 import { startWsgiApp, type WsgiServerKind } from '../lab/app-servers.js';
 import { Lab } from '../lab/harness.js';
-import { apache, caddy, haproxy, nginx } from '../lab/proxies.js';
 import { labCa, startHops } from '../lab/start.js';
-import { APP_HOST, type HopSpec } from '../lab/types.js';
+import { APP_HOST } from '../lab/types.js';
 import {
   assertRefusedLikeUnknown,
   DJANGO_PYTHONPATH,
   djangoEnv,
   get,
   newSecret,
+  PROXIES,
   probeGet,
   probeJson,
   type Target,
 } from './util.js';
-
-/** Each proxy as an operator configures it for Django: scheme and host set, XFF appended. */
-const PROXIES: Record<'nginx' | 'haproxy' | 'caddy' | 'apache', () => HopSpec> = {
-  nginx: () =>
-    nginx({
-      behaviour: 'sets Host, X-Forwarded-Proto/-Host, appends X-Forwarded-For',
-      headers: [
-        'proxy_set_header Host $host;',
-        'proxy_set_header X-Forwarded-Proto $scheme;',
-        'proxy_set_header X-Forwarded-Host $host;',
-        'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
-      ],
-    }),
-  haproxy: () =>
-    haproxy({
-      behaviour: 'sets X-Forwarded-Proto/-Host, option forwardfor',
-      rules: [
-        'option forwardfor',
-        'http-request set-header X-Forwarded-Proto https if { ssl_fc }',
-        'http-request set-header X-Forwarded-Proto http if !{ ssl_fc }',
-        'http-request set-header X-Forwarded-Host %[req.hdr(host)]',
-      ],
-    }),
-  caddy: () =>
-    caddy({ behaviour: 'Caddy defaults (X-Forwarded-For/-Proto/-Host)', proxyOptions: [] }),
-  apache: () =>
-    apache({
-      behaviour:
-        'ProxyPreserveHost, RequestHeader sets X-Forwarded-Proto; mod_proxy appends XFF/XFH',
-      headers: ['ProxyPreserveHost On'],
-      tlsHeaders: ['RequestHeader set X-Forwarded-Proto https'],
-      plainHeaders: ['RequestHeader set X-Forwarded-Proto http'],
-    }),
-};
 
 /** The pairs: every app server twice, every proxy at least once. */
 const PAIRS: readonly { server: WsgiServerKind; proxy: keyof typeof PROXIES }[] = [

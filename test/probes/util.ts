@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PROBE_PATH, PROBE_HEADER, signProbe } from '../../src/node/probe-auth.js';
 import { type LabResponse, request } from '../lab/client.js';
-import { APP_HOST, type DjangoSettings } from '../lab/types.js';
+import { apache, caddy, haproxy, nginx } from '../lab/proxies.js';
+import { APP_HOST, type DjangoSettings, type HopSpec } from '../lab/types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(here, '..', '..');
@@ -23,6 +24,40 @@ export const SITES = {
   apps: join(here, 'apps'),
 } as const;
 export const PYTHON = '/usr/bin/python3';
+
+/** Each proxy as an operator configures it for Django: scheme and host set, XFF appended. */
+export const PROXIES: Record<'nginx' | 'haproxy' | 'caddy' | 'apache', () => HopSpec> = {
+  nginx: () =>
+    nginx({
+      behaviour: 'sets Host, X-Forwarded-Proto/-Host, appends X-Forwarded-For',
+      headers: [
+        'proxy_set_header Host $host;',
+        'proxy_set_header X-Forwarded-Proto $scheme;',
+        'proxy_set_header X-Forwarded-Host $host;',
+        'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+      ],
+    }),
+  haproxy: () =>
+    haproxy({
+      behaviour: 'sets X-Forwarded-Proto/-Host, option forwardfor',
+      rules: [
+        'option forwardfor',
+        'http-request set-header X-Forwarded-Proto https if { ssl_fc }',
+        'http-request set-header X-Forwarded-Proto http if !{ ssl_fc }',
+        'http-request set-header X-Forwarded-Host %[req.hdr(host)]',
+      ],
+    }),
+  caddy: () =>
+    caddy({ behaviour: 'Caddy defaults (X-Forwarded-For/-Proto/-Host)', proxyOptions: [] }),
+  apache: () =>
+    apache({
+      behaviour:
+        'ProxyPreserveHost, RequestHeader sets X-Forwarded-Proto; mod_proxy appends XFF/XFH',
+      headers: ['ProxyPreserveHost On'],
+      tlsHeaders: ['RequestHeader set X-Forwarded-Proto https'],
+      plainHeaders: ['RequestHeader set X-Forwarded-Proto http'],
+    }),
+};
 
 /** A fresh probe secret. */
 export function newSecret(): string {

@@ -1,0 +1,163 @@
+/**
+ * The probe protocol (docs/probe-protocol.md) in every implementation: the spec's test
+ * vector, and a differential property test that the Node verifier and each Python probe's
+ * agree on every header (valid, tampered, stale, malformed), so none can drift.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { SHOWN_HEADERS } from '../../src/node/engine.js';
+import { DEFAULT_PROBE_PATH, signProbe, verifyProbe } from '../../src/node/probe-auth.js';
+import { requireBinary } from '../lab/harness.js';
+import { PROBES, PYTHON, ROOT } from './util.js';
+
+const MODULES = [
+  { name: 'django', dir: PROBES.django, module: 'proxytrust_probe' },
+  { name: 'wsgi', dir: PROBES.wsgi, module: 'proxytrust_wsgi_probe' },
+  { name: 'asgi', dir: PROBES.asgi, module: 'proxytrust_asgi_probe' },
+] as const;
+
+/** The spec's rows, read from docs/probe-protocol.md itself. */
+function specVectors(): { secret: string; t: number; path: string; sig: string }[] {
+  const doc = readFileSync(join(ROOT, 'docs', 'probe-protocol.md'), 'utf8');
+  const rows = [...doc.matchAll(/^\| `([^`]+)` \| `(\d+)` \| `([^`]+)` \| `([0-9a-f]{64})` \|$/gm)];
+  return rows.map((m) => ({ secret: m[1]!, t: Number(m[2]), path: m[3]!, sig: m[4]! }));
+}
+
+interface Case {
+  secret: string;
+  header: string;
+  path: string;
+  now: number;
+}
+
+/** Run each case through a Python probe's sign/verify in one process. */
+function python(
+  mod: (typeof MODULES)[number],
+  cases: readonly Case[],
+  signs: readonly { secret: string; path: string; t: number }[] = [],
+): { verify: boolean[]; sign: string[]; shown: string[] } {
+  const code = `
+import json, sys
+sys.path.insert(0, ${JSON.stringify(mod.dir)})
+try:
+    import django
+    from django.conf import settings
+    settings.configure()
+except ImportError:
+    pass
+import ${mod.module} as p
+data = json.load(sys.stdin)
+print(json.dumps({
+  "verify": [p.verify(c["secret"], c["header"], c["path"], c["now"]) for c in data["cases"]],
+  "sign": [p.sign(s["secret"], s["path"], s["t"]) for s in data["signs"]],
+  "shown": sorted(p.SHOWN_HEADERS),
+}))
+`;
+  const out = execFileSync(requireBinary(PYTHON), ['-c', code], {
+    input: JSON.stringify({ cases, signs }),
+    encoding: 'utf8',
+  });
+  return JSON.parse(out);
+}
+
+test('the spec test vector holds in every implementation', () => {
+  const vectors = specVectors();
+  assert.ok(vectors.length >= 2, 'docs/probe-protocol.md has its test vector rows');
+  for (const v of vectors) {
+    const header = `t=${v.t}, sig=${v.sig}`;
+    assert.equal(signProbe(v.secret, v.path, v.t * 1000), header, 'node signProbe');
+    assert.equal(verifyProbe(v.secret, header, v.path, v.t * 1000), true, 'node verifyProbe');
+  }
+  for (const mod of MODULES) {
+    const r = python(
+      mod,
+      vectors.map((v) => ({
+        secret: v.secret,
+        header: `t=${v.t}, sig=${v.sig}`,
+        path: v.path,
+        now: v.t,
+      })),
+      vectors.map((v) => ({ secret: v.secret, path: v.path, t: v.t })),
+    );
+    assert.deepEqual(
+      r.verify,
+      vectors.map(() => true),
+      `${mod.name} verify`,
+    );
+    assert.deepEqual(
+      r.sign,
+      vectors.map((v) => `t=${v.t}, sig=${v.sig}`),
+      `${mod.name} sign`,
+    );
+  }
+});
+
+test('every probe reports the same forwarded headers as the node layer', () => {
+  const node = [...SHOWN_HEADERS].sort();
+  for (const mod of MODULES) assert.deepEqual(python(mod, []).shown, node, mod.name);
+});
+
+test('Node and every Python probe agree on valid, tampered, stale and malformed headers', () => {
+  const secret = 'proxytrust-differential-secret';
+  const t0 = 1_700_000_000;
+  const valid = (path: string, t: number) => signProbe(secret, path, t * 1000);
+  const caseArb = fc.oneof(
+    // a valid header, checked at a time near or far from t
+    fc
+      .record({
+        path: fc.constantFrom(DEFAULT_PROBE_PATH, '/form/', '/a b', '/é'),
+        dt: fc.integer({ min: -40, max: 40 }),
+      })
+      .map(({ path, dt }) => ({ secret, header: valid(path, t0), path, now: t0 + dt })),
+    // valid for another path or another secret
+    fc.constantFrom(
+      { secret, header: valid('/other', t0), path: DEFAULT_PROBE_PATH, now: t0 },
+      {
+        secret: `${secret}x`,
+        header: valid(DEFAULT_PROBE_PATH, t0),
+        path: DEFAULT_PROBE_PATH,
+        now: t0,
+      },
+    ),
+    // a valid header with one character changed, inserted or removed
+    fc
+      .record({
+        pos: fc.nat(120),
+        ch: fc.constantFrom('0', 'f', 'A', ' ', ',', '=', '\t', 'x', ''),
+        del: fc.boolean(),
+      })
+      .map(({ pos, ch, del }) => {
+        const h = valid(DEFAULT_PROBE_PATH, t0);
+        const i = pos % (h.length + 1);
+        return {
+          secret,
+          header: h.slice(0, i) + ch + h.slice(del ? i + 1 : i),
+          path: DEFAULT_PROBE_PATH,
+          now: t0,
+        };
+      }),
+    // whitespace around and inside
+    fc.constantFrom('  ', '\t', ' \t ').map((w) => ({
+      secret,
+      header: `${w}${valid(DEFAULT_PROBE_PATH, t0).replace(', ', `,${w}`)}${w}`,
+      path: DEFAULT_PROBE_PATH,
+      now: t0,
+    })),
+    // anything at all
+    fc
+      .string({ maxLength: 260 })
+      .map((header) => ({ secret, header, path: DEFAULT_PROBE_PATH, now: t0 })),
+  );
+  const cases = fc.sample(caseArb, { numRuns: 400, seed: 19 });
+  const want = cases.map((c) => verifyProbe(c.secret, c.header, c.path, c.now * 1000));
+  assert.ok(want.some(Boolean) && want.some((w) => !w), 'the sample has both outcomes');
+  for (const mod of MODULES) {
+    const got = python(mod, cases).verify;
+    const diff = cases.filter((_, i) => got[i] !== want[i]);
+    assert.deepEqual(diff, [], `${mod.name} disagrees with node on these headers`);
+  }
+});
