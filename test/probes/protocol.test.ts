@@ -59,6 +59,7 @@ print(json.dumps({
 `;
   const out = execFileSync(requireBinary(PYTHON), ['-c', code], {
     input: JSON.stringify({ cases, signs }),
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
     encoding: 'utf8',
   });
   return JSON.parse(out);
