@@ -13,6 +13,7 @@ import { Lab } from '../lab/harness.js';
 import { labCa, startHops } from '../lab/start.js';
 import { APP_HOST } from '../lab/types.js';
 import {
+  assertProbeShape,
   assertRefusedLikeUnknown,
   DJANGO_PYTHONPATH,
   djangoEnv,
@@ -116,6 +117,7 @@ test('Django probe: answers equal what a Django view sees', {
 
         // Ground truth of a correct deployment, so the comparison is not vacuous.
         const honest = await probeJson(chain.https, secret);
+        assertProbeShape(honest, 'django');
         assert.equal(honest.view.scheme, 'https');
         assert.equal(honest.view.host, APP_HOST);
         const plain = await probeJson(chain.http, secret);

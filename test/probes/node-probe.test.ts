@@ -21,6 +21,7 @@ import { Lab } from '../lab/harness.js';
 import { labCa, startHops } from '../lab/start.js';
 import { APP_HOST, HOP_ADDRESSES } from '../lab/types.js';
 import {
+  assertProbeShape,
   assertRefusedLikeUnknown,
   get,
   newSecret,
@@ -112,7 +113,7 @@ for (const [kind, start] of Object.entries(APPS)) {
       http: { origin: `http://${APP_HOST}`, port: ports!.http },
     };
     const honest = await probeJson(chain.https, secret);
-    assert.equal(honest.probe, kind);
+    assertProbeShape(honest, kind);
     assert.equal(honest.headerLines, 'separate');
     assert.equal(honest.view.scheme, 'https', `${kind} trusts nginx's X-Forwarded-Proto`);
     assert.deepEqual(honest.forwarded['x-forwarded-proto'], ['https']);

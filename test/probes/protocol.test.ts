@@ -6,13 +6,21 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { SHOWN_HEADERS } from '../../src/node/engine.js';
-import { DEFAULT_PROBE_PATH, signProbe, verifyProbe } from '../../src/node/probe-auth.js';
+import { proxytrust } from '../../src/node/index.js';
+import {
+  DEFAULT_PROBE_PATH,
+  PROBE_HEADER,
+  signProbe,
+  verifyProbe,
+} from '../../src/node/probe-auth.js';
 import { requireBinary } from '../lab/harness.js';
-import { PROBES, PYTHON, ROOT } from './util.js';
+import { assertProbeShape, PROBES, type ProbeDoc, PYTHON, ROOT } from './util.js';
 
 const MODULES = [
   { name: 'django', dir: PROBES.django, module: 'proxytrust_probe' },
@@ -161,4 +169,29 @@ test('Node and every Python probe agree on valid, tampered, stale and malformed 
     const diff = cases.filter((_, i) => got[i] !== want[i]);
     assert.deepEqual(diff, [], `${mod.name} disagrees with node on these headers`);
   }
+});
+
+test("proxytrust's own middleware answers the same shape, with probe: 'proxytrust'", async (t) => {
+  const secret = 'proxytrust-middleware-secret';
+  const mw = proxytrust({ trustedProxies: ['loopback'], probe: { secret } });
+  const server = http.createServer((req, res) =>
+    mw(req, res, () => {
+      res.statusCode = 404;
+      res.end('not found\n');
+    }),
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const { port } = server.address() as AddressInfo;
+  const res = await fetch(`http://127.0.0.1:${port}${DEFAULT_PROBE_PATH}`, {
+    headers: {
+      [PROBE_HEADER]: signProbe(secret, DEFAULT_PROBE_PATH),
+      'x-forwarded-proto': 'https',
+    },
+  });
+  assert.equal(res.status, 200);
+  const doc = (await res.json()) as ProbeDoc;
+  assertProbeShape(doc, 'proxytrust');
+  assert.equal(doc.view.scheme, 'https');
+  assert.deepEqual(doc.forwarded['x-forwarded-proto'], ['https']);
 });

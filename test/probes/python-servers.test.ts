@@ -11,6 +11,7 @@ import { Lab } from '../lab/harness.js';
 import { labCa, startHops } from '../lab/start.js';
 import { APP_HOST, HOP_ADDRESSES } from '../lab/types.js';
 import {
+  assertProbeShape,
   assertRefusedLikeUnknown,
   get,
   newSecret,
@@ -60,7 +61,7 @@ labTestWithLogs('WSGI probe: Flask (ProxyFix) under gunicorn behind nginx', asyn
   });
   const chain = await behindNginx(lab, app);
   const honest = await probeJson(chain.https, secret);
-  assert.equal(honest.probe, 'wsgi');
+  assertProbeShape(honest, 'wsgi');
   assert.equal(honest.view.scheme, 'https', 'ProxyFix took X-Forwarded-Proto from nginx');
   assert.equal(honest.headerLines, 'joined');
   for (const via of ['https', 'http'] as const) {
@@ -88,7 +89,7 @@ labTestWithLogs('ASGI probe: Starlette under uvicorn --proxy-headers behind ngin
   });
   const chain = await behindNginx(lab, app);
   const honest = await probeJson(chain.https, secret);
-  assert.equal(honest.probe, 'asgi');
+  assertProbeShape(honest, 'asgi');
   assert.equal(honest.view.scheme, 'https', 'uvicorn took X-Forwarded-Proto from nginx');
   assert.equal(honest.headerLines, 'separate');
   for (const via of ['https', 'http'] as const) {

@@ -149,6 +149,37 @@ export interface ProbeDoc {
   };
 }
 
+/**
+ * The fields every probe's answer carries (docs/probe-protocol.md, "Response"), with their
+ * types: the contract the audit reads.
+ */
+export function assertProbeShape(doc: ProbeDoc, kind: string): void {
+  const fail = (what: string) => {
+    throw new Error(`${kind} probe answer: ${what} in ${JSON.stringify(doc).slice(0, 400)}`);
+  };
+  const nullable = (v: unknown, type: string) => v === null || typeof v === type;
+  if (doc.version !== 1) fail('version is not 1');
+  if (doc.probe !== kind) fail(`probe is ${JSON.stringify(doc.probe)}`);
+  const v = doc.view;
+  if (v === null || typeof v !== 'object') fail('no view');
+  if (!(v.scheme === null || v.scheme === 'http' || v.scheme === 'https')) fail('view.scheme');
+  if (!nullable(v.secure, 'boolean')) fail('view.secure');
+  for (const k of ['host', 'hostname', 'clientIp'] as const) {
+    if (!nullable(v[k], 'string')) fail(`view.${k}`);
+  }
+  if (!nullable(v.port, 'number')) fail('view.port');
+  if (doc.forwarded === null || typeof doc.forwarded !== 'object') fail('forwarded');
+  for (const [name, lines] of Object.entries(doc.forwarded)) {
+    if (name !== name.toLowerCase() || !Array.isArray(lines)) fail(`forwarded.${name}`);
+    if (!lines.every((l) => typeof l === 'string')) fail(`forwarded.${name} lines`);
+  }
+  if (kind !== 'proxytrust') {
+    if (doc.headerLines !== 'joined' && doc.headerLines !== 'separate') fail('headerLines');
+    if (doc.app === null || typeof doc.app !== 'object') fail('app');
+  }
+  if (!Array.isArray(doc.warnings)) fail('warnings');
+}
+
 /** A probe answer (200 and JSON), or throw with what came instead. */
 export async function probeJson(
   target: Target,
