@@ -195,3 +195,53 @@ test("proxytrust's own middleware answers the same shape, with probe: 'proxytrus
   assert.equal(doc.view.scheme, 'https');
   assert.deepEqual(doc.forwarded['x-forwarded-proto'], ['https']);
 });
+
+test('Python probes: unset secret is off, a short secret or a bad path is a startup error', () => {
+  const code = `
+import json, os, sys
+for d in sys.argv[1:]:
+    sys.path.insert(0, d)
+from django.conf import settings
+settings.configure()
+from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
+import proxytrust_probe, proxytrust_wsgi_probe, proxytrust_asgi_probe
+
+def outcome(make, secret, path=None):
+    os.environ.pop("PROXYTRUST_PROBE_SECRET", None)
+    os.environ.pop("PROXYTRUST_PROBE_PATH", None)
+    if secret is not None:
+        os.environ["PROXYTRUST_PROBE_SECRET"] = secret
+    if path is not None:
+        os.environ["PROXYTRUST_PROBE_PATH"] = path
+    try:
+        m = make()
+    except Exception as e:
+        return type(e).__name__
+    return "off" if getattr(m, "secret", None) is None else "on"
+
+out = {}
+for name, make in [
+    ("django", lambda: proxytrust_probe.ProxytrustProbeMiddleware(lambda r: None)),
+    ("wsgi", lambda: proxytrust_wsgi_probe.ProxytrustWsgiProbe(lambda e, s: [])),
+    ("asgi", lambda: proxytrust_asgi_probe.ProxytrustAsgiProbe(None)),
+]:
+    out[name] = [
+        outcome(make, None),
+        outcome(make, "short"),
+        outcome(make, "x" * 16),
+        outcome(make, "x" * 16, "no-slash"),
+    ]
+print(json.dumps(out))
+`;
+  const out = JSON.parse(
+    execFileSync(requireBinary(PYTHON), ['-c', code, PROBES.django, PROBES.wsgi, PROBES.asgi], {
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    }),
+  );
+  assert.deepEqual(out, {
+    django: ['MiddlewareNotUsed', 'ImproperlyConfigured', 'on', 'ImproperlyConfigured'],
+    wsgi: ['off', 'ValueError', 'on', 'ValueError'],
+    asgi: ['off', 'ValueError', 'on', 'ValueError'],
+  });
+});
