@@ -10,10 +10,11 @@ import { AUDIT_HELP, auditCommand } from './audit.js';
 import { DEMO_HELP, demoCommand } from './demo.js';
 import { EXPLAIN_HELP, runExplain } from './explain.js';
 import { LINT_HELP, lintCommand } from './lint.js';
+import { probeCommand } from './probe.js';
 import { didYouMean, UsageError } from './usage.js';
 
 /** The commands, in the order the help lists them. */
-export const COMMANDS = ['explain', 'audit', 'lint', 'demo', 'help'] as const;
+export const COMMANDS = ['explain', 'audit', 'lint', 'probe', 'demo', 'help'] as const;
 
 const HELP = `Usage: proxytrust <command> [options]
 
@@ -22,6 +23,7 @@ Commands:
   audit      prove that a live deployment keeps the trust contract
   lint       check nginx and ingress-nginx configuration files before they ship
   demo       start an embedded proxy chain, right and wrong, and audit both
+  probe      print a probe for a Django, WSGI, ASGI or Node app
   help CMD   the help of one command (also: proxytrust CMD --help)
 
   -h, --help     this help
@@ -54,6 +56,8 @@ export function main(
         return 0;
       case 'lint':
         return lintCommand(rest, out, err);
+      case 'probe':
+        return probeCommand(rest, out, err);
       case '-v':
       case '--version':
         out(VERSION);

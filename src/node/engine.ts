@@ -533,6 +533,7 @@ export class Engine<R> {
     if (!ok) return undefined;
     const body = JSON.stringify({
       version: PROBE_VERSION,
+      probe: 'proxytrust',
       view, // JSON.stringify calls the view's toJSON()
       forwarded: forwardedLines(this.access.headers(req)),
       warnings: [...view.warnings, ...this.policy.warnings],

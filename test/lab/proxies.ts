@@ -163,14 +163,14 @@ http://${APP_HOST}:${ctx.httpPort} {
 }
 
 /** Where Debian's apache2 keeps its modules. */
-const APACHE_MODULES = '/usr/lib/apache2/modules';
+export const APACHE_MODULES = '/usr/lib/apache2/modules';
 
 /**
  * The user Apache's workers run as: Debian's `www-data` when the lab runs as root (Apache
  * refuses to serve as root), else the lab's own uid and gid (Apache cannot switch then).
  * Certificates and configuration are read by the parent before it drops privileges.
  */
-const APACHE_RUN_AS =
+export const APACHE_RUN_AS =
   process.getuid?.() === 0
     ? { user: 'www-data', group: 'www-data' }
     : { user: `#${process.getuid?.() ?? 0}`, group: `#${process.getgid?.() ?? 0}` };

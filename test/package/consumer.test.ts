@@ -162,6 +162,7 @@ test('@arethetypeswrong/cli finds no problem in any entry point or module mode',
     './koa',
     './node',
     './package.json',
+    './probe',
     './proxy-protocol',
   ]);
   assert.equal(r.status, 0, r.out);
