@@ -10,7 +10,7 @@ import { AUDIT_HELP, auditCommand } from './audit.js';
 import { DEMO_HELP, demoCommand } from './demo.js';
 import { EXPLAIN_HELP, runExplain } from './explain.js';
 import { LINT_HELP, lintCommand } from './lint.js';
-import { probeCommand } from './probe.js';
+import { PROBE_HELP, probeCommand } from './probe.js';
 import { didYouMean, UsageError } from './usage.js';
 
 /** The commands, in the order the help lists them. */
@@ -35,6 +35,7 @@ function helpOf(command: string | undefined): string {
   if (command === 'explain') return EXPLAIN_HELP;
   if (command === 'audit') return AUDIT_HELP;
   if (command === 'lint') return LINT_HELP;
+  if (command === 'probe') return PROBE_HELP;
   if (command === 'demo') return DEMO_HELP;
   if (command === undefined) return HELP;
   throw new UsageError(
