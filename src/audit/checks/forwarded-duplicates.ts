@@ -3,7 +3,8 @@
  * values (`X-Forwarded-Proto: https, https` from a header set twice), and the verdict names
  * the header and how many lines arrived.
  */
-import { type Check, error, fail, pass } from '../check.js';
+import { type Check, error, fail, from, pass, type Verdict } from '../check.js';
+import type { AuditContext } from '../context.js';
 import { needsSecret, probeEvidence } from './probe-util.js';
 
 const CODES = new Set(['DUPLICATED_VALUES', 'CONTRADICTORY_VALUES', 'DUPLICATE_HEADER_LINES']);
@@ -25,38 +26,42 @@ export const forwardedDuplicates: Check = {
     'Through the probe: each single-valued forwarded header (X-Forwarded-Proto, -Host, -Port, ...) reaches the app on one line, and no forwarded header carries duplicated (`https, https`) or contradictory values. X-Forwarded-For and Forwarded may arrive on several lines (one per proxy).',
   fix: 'Set each forwarded header in exactly one place: remove the duplicate (for example an nginx `proxy_set_header X-Forwarded-Proto` snippet on top of the ingress default, or HAProxy `option forwardfor` together with an explicit `http-request add-header X-Forwarded-For`).',
   async run(ctx) {
-    const skipped = needsSecret(ctx);
-    if (skipped) return skipped;
-    const p = await ctx.probeBaseline('https');
-    if (!p.answer) return error(`no probe answer over https: ${p.problem}`, [probeEvidence(p, [])]);
-    const found: string[] = [];
-    const lines: string[] = [];
-    for (const [name, values] of Object.entries(p.answer.forwarded)) {
-      lines.push(...values.map((v) => `forwarded ${name}: ${v}`));
-      if (values.length > 1 && !LIST_HEADERS.has(name))
-        found.push(`${name} arrived on ${values.length} lines`);
-    }
-    const warnings = [...(p.answer.view.warnings ?? []), ...p.answer.warnings];
-    const seen = new Set<string>();
-    for (const w of warnings) {
-      const key = `${w.code}|${w.header}|${w.value}`;
-      if (!CODES.has(w.code) || seen.has(key)) continue;
-      if (w.code === 'DUPLICATE_HEADER_LINES' && w.header && LIST_HEADERS.has(w.header)) continue;
-      seen.add(key);
-      const lineCount = w.header ? p.answer.forwarded[w.header]?.length : undefined;
-      const desc = `${w.header ?? 'a forwarded header'}: ${w.code}${w.value ? ` (${w.value})` : ''}${lineCount ? `, ${lineCount} line(s)` : ''}`;
-      if (
-        !found.some((f) => f.startsWith(`${w.header} arrived`)) ||
-        w.code !== 'DUPLICATE_HEADER_LINES'
-      )
-        found.push(desc);
-    }
-    const ev = [
-      { ...probeEvidence(p, []), response: [...(probeEvidence(p, []).response ?? []), ...lines] },
-    ];
-    if (found.length > 0)
-      return fail(`duplicated forwarded values reach the app: ${found.join('; ')}`, ev);
-    const n = Object.keys(p.answer.forwarded).length;
-    return pass(`${n} forwarded header(s) reach the app, each on one line, no duplicates`, ev);
+    return from('probe', await judgeDuplicates(ctx));
   },
 };
+
+async function judgeDuplicates(ctx: AuditContext): Promise<Verdict> {
+  const skipped = needsSecret(ctx);
+  if (skipped) return skipped;
+  const p = await ctx.probeBaseline('https');
+  if (!p.answer) return error(`no probe answer over https: ${p.problem}`, [probeEvidence(p, [])]);
+  const found: string[] = [];
+  const lines: string[] = [];
+  for (const [name, values] of Object.entries(p.answer.forwarded)) {
+    lines.push(...values.map((v) => `forwarded ${name}: ${v}`));
+    if (values.length > 1 && !LIST_HEADERS.has(name))
+      found.push(`${name} arrived on ${values.length} lines`);
+  }
+  const warnings = [...(p.answer.view.warnings ?? []), ...p.answer.warnings];
+  const seen = new Set<string>();
+  for (const w of warnings) {
+    const key = `${w.code}|${w.header}|${w.value}`;
+    if (!CODES.has(w.code) || seen.has(key)) continue;
+    if (w.code === 'DUPLICATE_HEADER_LINES' && w.header && LIST_HEADERS.has(w.header)) continue;
+    seen.add(key);
+    const lineCount = w.header ? p.answer.forwarded[w.header]?.length : undefined;
+    const desc = `${w.header ?? 'a forwarded header'}: ${w.code}${w.value ? ` (${w.value})` : ''}${lineCount ? `, ${lineCount} line(s)` : ''}`;
+    if (
+      !found.some((f) => f.startsWith(`${w.header} arrived`)) ||
+      w.code !== 'DUPLICATE_HEADER_LINES'
+    )
+      found.push(desc);
+  }
+  const ev = [
+    { ...probeEvidence(p, []), response: [...(probeEvidence(p, []).response ?? []), ...lines] },
+  ];
+  if (found.length > 0)
+    return fail(`duplicated forwarded values reach the app: ${found.join('; ')}`, ev);
+  const n = Object.keys(p.answer.forwarded).length;
+  return pass(`${n} forwarded header(s) reach the app, each on one line, no duplicates`, ev);
+}
