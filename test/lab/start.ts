@@ -23,6 +23,7 @@ import {
   type GroundTruth,
   type HopContext,
   type HopKind,
+  type HopSpec,
   type Scenario,
   type Via,
   type ViewFacts,
@@ -35,6 +36,7 @@ export const BINARIES = {
   nginx: '/usr/sbin/nginx',
   haproxy: '/usr/sbin/haproxy',
   caddy: '/usr/bin/caddy',
+  apache: '/usr/sbin/apache2',
   gunicorn: '/usr/bin/gunicorn',
 } as const;
 
@@ -152,6 +154,13 @@ function spawnHop(lab: Lab, kind: HopKind, name: string, configPath: string): La
           },
         },
       );
+    case 'apache':
+      // Foreground, its own configuration only (no /etc/apache2, no system service).
+      return lab.spawn(`${name} (apache)`, requireBinary(BINARIES.apache), [
+        '-f',
+        configPath,
+        '-DFOREGROUND',
+      ]);
   }
 }
 
@@ -215,43 +224,42 @@ export async function startScenario(
   }
 }
 
-async function start(scenario: Scenario, lab: Lab, own: boolean): Promise<ScenarioHandle> {
-  // Fail early (never skip) on a missing binary.
-  for (const hop of scenario.hops) requireBinary(BINARIES[hop.kind]);
+/** The loopback ports of one started hop (0 when it has no such entry). */
+export interface HopPorts {
+  readonly https: number;
+  readonly http: number;
+}
+
+/**
+ * Start `hops` (outermost first) in front of `app`, in parallel, each on free loopback
+ * ports with its rendered configuration and the run's certificate; resolves with each
+ * hop's ports once every entry listens. Each hop forwards to the next one's plain-http
+ * port, the last one to `app`. Processes belong to `lab` (its teardown stops them).
+ */
+export async function startHops(
+  lab: Lab,
+  hops: readonly HopSpec[],
+  app: { readonly host: string; readonly port: number },
+  label = 'chain',
+): Promise<HopPorts[]> {
+  for (const hop of hops) requireBinary(BINARIES[hop.kind]);
   const certs = sharedCertificates();
-  const probeSecret =
-    scenario.app.kind === 'node' ? randomBytes(24).toString('base64url') : undefined;
-
-  // The app first: the innermost hop needs its port.
-  let app: { host: string; port: number };
-  if (scenario.app.kind === 'node') {
-    const running = await startNodeApp({
-      policy: scenario.app.policy,
-      probeSecret: probeSecret!,
-      host: scenario.app.ipv6 ? '::1' : '127.0.0.1',
-    });
-    lab.onTeardown(() => running.close());
-    app = running;
-  } else {
-    app = await startDjango(lab, scenario.app.settings);
-  }
-
   // Ports for every hop, outermost first; each forwards to the next one's plain port.
   const ports = await Promise.all(
-    scenario.hops.map(async (hop) => ({
+    hops.map(async (hop) => ({
       https: hop.tls ? await lab.freePort() : 0,
       http: hop.plainHttp ? await lab.freePort() : 0,
     })),
   );
-  const { ca, cert } = await certs;
+  const { cert } = await certs;
   const started: Promise<void>[] = [];
-  scenario.hops.forEach((hop, i) => {
-    const next = scenario.hops[i + 1];
+  hops.forEach((hop, i) => {
+    const next = hops[i + 1];
     const upstream = next
       ? { host: '127.0.0.1', port: ports[i + 1]!.http, tls: false as const }
       : { host: app.host, port: app.port, tls: false as const };
     if (next && !next.plainHttp) {
-      throw new Error(`${scenario.name}: hop ${next.name} must listen for plain http`);
+      throw new Error(`${label}: hop ${next.name} must listen for plain http`);
     }
     mkdirSync(join(lab.dir, hop.name), { recursive: true });
     const ctx: HopContext = {
@@ -274,7 +282,37 @@ async function start(scenario: Scenario, lab: Lab, own: boolean): Promise<Scenar
     }
   });
   await Promise.all(started);
+  return ports;
+}
 
+/** The run's CA (one per test process, made on first use), for clients to trust. */
+export async function labCa(): Promise<CertificateAuthority> {
+  return (await sharedCertificates()).ca;
+}
+
+async function start(scenario: Scenario, lab: Lab, own: boolean): Promise<ScenarioHandle> {
+  // Fail early (never skip) on a missing binary.
+  for (const hop of scenario.hops) requireBinary(BINARIES[hop.kind]);
+  const probeSecret =
+    scenario.app.kind === 'node' ? randomBytes(24).toString('base64url') : undefined;
+
+  // The app first: the innermost hop needs its port.
+  let app: { host: string; port: number };
+  if (scenario.app.kind === 'node') {
+    const running = await startNodeApp({
+      policy: scenario.app.policy,
+      probeSecret: probeSecret!,
+      host: scenario.app.ipv6 ? '::1' : '127.0.0.1',
+    });
+    lab.onTeardown(() => running.close());
+    app = running;
+  } else {
+    app = await startDjango(lab, scenario.app.settings);
+  }
+
+  const ports = await startHops(lab, scenario.hops, app, scenario.name);
+
+  const { ca } = await sharedCertificates();
   const front = ports[0]!;
   const httpsUrl = front.https ? `https://${APP_HOST}` : undefined;
   const httpUrl = front.http ? `http://${APP_HOST}` : undefined;

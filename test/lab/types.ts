@@ -21,7 +21,7 @@ export const APP_HOST = 'app.example.com';
 export const CLIENT_ADDRESS = '127.0.0.77';
 /**
  * Where each proxy hop connects to its upstream from (nginx `proxy_bind`, HAProxy
- * `source`), so that a hop's address differs from any client's. Caddy 2.6 cannot bind its
+ * `source`, Apache `ProxySourceAddress`), so that a hop's address differs from any client's. Caddy 2.6 cannot bind its
  * upstream source, so a Caddy hop reaches its upstream over IPv6 loopback and is `::1`.
  */
 export const HOP_ADDRESSES = {
@@ -49,7 +49,7 @@ export interface HopContext {
   readonly pemPath: string;
 }
 
-export type HopKind = 'nginx' | 'haproxy' | 'caddy';
+export type HopKind = 'nginx' | 'haproxy' | 'caddy' | 'apache';
 
 /** One proxy in the chain. */
 export interface HopSpec {
