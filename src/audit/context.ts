@@ -116,7 +116,17 @@ export interface ProbeAnswer {
   };
   readonly forwarded: Readonly<Record<string, readonly string[]>>;
   readonly warnings: readonly { code: string; message: string; header?: string; value?: string }[];
+  /** What answered (docs/probe-protocol.md): `proxytrust` when absent, `django`, `wsgi`, ... */
+  readonly probe?: string;
+  /** `joined` when the server joined duplicate header lines (WSGI): a comma may be two lines. */
+  readonly headerLines?: 'separate' | 'joined';
+  /** Field -> the exception computing it raised (Django's DisallowedHost for `host`). */
+  readonly errors?: Readonly<Record<string, string>>;
+  readonly csrf?: { readonly lastFailure?: { readonly reason?: string } | null };
 }
+
+/** The header a probe adds to a CSRF refusal of a probe's own request (docs/probe-protocol.md). */
+export const CSRF_REASON_HEADER = 'X-Proxytrust-Csrf-Reason';
 
 /** The pages of the browsing session (see {@link AuditContext.session}). */
 export interface Session {
@@ -301,6 +311,15 @@ export class AuditContext {
       return { root, cookiePage, csrfPage };
     })();
     return this.sessionMemo;
+  }
+
+  /**
+   * The `X-Proxytrust-Probe` line that marks a request to `url` as a probe's own (so a probe
+   * reports why the app's CSRF check refused it), or none without a probe secret.
+   */
+  probeMark(url: URL): [string, string][] {
+    const secret = this.options.probeSecret;
+    return secret ? [[PROBE_HEADER, signProbe(secret, url.pathname)]] : [];
   }
 
   /** The probe without extra headers over `scheme` (shared by the probe checks). */

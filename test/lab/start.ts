@@ -19,7 +19,7 @@ import { startNodeApp } from './node-app.js';
 import { scenarios } from './scenarios.js';
 import {
   APP_HOST,
-  type DjangoSettings,
+  type DjangoAppSpec,
   type GroundTruth,
   type HopContext,
   type HopKind,
@@ -167,8 +167,10 @@ function spawnHop(lab: Lab, kind: HopKind, name: string, configPath: string): La
 /** Start gunicorn serving the lab's Django site with these settings; resolves when it listens. */
 async function startDjango(
   lab: Lab,
-  settings: DjangoSettings,
+  app: DjangoAppSpec,
+  probeSecret: string | undefined,
 ): Promise<{ host: string; port: number }> {
+  const settings = app.settings;
   const port = await lab.freePort();
   const p = lab.spawn(
     'django (gunicorn)',
@@ -183,7 +185,7 @@ async function startDjango(
       // gunicorn's own default, made explicit: it rewrites wsgi.url_scheme only for peers in
       // this list, and the proxies connect from 127.0.0.10/.11, so Django's settings decide.
       '--forwarded-allow-ips',
-      '127.0.0.1',
+      app.forwardedAllowIps ?? '127.0.0.1',
       '--error-logfile',
       '-',
       'labsite.wsgi:application',
@@ -193,6 +195,8 @@ async function startDjango(
         ...process.env,
         PYTHONDONTWRITEBYTECODE: '1',
         LAB_DJANGO_SETTINGS: JSON.stringify(settings),
+        LAB_PROBE_DIR: join(here, '..', '..', 'probes', 'django'),
+        ...(probeSecret ? { PROXYTRUST_PROBE_SECRET: probeSecret } : {}),
       },
     },
   );
@@ -294,7 +298,9 @@ async function start(scenario: Scenario, lab: Lab, own: boolean): Promise<Scenar
   // Fail early (never skip) on a missing binary.
   for (const hop of scenario.hops) requireBinary(BINARIES[hop.kind]);
   const probeSecret =
-    scenario.app.kind === 'node' ? randomBytes(24).toString('base64url') : undefined;
+    scenario.app.kind === 'node' || scenario.app.probe
+      ? randomBytes(24).toString('base64url')
+      : undefined;
 
   // The app first: the innermost hop needs its port.
   let app: { host: string; port: number };
@@ -307,7 +313,7 @@ async function start(scenario: Scenario, lab: Lab, own: boolean): Promise<Scenar
     lab.onTeardown(() => running.close());
     app = running;
   } else {
-    app = await startDjango(lab, scenario.app.settings);
+    app = await startDjango(lab, scenario.app, probeSecret);
   }
 
   const ports = await startHops(lab, scenario.hops, app, scenario.name);

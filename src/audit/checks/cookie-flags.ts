@@ -89,7 +89,8 @@ export const cookieFlags: Check = {
       if (!h.response) continue;
       const overHttp = headerValues(h.response, 'set-cookie')
         .map(parseSetCookie)
-        .filter((c) => !c.deletion && isSessionLike(c.name));
+        .filter((c) => !c.deletion && isSessionLike(c.name) && !c.secure);
+      // A Secure cookie in an http response is dropped by browsers (RFC 6265bis 5.6).
       for (const c of overHttp) bad.push(`${c.name} is set over plain http`);
       if (overHttp.length > 0) ev.push(evidence(h));
     }

@@ -33,11 +33,13 @@ import {
 } from '../check.js';
 import {
   type AuditContext,
+  CSRF_REASON_HEADER,
   type Exchange,
   evidence,
   isRedirect,
   redirectTarget,
 } from '../context.js';
+import { headerValue } from '../engine.js';
 import type { Evidence } from '../types.js';
 
 /** Form fields that carry a CSRF token, by framework. */
@@ -172,6 +174,7 @@ export const csrfOrigin: Check = {
     const body = token.field
       ? `${encodeURIComponent(token.field.name)}=${encodeURIComponent(token.field.value)}`
       : 'proxytrust=audit';
+    common.push(...ctx.probeMark(url));
     const foreign = `https://${ctx.canary.host}`;
     const own = ctx.url.origin;
     const [bad, good] = await Promise.all([
@@ -193,8 +196,8 @@ export const csrfOrigin: Check = {
       : 'no CSRF token found (no csrf/xsrf cookie, form field or meta tag)';
     const ev: Evidence[] = [
       evidence(page, [], [tokenNote]),
-      evidence(bad, ['content-length']),
-      evidence(good, ['content-length']),
+      evidence(bad, ['content-length', CSRF_REASON_HEADER]),
+      evidence(good, ['content-length', CSRF_REASON_HEADER]),
     ];
     if (!bad.response) return error(`POST failed: ${bad.error?.message}`, ev);
     if (!good.response) return error(`POST failed: ${good.error?.message}`, ev);
@@ -250,7 +253,7 @@ export const csrfOrigin: Check = {
       );
     }
     if (b === 403 && g === 403) {
-      const reason = await csrfReasonFromProbe(ctx);
+      const reason = csrfReason(good);
       if (reason) {
         const basis: Basis = 'probe+outside';
         if (reason.kind === 'origin') {
@@ -306,10 +309,16 @@ export const csrfOrigin: Check = {
   },
 };
 
-/** The probe's report of why the app refused its last CSRF check, when it has one. */
-async function csrfReasonFromProbe(
-  ctx: AuditContext,
-): Promise<{ kind: 'origin' | 'token'; text: string; evidence: Evidence[] } | undefined> {
-  void ctx;
-  return undefined;
+/**
+ * Why the app's CSRF check refused a probe's own request, as the probe reported it in
+ * `X-Proxytrust-Csrf-Reason` (never the page's text): an origin failure (Referer or Origin)
+ * or a token failure (missing cookie, missing or wrong token).
+ */
+export function csrfReason(
+  ex: Exchange,
+): { kind: 'origin' | 'token'; text: string; evidence: Evidence[] } | undefined {
+  const text = ex.response ? headerValue(ex.response, CSRF_REASON_HEADER) : undefined;
+  if (!text) return undefined;
+  const kind = /referer|origin/i.test(text) && !/token|cookie/i.test(text) ? 'origin' : 'token';
+  return { kind, text, evidence: [evidence(ex, [CSRF_REASON_HEADER])] };
 }

@@ -16,6 +16,19 @@ const CODES = new Set(['DUPLICATED_VALUES', 'CONTRADICTORY_VALUES', 'DUPLICATE_H
  */
 const LIST_HEADERS = new Set(['x-forwarded-for', 'forwarded', 'via']);
 
+/** Forwarded headers that carry one value: a list there is a duplicate. */
+const SINGLE_VALUED = new Set([
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-ssl',
+  'x-forwarded-protocol',
+  'cloudfront-forwarded-proto',
+  'x-url-scheme',
+  'front-end-https',
+]);
+
 /** The check. */
 export const forwardedDuplicates: Check = {
   id: 'forwarded-duplicates',
@@ -56,6 +69,17 @@ async function judgeDuplicates(ctx: AuditContext): Promise<Verdict> {
       w.code !== 'DUPLICATE_HEADER_LINES'
     )
       found.push(desc);
+  }
+  // A probe without proxytrust's warnings (Django, WSGI, ...): a single-valued header whose
+  // value is a list arrived twice (joined by the server) or was set twice.
+  for (const [name, values] of Object.entries(p.answer.forwarded)) {
+    if (!SINGLE_VALUED.has(name) || found.some((f) => f.startsWith(`${name}`))) continue;
+    const listed = values.find((v) => v.includes(','));
+    if (listed !== undefined) {
+      found.push(
+        `${name}: "${listed}" carries several values (${p.answer.headerLines === 'joined' ? 'the server joined its lines, so it arrived on several lines or with a duplicated value' : 'a duplicated value'})`,
+      );
+    }
   }
   const ev = [
     { ...probeEvidence(p, []), response: [...(probeEvidence(p, []).response ?? []), ...lines] },
