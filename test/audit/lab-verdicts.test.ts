@@ -54,7 +54,7 @@ describe('audit verdicts against the lab scenarios', { concurrency: 2 }, () => {
           csrfPath: truth.options?.csrfPath ?? (scenario.app.kind === 'django' ? '/form/' : '/'),
           cookiePath: truth.options?.cookiePath,
           probeSecret: handle.probeSecret,
-          timeoutMs: 5000,
+          timeoutMs: 10000,
         });
         const got = Object.fromEntries(report.results.map((r) => [r.id, r]));
         const problems: string[] = [];

@@ -191,6 +191,8 @@ function djangoTarget(o: {
   probe?: boolean;
   options?: GroundTruth['audit']['options'];
   notes?: string[];
+  /** The app listens on ::1 (behind Caddy). */
+  ipv6?: boolean;
 }): Scenario {
   // Without the probe, the probe checks end `skip`: not asserted.
   const skip: AuditCheckId[] = [
@@ -209,6 +211,7 @@ function djangoTarget(o: {
     app: {
       kind: 'django',
       settings: { ...DJANGO_RIGHT, ...o.settings },
+      ...(o.ipv6 ? { ipv6: true } : {}),
       ...(o.forwardedAllowIps ? { forwardedAllowIps: o.forwardedAllowIps } : {}),
       ...(o.probe ? { probe: true } : {}),
     },
@@ -753,6 +756,30 @@ export const scenarios: readonly Scenario[] = [
     settings: {},
     observe: DJANGO_RIGHT_OBS,
     fail: [],
+  }),
+  djangoTarget({
+    name: 'django-caddy-gunicorn-matching-address',
+    correct: true,
+    summary:
+      "Django behind Caddy (X-Forwarded-For/-Proto/-Host replaced; Forwarded, -Port, -Prefix deleted) with gunicorn `forwarded_allow_ips` naming exactly Caddy's address: gunicorn judges the client's X-Forwarded-Ssl, which Caddy passes through, and refuses contradictions",
+    ipv6: true,
+    forwardedAllowIps: HOP_ADDRESSES.caddy,
+    proxy: caddy({
+      behaviour: 'sets X-Forwarded-For/-Proto/-Host itself',
+      proxyOptions: CADDY_STRIP,
+    }),
+    settings: {},
+    observe: {
+      ...DJANGO_RIGHT_OBS,
+      // Caddy answers a Host it does not serve itself, with an empty 200: Django never sees it.
+      foreignHost: undefined,
+      refusedSpoofs: [{ attempt: 'vendor', status: 400 }],
+    },
+    fail: [],
+    warn: ['proto-spoof'],
+    notes: [
+      'Caddy answers a Host that matches no site with an empty 200 of its own, so the foreign Host never reaches Django; host-header passes on that empty catch-all.',
+    ],
   }),
   djangoTarget({
     name: 'django-csrf-cookie-from-another-page',

@@ -106,6 +106,8 @@ export interface DjangoAppSpec {
   readonly forwardedAllowIps?: string;
   /** Run the Django probe (probes/django/proxytrust_probe.py, first in MIDDLEWARE). */
   readonly probe?: boolean;
+  /** Listen on ::1 instead of 127.0.0.1 (behind Caddy, see HOP_ADDRESSES). */
+  readonly ipv6?: boolean;
 }
 
 export type AppSpec = NodeAppSpec | DjangoAppSpec;
