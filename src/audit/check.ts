@@ -5,10 +5,18 @@
 import type { AuditContext } from './context.js';
 import type { CheckId, Evidence, Severity, Status } from './types.js';
 
+/**
+ * Where a verdict's evidence came from: the app's own answer through the probe, signs seen
+ * from outside (redirects, headers, cookies, statuses compared like with like), or both.
+ */
+export type Basis = 'probe' | 'outside' | 'probe+outside';
+
 /** What a check's `run` returns; the runner adds id, title, severity and timing. */
 export interface Verdict {
   readonly status: Status;
   readonly summary: string;
+  /** Where the evidence came from (said in the result, for pass, fail and warn). */
+  readonly basis?: Basis;
   readonly reason?: string;
   /** Overrides the check's default fix text. */
   readonly fix?: string;
@@ -67,3 +75,8 @@ export const error = (summary: string, evidence: readonly Evidence[] = []): Verd
   reason: summary,
   evidence,
 });
+
+/** The same verdict, saying where its evidence came from. */
+export function from(basis: Basis, v: Verdict): Verdict {
+  return v.status === 'skip' || v.status === 'error' ? v : { ...v, basis };
+}

@@ -4,10 +4,12 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { DEFAULT_PROBE_PATH, PROBE_HEADER, signProbe } from '../node/probe-auth.js';
+import { CookieJar } from './cookie-jar.js';
 import {
   DEFAULT_LIMITS,
   type EngineOptions,
   headerValue,
+  headerValues,
   hostnameOf,
   portOf,
   type RawRequest,
@@ -116,6 +118,23 @@ export interface ProbeAnswer {
   };
   readonly forwarded: Readonly<Record<string, readonly string[]>>;
   readonly warnings: readonly { code: string; message: string; header?: string; value?: string }[];
+  /** What answered (docs/probe-protocol.md): `proxytrust` when absent, `django`, `wsgi`, ... */
+  readonly probe?: string;
+  /** `joined` when the server joined duplicate header lines (WSGI): a comma may be two lines. */
+  readonly headerLines?: 'separate' | 'joined';
+  /** Field -> the exception computing it raised (Django's DisallowedHost for `host`). */
+  readonly errors?: Readonly<Record<string, string>>;
+  readonly csrf?: { readonly lastFailure?: { readonly reason?: string } | null };
+}
+
+/** The header a probe adds to a CSRF refusal of a probe's own request (docs/probe-protocol.md). */
+export const CSRF_REASON_HEADER = 'X-Proxytrust-Csrf-Reason';
+
+/** The pages of the browsing session (see {@link AuditContext.session}). */
+export interface Session {
+  readonly root: Exchange;
+  readonly cookiePage?: Exchange | undefined;
+  readonly csrfPage?: Exchange | undefined;
 }
 
 /** The probe's outcome: the answer, or why there is none. */
@@ -148,6 +167,11 @@ export class AuditContext {
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
   private readonly probeMemo = new Map<string, Promise<ProbeOutcome>>();
+  /** The audit's one cookie jar: every page fetched like a browser shares it. */
+  readonly jar = new CookieJar();
+  /** Every page fetched through the jar, in order (cookie-flags judges their Set-Cookie lines). */
+  readonly pages: Exchange[] = [];
+  private sessionMemo: Promise<Session> | undefined;
 
   constructor(readonly options: TargetOptions) {
     this.url = new URL(options.url);
@@ -232,14 +256,82 @@ export class AuditContext {
     return p;
   }
 
-  /** The baseline GET of the https URL (shared). */
+  /**
+   * Fetch a page the way a browser does: with the jar's cookies for that URL, and keeping
+   * the cookies the response sets. `headers` are added after the Cookie line.
+   */
+  async page(
+    label: string,
+    req: Omit<RawRequest, 'headers'> & { headers?: readonly (readonly [string, string])[] },
+  ): Promise<Exchange> {
+    const cookie = this.jar.header(req.url);
+    const ex = await this.send(label, {
+      ...req,
+      headers: [...(cookie ? [['Cookie', cookie] as const] : []), ...(req.headers ?? [])],
+    });
+    if (ex.response) {
+      this.jar.storeAll(req.url, headerValues(ex.response, 'set-cookie'));
+      this.pages.push(ex);
+    }
+    return ex;
+  }
+
+  /** Like {@link page}, one request per key per run. */
+  pageOnce(key: string, label: string, url: URL): Promise<Exchange> {
+    let p = this.memo.get(key);
+    if (!p) {
+      p = this.page(label, { url });
+      this.memo.set(key, p);
+    }
+    return p;
+  }
+
+  /** The baseline GET of the https URL (shared; the session's first page). */
   baselineHttps(): Promise<Exchange> {
-    return this.sendOnce('GET https', `GET ${this.url.href}`, { url: this.url });
+    return this.pageOnce('GET https', `GET ${this.url.href}`, this.url);
   }
 
   /** The baseline GET of the http URL (shared). */
   baselineHttp(): Promise<Exchange> {
-    return this.sendOnce('GET http', `GET ${this.httpUrl.href}`, { url: this.httpUrl });
+    return this.pageOnce('GET http', `GET ${this.httpUrl.href}`, this.httpUrl);
+  }
+
+  /**
+   * The browsing session, in order: the https root page, then `--cookie-path` and
+   * `--csrf-path` over https (each once per run), all through the one jar, as a user who
+   * opens the site and then the form would. Shared by cookie-flags and csrf-origin.
+   */
+  session(): Promise<Session> {
+    this.sessionMemo ??= (async () => {
+      const root = await this.baselineHttps();
+      const cookiePath = this.options.cookiePath;
+      const cookiePage = cookiePath
+        ? await this.pageOnce(
+            `GET https ${cookiePath}`,
+            `GET ${this.at('https', cookiePath).href} (cookies)`,
+            this.at('https', cookiePath),
+          )
+        : undefined;
+      const csrfPath = this.options.csrfPath;
+      const csrfPage = csrfPath
+        ? await this.pageOnce(
+            `GET https ${csrfPath}`,
+            `GET ${this.at('https', csrfPath).href} (the form)`,
+            this.at('https', csrfPath),
+          )
+        : undefined;
+      return { root, cookiePage, csrfPage };
+    })();
+    return this.sessionMemo;
+  }
+
+  /**
+   * The `X-Proxytrust-Probe` line that marks a request to `url` as a probe's own (so a probe
+   * reports why the app's CSRF check refused it), or none without a probe secret.
+   */
+  probeMark(url: URL): [string, string][] {
+    const secret = this.options.probeSecret;
+    return secret ? [[PROBE_HEADER, signProbe(secret, url.pathname)]] : [];
   }
 
   /** The probe without extra headers over `scheme` (shared by the probe checks). */

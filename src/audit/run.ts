@@ -18,6 +18,12 @@ import {
   TOOL_VERSION,
 } from './types.js';
 
+const BASIS_WORDS = {
+  probe: '(seen by the probe)',
+  outside: '(seen from outside)',
+  'probe+outside': '(seen by the probe and from outside)',
+} as const;
+
 /** How long a check may run at most, in request time limits (it sends a bounded number of requests). */
 const CHECK_BUDGET_REQUESTS = 24;
 
@@ -39,7 +45,8 @@ async function runCheck(check: Check, ctx: AuditContext, budgetMs: number): Prom
     return {
       ...base,
       status: v.status,
-      summary: v.summary,
+      summary: v.basis ? `${v.summary} ${BASIS_WORDS[v.basis]}` : v.summary,
+      ...(v.basis ? { basis: v.basis } : {}),
       ...(v.reason ? { reason: v.reason } : {}),
       ...(needsFix ? { fix: v.fix ?? check.fix } : {}),
       evidence: v.evidence,

@@ -53,6 +53,12 @@ export interface CheckResult {
   readonly severity: Severity;
   /** One line, for people. */
   readonly summary: string;
+  /**
+   * For pass, fail and warn: whether the verdict came from the app's own answer through
+   * the probe (`probe`), from signs seen outside (`outside`), or both (`probe+outside`).
+   * The summary ends with the same, in words.
+   */
+  readonly basis?: 'probe' | 'outside' | 'probe+outside';
   /** For `skip` (and `error`): why. */
   readonly reason?: string;
   /** For `fail`, `warn` and `error`: the fix, naming the exact proxy or app setting. */

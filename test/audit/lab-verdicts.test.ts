@@ -1,29 +1,46 @@
 /**
- * The audit against every lab scenario (real nginx, HAProxy, Caddy, gunicorn+Django and the
- * Node app with proxytrust on loopback): each check ends exactly as the scenario's ground
- * truth says. Right configurations pass every check; each wrong one fails exactly the
- * checks its ground truth names, with no false failures anywhere.
+ * The audit against every lab scenario (real nginx, HAProxy, Caddy, Apache, gunicorn+Django
+ * with and without the Django probe, and the Node app with proxytrust on loopback): each
+ * check ends exactly as the scenario's ground truth says. Right configurations get no
+ * failure; each wrong one fails exactly the checks its ground truth names.
  *
- * A scenario without a probe (Django) cannot prove the probe checks: those end `skip`, and
- * its ground truth must not list them as failing.
+ * Each scenario's row of the confusion matrix (scenario x check, expected and got) is
+ * written to the lab's results directory; `node --import tsx test/lab/docs-table.ts`
+ * publishes it in docs/lab.md.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseConnectToRule, parseResolveRule } from '../../src/audit/network.js';
 import { CHECKS } from '../../src/audit/registry.js';
 import { auditTarget } from '../../src/audit/run.js';
+import { RESULTS_DIR } from '../lab/check.js';
 import { scenarios } from '../lab/scenarios.js';
 import { startScenario } from '../lab/start.js';
-import { CLIENT_ADDRESS } from '../lab/types.js';
+import { type AuditCheckId, CLIENT_ADDRESS } from '../lab/types.js';
 
 const PROBE_CHECKS = new Set(CHECKS.filter((c) => c.needsProbe).map((c) => c.id));
 
-describe('audit verdicts against the lab scenarios', () => {
+/** One scenario's row of the confusion matrix. */
+export interface MatrixRow {
+  readonly scenario: string;
+  readonly correct: boolean;
+  readonly probe: boolean;
+  /** check -> expected status ('-' when not asserted) and the status the audit gave. */
+  readonly cells: Record<AuditCheckId, { expected: string; got: string; summary: string }>;
+}
+
+/** Where the matrix rows go. */
+export const MATRIX_DIR = join(RESULTS_DIR, 'audit-matrix');
+
+describe('audit verdicts against the lab scenarios', { concurrency: 2 }, () => {
   for (const scenario of scenarios) {
     test(scenario.name, { timeout: 120_000 }, async () => {
       const handle = await startScenario(scenario.name);
       try {
         assert.ok(handle.httpsUrl, `${scenario.name}: the audit needs an https entry`);
+        const truth = handle.groundTruth.audit;
         const report = await auditTarget({
           url: handle.httpsUrl!,
           httpUrl: handle.httpUrl,
@@ -34,24 +51,46 @@ describe('audit verdicts against the lab scenarios', () => {
           ca: handle.ca,
           localAddress: CLIENT_ADDRESS,
           health: ['/healthz'],
-          csrfPath: scenario.app.kind === 'django' ? '/form/' : '/',
+          csrfPath: truth.options?.csrfPath ?? (scenario.app.kind === 'django' ? '/form/' : '/'),
+          cookiePath: truth.options?.cookiePath,
           probeSecret: handle.probeSecret,
-          timeoutMs: 5000,
+          timeoutMs: 10000,
         });
         const got = Object.fromEntries(report.results.map((r) => [r.id, r]));
-        const truth = handle.groundTruth.audit;
         const problems: string[] = [];
-        for (const id of truth.fail) {
-          if (got[id]?.status !== 'fail')
-            problems.push(`${id}: want fail, got ${got[id]?.status} (${got[id]?.summary})`);
+        const expected = (id: AuditCheckId): string =>
+          PROBE_CHECKS.has(id) && !handle.probeSecret
+            ? 'skip'
+            : truth.fail.includes(id)
+              ? 'fail'
+              : truth.warn?.includes(id)
+                ? 'warn'
+                : truth.pass.includes(id)
+                  ? 'pass'
+                  : '-';
+        const cells = {} as MatrixRow['cells'];
+        for (const r of report.results) {
+          const want = expected(r.id);
+          cells[r.id] = { expected: want, got: r.status, summary: r.summary };
+          if (want !== '-' && r.status !== want) {
+            problems.push(`${r.id}: want ${want}, got ${r.status} (${r.summary})`);
+          }
+          // Never a false failure, even where the ground truth asserts nothing.
+          if (want === '-' && r.status === 'fail' && scenario.correct) {
+            problems.push(`${r.id}: a failure on a right scenario (${r.summary})`);
+          }
         }
-        for (const id of truth.pass) {
-          const r = got[id];
-          const ok =
-            r?.status === 'pass' ||
-            (r?.status === 'skip' && PROBE_CHECKS.has(id) && !handle.probeSecret);
-          if (!ok) problems.push(`${id}: want pass, got ${r?.status} (${r?.summary})`);
-        }
+        mkdirSync(MATRIX_DIR, { recursive: true });
+        const row: MatrixRow = {
+          scenario: scenario.name,
+          correct: scenario.correct,
+          probe: handle.probeSecret !== undefined,
+          cells,
+        };
+        writeFileSync(
+          join(MATRIX_DIR, `${scenario.name}.json`),
+          `${JSON.stringify(row, null, 2)}\n`,
+        );
         assert.deepEqual(
           problems,
           [],

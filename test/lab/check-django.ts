@@ -37,6 +37,14 @@ export async function checkDjangoScenario(h: ScenarioHandle): Promise<void> {
   );
   for (const [i, res] of beliefs.entries()) {
     const what = i === 0 ? 'honest' : `spoof ${SPOOF_ATTEMPTS[i - 1]}`;
+    const attempt = i === 0 ? undefined : SPOOF_ATTEMPTS[i - 1];
+    const refusal: { attempt: string; status: number } | undefined = obs.refusedSpoofs?.find(
+      (r) => r.attempt === attempt,
+    );
+    if (refusal) {
+      assert.equal(res.status, refusal.status, `${h.name} ${what}: refused by the app server`);
+      continue;
+    }
     if (obs.httpsScheme === 'redirect-loop') {
       assert.equal(res.status, 301, `${h.name} ${what}: /__django/ over https`);
       assert.equal(res.headers.location, `https://${APP_HOST}/__django/`, `${h.name}: a loop`);
@@ -59,6 +67,14 @@ export async function checkDjangoScenario(h: ScenarioHandle): Promise<void> {
   // A client's X-Forwarded-Proto over http never skips the redirect (nginx overwrites it).
   const spoofed = await http('/', { headers: spoofHeaders('x-forwarded-proto', 'http') });
   assert.equal(spoofed.status, b.httpRoot, `${h.name}: X-Forwarded-Proto: https over http`);
+  if (obs.httpSpoof) {
+    const leak = await http('/', { headers: [[obs.httpSpoof.header, obs.httpSpoof.value]] });
+    assert.equal(
+      leak.status,
+      obs.httpSpoof.status,
+      `${h.name}: ${obs.httpSpoof.header}: ${obs.httpSpoof.value} over http`,
+    );
+  }
 
   if (obs.hsts !== undefined) {
     assert.equal(

@@ -5,9 +5,10 @@
  *
  *     node scripts/test.mjs test/lab && node --import tsx test/lab/docs-table.ts
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHECK_IDS } from '../../src/audit/types.js';
 import { RESULTS_DIR, type RecordedRow, type ScenarioRecord } from './check.js';
 import { scenarios } from './scenarios.js';
 
@@ -74,6 +75,75 @@ function beliefs(): string {
   return lines.join('\n');
 }
 
+interface MatrixRow {
+  readonly scenario: string;
+  readonly correct: boolean;
+  readonly probe: boolean;
+  readonly cells: Record<string, { expected: string; got: string; summary: string }>;
+}
+
+const SHORT: Record<string, string> = {
+  pass: 'pass',
+  fail: '**FAIL**',
+  warn: 'warn',
+  skip: 'skip',
+  error: '**ERROR**',
+};
+
+/**
+ * The confusion matrix: scenario x check, what the audit gave, from the records the last run
+ * of test/audit/lab-verdicts.test.ts wrote. A cell that differs from the ground truth shows
+ * both ("want pass, got fail"); `-` in the ground truth means not asserted (explained in the
+ * scenario's notes).
+ */
+export function matrix(): string {
+  const dir = join(RESULTS_DIR, 'audit-matrix');
+  if (!existsSync(dir))
+    throw new Error(`no audit matrix in ${dir}: run test/audit/lab-verdicts.test.ts`);
+  const rows = new Map<string, MatrixRow>();
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json'))) {
+    const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as MatrixRow;
+    rows.set(r.scenario, r);
+  }
+  let asserted = 0;
+  let falseFailures = 0;
+  let missedFailures = 0;
+  let other = 0;
+  let count = 0;
+  const lines = [
+    `| scenario | right? | probe | ${CHECK_IDS.join(' | ')} |`,
+    `| --- | --- | --- | ${CHECK_IDS.map(() => '---').join(' | ')} |`,
+  ];
+  for (const s of scenarios) {
+    const r = rows.get(s.name);
+    if (!r) continue;
+    count++;
+    const cells = CHECK_IDS.map((id) => {
+      const c = r.cells[id];
+      if (!c) return ' ';
+      if (c.got === 'fail' && c.expected !== 'fail' && (c.expected !== '-' || r.correct))
+        falseFailures++;
+      if (c.expected === 'fail' && c.got !== 'fail') missedFailures++;
+      if (c.expected === '-') return `${SHORT[c.got] ?? c.got} (-)`;
+      asserted++;
+      if (c.expected !== c.got) {
+        if (c.expected !== 'fail' && c.got !== 'fail') other++;
+        return `want ${c.expected}, got ${c.got}`;
+      }
+      return SHORT[c.got] ?? c.got;
+    });
+    lines.push(
+      `| \`${s.name}\` | ${r.correct ? 'right' : 'wrong'} | ${r.probe ? 'yes' : 'no'} | ${cells.join(' | ')} |`,
+    );
+  }
+  if (count === 0) throw new Error(`no audit matrix rows in ${dir}`);
+  lines.push(
+    '',
+    `Totals: ${count} scenarios x ${CHECK_IDS.length} checks = ${count * CHECK_IDS.length} verdicts, ${asserted} of them asserted by the ground truth; **${falseFailures} false failures, ${missedFailures} missed failures**, ${other} other disagreements. \`(-)\` marks a verdict the ground truth does not assert (see the scenario's notes); a right scenario still may not fail there.`,
+  );
+  return lines.join('\n');
+}
+
 function replaceBetween(doc: string, marker: string, body: string): string {
   const start = `<!-- ${marker}:start -->`;
   const end = `<!-- ${marker}:end -->`;
@@ -86,5 +156,6 @@ function replaceBetween(doc: string, marker: string, body: string): string {
 let doc = readFileSync(docPath, 'utf8');
 doc = replaceBetween(doc, 'lab-scenarios', catalogue());
 doc = replaceBetween(doc, 'lab-beliefs', beliefs());
+doc = replaceBetween(doc, 'audit-matrix', matrix());
 writeFileSync(docPath, doc);
 process.stdout.write(`docs/lab.md: ${scenarios.length} scenarios\n`);

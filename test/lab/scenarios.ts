@@ -2,7 +2,7 @@
  * The scenario catalogue (issue 4): real proxy chains, right and wrong, each with its
  * ground truth. Data only; test/lab/start.ts runs them.
  */
-import { caddy, haproxy, nginx } from './proxies.js';
+import { apache, caddy, haproxy, nginx } from './proxies.js';
 import type {
   AuditCheckId,
   DjangoObservations,
@@ -183,15 +183,23 @@ function djangoTarget(o: {
   observe: DjangoObservations;
   behaviour?: GroundTruth['behaviour'];
   fail: AuditCheckId[];
+  warn?: AuditCheckId[];
   unobservable?: AuditCheckId[];
+  /** gunicorn's forwarded_allow_ips (default 127.0.0.1, which the proxies do not match). */
+  forwardedAllowIps?: string;
+  /** Run the Django probe: the probe checks are then asserted too. */
+  probe?: boolean;
+  options?: GroundTruth['audit']['options'];
+  notes?: string[];
+  /** The app listens on ::1 (behind Caddy). */
+  ipv6?: boolean;
 }): Scenario {
-  // Django has no client-IP belief and no proxytrust probe: the probe checks end `skip`.
+  // Without the probe, the probe checks end `skip`: not asserted.
   const skip: AuditCheckId[] = [
-    'ip-spoof',
-    'scheme-detection',
-    'forwarded-duplicates',
+    ...(o.probe ? [] : (['ip-spoof', 'scheme-detection', 'forwarded-duplicates'] as const)),
     ...(o.unobservable ?? []),
   ];
+  const warned = o.warn ?? [];
   return {
     name: o.name,
     catalogue: 'django',
@@ -200,21 +208,45 @@ function djangoTarget(o: {
     hops: [
       o.proxy ?? nginx({ behaviour: 'overwrites every forwarded header', headers: NGINX_RIGHT }),
     ],
-    app: { kind: 'django', settings: { ...DJANGO_RIGHT, ...o.settings } },
+    app: {
+      kind: 'django',
+      settings: { ...DJANGO_RIGHT, ...o.settings },
+      ...(o.ipv6 ? { ipv6: true } : {}),
+      ...(o.forwardedAllowIps ? { forwardedAllowIps: o.forwardedAllowIps } : {}),
+      ...(o.probe ? { probe: true } : {}),
+    },
     groundTruth: {
       leaks: [],
       behaviour: o.behaviour ?? { httpRoot: 301, httpHealth: 200, httpsRoot: 200 },
       django: o.observe,
       audit: {
-        pass: ALL_CHECKS.filter((c) => !o.fail.includes(c) && !skip.includes(c)),
+        pass: ALL_CHECKS.filter(
+          (c) => !o.fail.includes(c) && !skip.includes(c) && !warned.includes(c),
+        ),
         fail: o.fail.filter((c) => !skip.includes(c)),
+        ...(warned.length ? { warn: warned } : {}),
+        ...(o.options ? { options: o.options } : {}),
       },
       notes: [
-        `Not asserted: ${skip.join(', ')} (Django has no client-IP belief and no probe${o.unobservable ? '; every page answers a redirect' : ''}). A wrong scheme shows as redirect-loop instead.`,
+        ...(skip.length
+          ? [
+              `Not asserted: ${skip.join(', ')} (${o.probe ? '' : 'no probe: Django has no client-IP belief of its own'}${o.unobservable ? `${o.probe ? '' : '; '}every page answers a redirect` : ''}).`,
+            ]
+          : []),
+        ...(o.notes ?? []),
       ],
     },
   };
 }
+
+/** What a right Django target shows from outside. */
+const DJANGO_RIGHT_OBS: DjangoObservations = {
+  httpsScheme: 'https',
+  foreignHost: 400,
+  hsts: true,
+  secureCookies: true,
+  foreignPost: 403,
+};
 
 const TRUST_EDGE = { trustedProxies: [HOP_ADDRESSES.edge] };
 
@@ -688,5 +720,137 @@ export const scenarios: readonly Scenario[] = [
       foreignPost: 200,
     },
     fail: ['csrf-origin'],
+  }),
+  djangoTarget({
+    name: 'django-gunicorn-trusts-proxy-xfssl-passes',
+    correct: true,
+    summary:
+      "gunicorn `forwarded_allow_ips = '*'` behind nginx that sets X-Forwarded-Proto but passes the client's X-Forwarded-Ssl through: gunicorn refuses the contradiction with 400 (safe, but the header reaches it)",
+    forwardedAllowIps: '*',
+    settings: {},
+    observe: {
+      ...DJANGO_RIGHT_OBS,
+      refusedSpoofs: [{ attempt: 'vendor', status: 400 }],
+    },
+    fail: [],
+    warn: ['proto-spoof'],
+    notes: [
+      'gunicorn judges X-Forwarded-Proto, X-Forwarded-Ssl and X-Forwarded-Protocol from trusted peers and answers 400 "Contradictory scheme headers" when they disagree: a refusal, not belief, so proto-spoof warns and names the header.',
+    ],
+  }),
+  djangoTarget({
+    name: 'django-gunicorn-trusts-proxy-stripped',
+    correct: true,
+    summary:
+      "gunicorn `forwarded_allow_ips = '*'` behind nginx that also strips X-Forwarded-Ssl and X-Forwarded-Protocol, with the Django probe",
+    forwardedAllowIps: '*',
+    probe: true,
+    proxy: nginx({
+      behaviour: 'overwrites every forwarded header, strips vendor scheme headers',
+      headers: [
+        ...NGINX_RIGHT,
+        'proxy_set_header X-Forwarded-Ssl "";',
+        'proxy_set_header X-Forwarded-Protocol "";',
+      ],
+    }),
+    settings: {},
+    observe: DJANGO_RIGHT_OBS,
+    fail: [],
+  }),
+  djangoTarget({
+    name: 'django-caddy-gunicorn-matching-address',
+    correct: true,
+    summary:
+      "Django behind Caddy (X-Forwarded-For/-Proto/-Host replaced; Forwarded, -Port, -Prefix deleted) with gunicorn `forwarded_allow_ips` naming exactly Caddy's address: gunicorn judges the client's X-Forwarded-Ssl, which Caddy passes through, and refuses contradictions",
+    ipv6: true,
+    forwardedAllowIps: HOP_ADDRESSES.caddy,
+    proxy: caddy({
+      behaviour: 'sets X-Forwarded-For/-Proto/-Host itself',
+      proxyOptions: CADDY_STRIP,
+    }),
+    settings: {},
+    observe: {
+      ...DJANGO_RIGHT_OBS,
+      // Caddy answers a Host it does not serve itself, with an empty 200: Django never sees it.
+      foreignHost: undefined,
+      refusedSpoofs: [{ attempt: 'vendor', status: 400 }],
+    },
+    fail: [],
+    warn: ['proto-spoof'],
+    notes: [
+      'Caddy answers a Host that matches no site with an empty 200 of its own, so the foreign Host never reaches Django; host-header passes on that empty catch-all.',
+    ],
+  }),
+  djangoTarget({
+    name: 'django-csrf-cookie-from-another-page',
+    correct: true,
+    summary:
+      'Django right; --csrf-path names an endpoint whose GET sets no cookie and renders no token, --cookie-path the form that sets csrftoken: the shared jar carries it',
+    settings: {},
+    observe: DJANGO_RIGHT_OBS,
+    fail: [],
+    options: { csrfPath: '/nocookie/', cookiePath: '/form/' },
+  }),
+  djangoTarget({
+    name: 'django-right-probe',
+    correct: true,
+    summary: 'Django behind nginx, configured right, with the Django probe first in MIDDLEWARE',
+    probe: true,
+    settings: {},
+    observe: DJANGO_RIGHT_OBS,
+    fail: [],
+  }),
+  djangoTarget({
+    name: 'django-apache-right-probe',
+    correct: true,
+    summary:
+      'Django behind Apache mod_proxy (ProxyPreserveHost On, X-Forwarded-Proto set per virtual host, vendor scheme headers unset), with the Django probe',
+    probe: true,
+    proxy: apache({
+      behaviour:
+        'preserves Host, sets X-Forwarded-Proto per vhost, appends X-Forwarded-For/-Host, unsets Forwarded and vendor scheme headers',
+      headers: [
+        'ProxyPreserveHost On',
+        'RequestHeader unset Forwarded',
+        'RequestHeader unset X-Forwarded-Ssl',
+        'RequestHeader unset X-Forwarded-Protocol',
+        'RequestHeader unset X-Forwarded-Port',
+      ],
+      tlsHeaders: ['RequestHeader set X-Forwarded-Proto https'],
+      plainHeaders: ['RequestHeader set X-Forwarded-Proto http'],
+    }),
+    settings: { USE_X_FORWARDED_HOST: false },
+    observe: DJANGO_RIGHT_OBS,
+    fail: [],
+    notes: [
+      "mod_proxy appends the client's X-Forwarded-Host to its own, so Django must not read it (USE_X_FORWARDED_HOST = False) and the Host is preserved instead.",
+    ],
+  }),
+  djangoTarget({
+    name: 'django-trusts-xfssl-haproxy-passes',
+    correct: false,
+    summary:
+      "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_SSL', 'on') behind HAProxy that sets it only on TLS and passes the client's over plain http: a client's `X-Forwarded-Ssl: on` over http is believed",
+    proxy: haproxy({
+      behaviour: "sets X-Forwarded-Ssl on TLS only, keeps the client's over http",
+      rules: [...HAPROXY_RIGHT, 'http-request set-header X-Forwarded-Ssl on if { ssl_fc }'],
+    }),
+    settings: { SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_SSL', 'on'] },
+    observe: {
+      ...DJANGO_RIGHT_OBS,
+      httpSpoof: { header: 'X-Forwarded-Ssl', value: 'on', status: 200 },
+    },
+    fail: ['proto-spoof'],
+  }),
+  djangoTarget({
+    name: 'django-believes-http-probe',
+    correct: false,
+    summary:
+      'No SECURE_PROXY_SSL_HEADER and no SECURE_SSL_REDIRECT: Django believes every request is http, sends no HSTS and (3.2) checks no Referer, so a foreign origin with a valid token is accepted; with the Django probe',
+    probe: true,
+    settings: { SECURE_PROXY_SSL_HEADER: null, SECURE_SSL_REDIRECT: false },
+    observe: { ...DJANGO_RIGHT_OBS, httpsScheme: 'http', hsts: false },
+    behaviour: { httpRoot: 200, httpHealth: 200, httpsRoot: 200 },
+    fail: ['https-redirect', 'hsts', 'csrf-origin', 'scheme-detection'],
   }),
 ];

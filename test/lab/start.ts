@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -19,7 +20,7 @@ import { startNodeApp } from './node-app.js';
 import { scenarios } from './scenarios.js';
 import {
   APP_HOST,
-  type DjangoSettings,
+  type DjangoAppSpec,
   type GroundTruth,
   type HopContext,
   type HopKind,
@@ -164,26 +165,56 @@ function spawnHop(lab: Lab, kind: HopKind, name: string, configPath: string): La
   }
 }
 
+/** One GET /healthz straight to the app (retried while it boots), within 60 s. */
+async function warmUp(host: string, port: number, p: LabProcess): Promise<void> {
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = httpRequest(
+        { host, port, path: '/healthz', headers: { host: APP_HOST }, timeout: 30000 },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(true));
+        },
+      );
+      req.on('error', () => resolve(false));
+      req.on('timeout', () => req.destroy());
+      req.end();
+    });
+    if (ok) return;
+    if (p.hasExited() || Date.now() > deadline) {
+      throw new Error(`${p.name} did not answer GET /healthz:\n${p.logs()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Start gunicorn serving the lab's Django site with these settings; resolves when it listens. */
 async function startDjango(
   lab: Lab,
-  settings: DjangoSettings,
+  app: DjangoAppSpec,
+  probeSecret: string | undefined,
 ): Promise<{ host: string; port: number }> {
-  const port = await lab.freePort();
+  const settings = app.settings;
+  const host = app.ipv6 ? '::1' : '127.0.0.1';
+  const port = await lab.freePort(host);
   const p = lab.spawn(
     'django (gunicorn)',
     requireBinary(BINARIES.gunicorn),
     [
       '--bind',
-      `127.0.0.1:${port}`,
+      app.ipv6 ? `[::1]:${port}` : `127.0.0.1:${port}`,
       '--workers',
       '1',
+      // Threads, so that the audit's few parallel requests do not queue behind each other.
+      '--threads',
+      '4',
       '--chdir',
       join(here, 'django'),
       // gunicorn's own default, made explicit: it rewrites wsgi.url_scheme only for peers in
       // this list, and the proxies connect from 127.0.0.10/.11, so Django's settings decide.
       '--forwarded-allow-ips',
-      '127.0.0.1',
+      app.forwardedAllowIps ?? '127.0.0.1',
       '--error-logfile',
       '-',
       'labsite.wsgi:application',
@@ -193,11 +224,16 @@ async function startDjango(
         ...process.env,
         PYTHONDONTWRITEBYTECODE: '1',
         LAB_DJANGO_SETTINGS: JSON.stringify(settings),
+        LAB_PROBE_DIR: join(here, '..', '..', 'probes', 'django'),
+        ...(probeSecret ? { PROXYTRUST_PROBE_SECRET: probeSecret } : {}),
       },
     },
   );
-  await lab.waitForPort(port, { process: p, timeoutMs: 30000 });
-  return { host: '127.0.0.1', port };
+  await lab.waitForPort(port, { host, process: p, timeoutMs: 30000 });
+  // Django imports most of itself on the first request: answer one before the scenario
+  // counts as started, so that no test's first request pays for it.
+  await warmUp(host, port, p);
+  return { host, port };
 }
 
 /**
@@ -298,7 +334,9 @@ async function start(scenario: Scenario, lab: Lab, own: boolean): Promise<Scenar
   // Fail early (never skip) on a missing binary.
   for (const hop of scenario.hops) requireBinary(BINARIES[hop.kind]);
   const probeSecret =
-    scenario.app.kind === 'node' ? randomBytes(24).toString('base64url') : undefined;
+    scenario.app.kind === 'node' || scenario.app.probe
+      ? randomBytes(24).toString('base64url')
+      : undefined;
 
   // The app first: the innermost hop needs its port.
   let app: { host: string; port: number };
@@ -311,7 +349,7 @@ async function start(scenario: Scenario, lab: Lab, own: boolean): Promise<Scenar
     lab.onTeardown(() => running.close());
     app = running;
   } else {
-    app = await startDjango(lab, scenario.app.settings);
+    app = await startDjango(lab, scenario.app, probeSecret);
   }
 
   const ports = await startHops(lab, scenario.hops, app, { label: scenario.name });

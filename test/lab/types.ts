@@ -89,12 +89,25 @@ export interface DjangoSettings {
   readonly CSRF_COOKIE_SECURE: boolean;
   /** The form view is `@csrf_exempt` (the usual "fix" for CSRF failures behind a proxy). */
   readonly CSRF_EXEMPT_FORM: boolean;
+  /** Django 3.2: host names (`app.example.com`); Django 4.0+ wants `https://app.example.com`. */
+  readonly CSRF_TRUSTED_ORIGINS?: readonly string[];
 }
 
 /** A real Django app under gunicorn. */
 export interface DjangoAppSpec {
   readonly kind: 'django';
   readonly settings: DjangoSettings;
+  /**
+   * gunicorn's `forwarded_allow_ips` (default `127.0.0.1`, gunicorn's own default, which the
+   * lab's proxies at 127.0.0.10/.11 do not match). With a matching address (or `*`),
+   * gunicorn itself sets `wsgi.url_scheme` from X-Forwarded-Proto/-Ssl/-Protocol and
+   * answers 400 when they contradict.
+   */
+  readonly forwardedAllowIps?: string;
+  /** Run the Django probe (probes/django/proxytrust_probe.py, first in MIDDLEWARE). */
+  readonly probe?: boolean;
+  /** Listen on ::1 instead of 127.0.0.1 (behind Caddy, see HOP_ADDRESSES). */
+  readonly ipv6?: boolean;
 }
 
 export type AppSpec = NodeAppSpec | DjangoAppSpec;
@@ -194,6 +207,10 @@ export interface GroundTruth {
   readonly audit: {
     readonly pass: readonly AuditCheckId[];
     readonly fail: readonly AuditCheckId[];
+    /** Checks that must end `warn` (the deployment is safe, with a weakness named). */
+    readonly warn?: readonly AuditCheckId[];
+    /** The audit's options for this scenario, when not the defaults (`/form/`, `/healthz`). */
+    readonly options?: { readonly csrfPath?: string; readonly cookiePath?: string };
   };
   /** Notes for the audit and the docs. */
   readonly notes?: readonly string[];
@@ -211,6 +228,13 @@ export interface DjangoObservations {
   readonly secureCookies?: boolean;
   /** POST /form/ over https with a foreign Origin and Referer and no token: 403 or 200. */
   readonly foreignPost?: 403 | 200;
+  /**
+   * Spoof attempts over https that the app server refuses (gunicorn's 400 "Contradictory
+   * scheme headers" when it trusts the proxy and a client's X-Forwarded-Ssl passes through).
+   */
+  readonly refusedSpoofs?: readonly { readonly attempt: SpoofAttempt; readonly status: number }[];
+  /** A header a client sends over plain http, and the status of GET / with it (a leak: 200). */
+  readonly httpSpoof?: { readonly header: string; readonly value: string; readonly status: number };
 }
 
 /** One lab scenario. */

@@ -2,8 +2,8 @@
  * `cookie-flags`: cookies set over https are Secure, session-like ones HttpOnly, all carry
  * SameSite; no session-like cookie is set over plain http.
  */
-import { type Check, error, fail, pass, skip, warn } from '../check.js';
-import { evidence } from '../context.js';
+import { type Check, error, fail, from, pass, skip, warn } from '../check.js';
+import { type Exchange, evidence } from '../context.js';
 import { headerValues } from '../engine.js';
 
 /** One Set-Cookie line, parsed enough to judge its flags. */
@@ -52,15 +52,24 @@ export const cookieFlags: Check = {
     'Cookies set over https carry Secure and SameSite, session-like cookies HttpOnly too; no session-like cookie is set over plain http (--cookie-path names a page that sets cookies).',
   fix: 'Mark cookies `Secure; HttpOnly; SameSite=Lax`: Django `SESSION_COOKIE_SECURE = True` and `CSRF_COOKIE_SECURE = True` (with `SECURE_PROXY_SSL_HEADER` behind a proxy), proxytrust `secureCookies` (the default for secure responses), Express `cookie: { secure: true, httpOnly: true, sameSite: "lax" }` with `trust proxy` set; never set session cookies on plain http.',
   async run(ctx) {
-    const path = ctx.options.cookiePath;
-    const ex = path
-      ? await ctx.send(`GET ${ctx.at('https', path).href}`, { url: ctx.at('https', path) })
-      : await ctx.baselineHttps();
-    const res = ex.response;
-    if (!res) return error(`https request failed: ${ex.error?.message}`, [evidence(ex)]);
-    const cookies = headerValues(res, 'set-cookie')
-      .map(parseSetCookie)
-      .filter((c) => !c.deletion);
+    // Every page of the browsing session (the root page, --cookie-path, --csrf-path).
+    const session = await ctx.session();
+    const pages = [session.root, session.cookiePage, session.csrfPage].filter(
+      (p): p is Exchange => p !== undefined,
+    );
+    const first = pages.find((p) => p.response) ?? session.root;
+    if (!first.response)
+      return error(`https request failed: ${first.error?.message}`, [evidence(first)]);
+    const setting = pages.filter(
+      (p) => p.response && headerValues(p.response, 'set-cookie').length > 0,
+    );
+    const seen = new Map<string, CookieFlags>();
+    for (const p of setting) {
+      for (const c of headerValues(p.response!, 'set-cookie').map(parseSetCookie)) {
+        if (!c.deletion) seen.set(c.name, c);
+      }
+    }
+    const cookies = [...seen.values()];
     const bad: string[] = [];
     const weak: string[] = [];
     for (const c of cookies) {
@@ -70,53 +79,65 @@ export const cookieFlags: Check = {
       else if (c.sameSite.toLowerCase() === 'none' && !c.secure)
         bad.push(`${c.name} is SameSite=None without Secure`);
     }
-    const ev = [evidence(ex)];
-    const httpUrl = path ? ctx.at('http', path) : ctx.httpUrl;
-    const http = path
-      ? await ctx.send(`GET ${httpUrl.href}`, { url: httpUrl })
-      : await ctx.baselineHttp();
-    if (http.response) {
-      const overHttp = headerValues(http.response, 'set-cookie')
-        .map(parseSetCookie)
-        .filter((c) => !c.deletion && isSessionLike(c.name));
-      for (const c of overHttp) bad.push(`${c.name} is set over plain http`);
-      if (overHttp.length > 0) ev.push(evidence(http));
+    const ev = (setting.length > 0 ? setting : [first]).map((p) => evidence(p));
+    const path = ctx.options.cookiePath;
+    const http = [await ctx.baselineHttp()];
+    if (path) {
+      http.push(await ctx.page(`GET ${ctx.at('http', path).href}`, { url: ctx.at('http', path) }));
     }
-    if (bad.length > 0) return fail(`insecure cookies: ${bad.join('; ')}`, ev);
+    for (const h of http) {
+      if (!h.response) continue;
+      const overHttp = headerValues(h.response, 'set-cookie')
+        .map(parseSetCookie)
+        .filter((c) => !c.deletion && isSessionLike(c.name) && !c.secure);
+      // A Secure cookie in an http response is dropped by browsers (RFC 6265bis 5.6).
+      for (const c of overHttp) bad.push(`${c.name} is set over plain http`);
+      if (overHttp.length > 0) ev.push(evidence(h));
+    }
+    if (bad.length > 0) return from('outside', fail(`insecure cookies: ${bad.join('; ')}`, ev));
     if (cookies.length === 0 && ctx.options.probeSecret) {
       // Nothing to observe (the page redirects, for example): the probe says whether the
       // app would mark cookies Secure, since it does so only when it believes https.
       const p = await ctx.probeBaseline('https');
       if (p.answer && p.answer.view.secure === false) {
-        return fail(
-          'no cookie could be observed, and the app believes https requests are not secure, so it sets cookies without Secure',
-          [
-            ...ev,
-            evidence(
-              p.exchange,
-              [],
-              [`probe view.secure: false, view.scheme: ${p.answer.view.scheme}`],
-            ),
-          ],
+        return from(
+          'probe',
+          fail(
+            'no cookie could be observed, and the app believes https requests are not secure, so it sets cookies without Secure',
+            [
+              ...ev,
+              evidence(
+                p.exchange,
+                [],
+                [`probe view.secure: false, view.scheme: ${p.answer.view.scheme}`],
+              ),
+            ],
+          ),
         );
       }
     }
     if (cookies.length === 0) {
       return skip(
-        `no cookie is set by GET ${ex.url.href}; pass --cookie-path with a page that sets cookies`,
+        `no cookie is set by ${pages.map((p) => `GET ${p.url.href}`).join(', ')}; pass --cookie-path with a page that sets cookies`,
         ev,
       );
     }
     if (weak.length > 0) {
-      return warn(
-        `cookies without SameSite: ${weak.join('; ')}`,
-        ev,
-        'Add `SameSite=Lax` (or Strict): Django `SESSION_COOKIE_SAMESITE = "Lax"`, Express `sameSite: "lax"`.',
+      return from(
+        'outside',
+        warn(
+          `cookies without SameSite: ${weak.join('; ')}`,
+          ev,
+          'Add `SameSite=Lax` (or Strict): Django `SESSION_COOKIE_SAMESITE = "Lax"`, Express `sameSite: "lax"`.',
+        ),
       );
     }
-    return pass(
-      `${cookies.length} cookie(s), all Secure with SameSite${cookies.some((c) => isSessionLike(c.name)) ? ', sessions HttpOnly' : ''}`,
-      ev,
+    return from(
+      'outside',
+      pass(
+        `${cookies.length} cookie(s), all Secure with SameSite${cookies.some((c) => isSessionLike(c.name)) ? ', sessions HttpOnly' : ''}`,
+        ev,
+      ),
     );
   },
 };

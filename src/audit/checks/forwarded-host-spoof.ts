@@ -3,7 +3,7 @@
  * reflected in Location headers, other headers, bodies or links (poisoned password-reset
  * links, cache poisoning, open redirects).
  */
-import { type Check, error, fail, pass } from '../check.js';
+import { type Check, error, fail, from, pass, warn } from '../check.js';
 import { type Exchange, evidence, findReflections } from '../context.js';
 import type { Evidence } from '../types.js';
 
@@ -26,6 +26,9 @@ export const forwardedHostSpoof: Check = {
     const urls = [ctx.url, ...(httpBase.response ? [ctx.httpUrl] : [])];
     const found: string[] = [];
     const ev: Evidence[] = [];
+    // Reflected only in the body of a refusal (an error page quoting the host): refused, not used.
+    const quoted: string[] = [];
+    const quotedEv: Evidence[] = [];
     const tried: Exchange[] = [];
     await Promise.all(
       urls.flatMap((url) =>
@@ -37,7 +40,13 @@ export const forwardedHostSpoof: Check = {
           tried.push(ex);
           if (!ex.response) return;
           const r = findReflections(ex.response, c);
-          if (r.length > 0) {
+          const refusal = ex.response.status >= 400 && r.every((x) => x.startsWith('body: '));
+          if (r.length > 0 && refusal) {
+            quoted.push(
+              `${line[0]} over ${url.protocol.slice(0, -1)} is refused with ${ex.response.status}, quoted in the error page`,
+            );
+            quotedEv.push(evidence(ex, [], r));
+          } else if (r.length > 0) {
             found.push(`${line[0]} over ${url.protocol.slice(0, -1)} is reflected (${r[0]})`);
             ev.push(evidence(ex, [], r));
           }
@@ -56,12 +65,27 @@ export const forwardedHostSpoof: Check = {
         ev.push(evidence(p.exchange, [], [`probe view.host: ${host}`]));
       }
     }
-    if (found.length > 0) return fail(`client-sent forwarded host is used: ${found[0]}`, ev);
+    const basis = ctx.options.probeSecret ? 'probe+outside' : 'outside';
+    if (found.length > 0)
+      return from(basis, fail(`client-sent forwarded host is used: ${found[0]}`, ev));
     const failed = tried.find((t) => !t.response && t.url.protocol === 'https:');
     if (failed) return error(`request failed: ${failed.error?.message}`, [evidence(failed)]);
-    return pass(
-      `X-Forwarded-Host and Forwarded host=${c} are not reflected`,
-      tried.map((t) => evidence(t)),
+    if (quoted.length > 0) {
+      return from(
+        basis,
+        warn(
+          `the client-sent host reaches the app, which refuses it: ${quoted[0]}`,
+          quotedEv,
+          'Drop client-sent X-Forwarded-Host and Forwarded at the edge (nginx `proxy_set_header X-Forwarded-Host $host;` and `proxy_set_header Forwarded "";`), and turn off debug error pages (Django `DEBUG = False`).',
+        ),
+      );
+    }
+    return from(
+      basis,
+      pass(
+        `X-Forwarded-Host and Forwarded host=${c} are not reflected`,
+        tried.map((t) => evidence(t)),
+      ),
     );
   },
 };

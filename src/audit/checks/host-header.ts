@@ -1,6 +1,6 @@
 /** `host-header`: a foreign Host gets a 4xx and is never reflected. */
-import { type Check, error, fail, pass } from '../check.js';
-import { evidence, findReflections } from '../context.js';
+import { type Check, error, fail, from, pass, warn } from '../check.js';
+import { evidence, findReflections, isRedirect, redirectTarget } from '../context.js';
 import { headerValues } from '../engine.js';
 
 /** The check. */
@@ -21,13 +21,54 @@ export const hostHeader: Check = {
     const res = ex.response;
     if (!res) return error(`request failed: ${ex.error?.message}`, [evidence(ex)]);
     const reflected = findReflections(res, host);
+    const inHeaders = reflected.some((r) => !r.startsWith('body: '));
+    if (reflected.length > 0 && (res.status < 400 || inHeaders)) {
+      return from(
+        'outside',
+        fail(`the foreign Host ${host} is reflected in the response`, [
+          evidence(ex, [], reflected),
+        ]),
+      );
+    }
     if (reflected.length > 0) {
-      return fail(`the foreign Host ${host} is reflected in the response`, [
-        evidence(ex, [], reflected),
-      ]);
+      // A refusal whose error page quotes the host (Django with DEBUG on, a server
+      // signature): the host is refused, not used; the page is not the app's content.
+      return from(
+        'outside',
+        warn(
+          `a foreign Host gets ${res.status} (refused), but the error page quotes it`,
+          [evidence(ex, [], reflected)],
+          'Turn off debug pages and server signatures in production (Django `DEBUG = False`, Apache `ServerSignature Off`): the error page echoes the Host.',
+        ),
+      );
     }
     if (res.status >= 400 && res.status < 500) {
-      return pass(`a foreign Host gets ${res.status}, not reflected`, [evidence(ex)]);
+      return from(
+        'outside',
+        pass(`a foreign Host gets ${res.status}, not reflected`, [evidence(ex)]),
+      );
+    }
+    // A catch-all that redirects unknown hosts to the audited one (nginx `return 301
+    // https://app.example.com$request_uri;` in the default server) serves nothing for them.
+    const to = isRedirect(res) ? redirectTarget(res, ex.url) : undefined;
+    if (to && ctx.isAuditedHost(to)) {
+      return from(
+        'outside',
+        pass(
+          `a foreign Host gets ${res.status} to ${to.origin} (the audited host), not reflected`,
+          [evidence(ex)],
+        ),
+      );
+    }
+    if (res.status >= 500) {
+      return from(
+        'outside',
+        warn(
+          `a foreign Host gets ${res.status}: refused, but as a server error rather than a 4xx`,
+          [evidence(ex)],
+          "Refuse unknown hosts with a 400 before the app: a catch-all server at the proxy (nginx `server { listen 443 ssl default_server; return 444; }`), or the app's allowed hosts (Django `ALLOWED_HOSTS` answers 400).",
+        ),
+      );
     }
     // A proxy's catch-all that answers unknown hosts with an empty page (Caddy's default)
     // serves nothing for them: no body, no cookie, no redirect.
@@ -38,11 +79,14 @@ export const hostHeader: Check = {
       headerValues(res, 'set-cookie').length === 0 &&
       headerValues(res, 'location').length === 0;
     if (empty) {
-      return pass(
-        `a foreign Host gets an empty ${res.status} (a catch-all that serves nothing), not reflected`,
-        [evidence(ex, ['content-length'])],
+      return from(
+        'outside',
+        pass(
+          `a foreign Host gets an empty ${res.status} (a catch-all that serves nothing), not reflected`,
+          [evidence(ex, ['content-length'])],
+        ),
       );
     }
-    return fail(`a foreign Host gets ${res.status}, not a 4xx`, [evidence(ex)]);
+    return from('outside', fail(`a foreign Host gets ${res.status}, not a 4xx`, [evidence(ex)]));
   },
 };

@@ -2,7 +2,7 @@
  * `redirect-loop`: https never redirects to itself or into a cycle. Follows at most 10 hops
  * and never leaves the audited host.
  */
-import { type Check, error, fail, pass } from '../check.js';
+import { type Check, error, fail, from, pass, type Verdict } from '../check.js';
 import {
   type AuditContext,
   type Exchange,
@@ -59,42 +59,44 @@ export const redirectLoop: Check = {
     'Following redirects from the https URL (and from the http entry point) ends at a page within 10 hops, without a cycle, never leaving the audited host.',
   fix: 'The app does not see that the request is already https. Make the TLS-terminating proxy overwrite X-Forwarded-Proto (nginx `proxy_set_header X-Forwarded-Proto $scheme;`, HAProxy `http-request set-header X-Forwarded-Proto https if { ssl_fc }`) and make the app trust exactly that proxy (proxytrust `trustedProxies`, Django `SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")`).',
   async run(ctx) {
-    const https = await followRedirects(ctx, ctx.url, await ctx.baselineHttps());
-    const httpFirst = await ctx.baselineHttp();
-    const http = httpFirst.response
-      ? await followRedirects(ctx, ctx.httpUrl, httpFirst)
-      : undefined;
-    const ev = (c: Chain) => c.hops.map((h) => evidence(h));
-    for (const [name, c] of [
-      ['https', https],
-      ['http', http],
-    ] as const) {
-      if (!c) continue;
-      const path = c.urls.join(' -> ');
-      if (c.outcome === 'cycle') {
-        return fail(`redirect loop from the ${name} URL: ${path}`, ev(c));
-      }
-      if (c.outcome === 'too-many') {
-        return fail(`more than ${MAX_REDIRECTS} redirects from the ${name} URL: ${path}`, ev(c));
-      }
-    }
-    if (https.outcome === 'error') {
-      return error(
-        `request failed while following redirects: ${https.hops.at(-1)?.error?.message}`,
-        ev(https),
-      );
-    }
-    const all = [...ev(https), ...(http ? ev(http) : [])];
-    const n = https.hops.length - 1;
-    const left =
-      https.outcome === 'left-host'
-        ? ' (stops at a redirect off the audited host, not followed)'
-        : '';
-    return pass(
-      n === 0
-        ? `https answers ${https.hops[0]?.response?.status} without a redirect${left}`
-        : `https ends after ${n} redirect(s), no loop${left}`,
-      all,
-    );
+    return from('outside', await judgeRedirects(ctx));
   },
 };
+
+async function judgeRedirects(ctx: AuditContext): Promise<Verdict> {
+  const https = await followRedirects(ctx, ctx.url, await ctx.baselineHttps());
+  const httpFirst = await ctx.baselineHttp();
+  const http = httpFirst.response ? await followRedirects(ctx, ctx.httpUrl, httpFirst) : undefined;
+  const ev = (c: Chain) => c.hops.map((h) => evidence(h));
+  for (const [name, c] of [
+    ['https', https],
+    ['http', http],
+  ] as const) {
+    if (!c) continue;
+    const path = c.urls.join(' -> ');
+    if (c.outcome === 'cycle') {
+      return fail(`redirect loop from the ${name} URL: ${path}`, ev(c));
+    }
+    if (c.outcome === 'too-many') {
+      return fail(`more than ${MAX_REDIRECTS} redirects from the ${name} URL: ${path}`, ev(c));
+    }
+  }
+  if (https.outcome === 'error') {
+    return error(
+      `request failed while following redirects: ${https.hops.at(-1)?.error?.message}`,
+      ev(https),
+    );
+  }
+  const all = [...ev(https), ...(http ? ev(http) : [])];
+  const n = https.hops.length - 1;
+  const left =
+    https.outcome === 'left-host'
+      ? ' (stops at a redirect off the audited host, not followed)'
+      : '';
+  return pass(
+    n === 0
+      ? `https answers ${https.hops[0]?.response?.status} without a redirect${left}`
+      : `https ends after ${n} redirect(s), no loop${left}`,
+    all,
+  );
+}

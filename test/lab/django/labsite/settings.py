@@ -6,8 +6,11 @@ started with different environment and the same code.
 """
 import json
 import os
+import sys
 
 _lab = json.loads(os.environ["LAB_DJANGO_SETTINGS"])
+if os.environ.get("LAB_PROBE_DIR"):
+    sys.path.insert(0, os.environ["LAB_PROBE_DIR"])
 
 SECRET_KEY = "proxytrust-lab-not-a-secret"
 DEBUG = False
@@ -17,6 +20,8 @@ INSTALLED_APPS = []
 DATABASES = {}
 USE_TZ = True
 MIDDLEWARE = [
+    # The Django probe goes first (it removes itself unless PROXYTRUST_PROBE_SECRET is set).
+    *(["proxytrust_probe.ProxytrustProbeMiddleware"] if os.environ.get("PROXYTRUST_PROBE_SECRET") else []),
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -43,3 +48,4 @@ SECURE_HSTS_SECONDS = _lab["SECURE_HSTS_SECONDS"]
 SESSION_COOKIE_SECURE = _lab["SESSION_COOKIE_SECURE"]
 CSRF_COOKIE_SECURE = _lab["CSRF_COOKIE_SECURE"]
 LAB_CSRF_EXEMPT_FORM = _lab["CSRF_EXEMPT_FORM"]
+CSRF_TRUSTED_ORIGINS = _lab.get("CSRF_TRUSTED_ORIGINS", [])

@@ -3,6 +3,7 @@
 /             a page with an absolute link built from what Django believes; sets a session
 /healthz      what a load balancer's health check asks for (plain text "ok")
 /form/        GET: a form with a CSRF token (sets csrftoken); POST: accepts the form
+/nocookie/    GET: a page that sets no cookie and renders no token; POST: accepts (CSRF-checked)
 /__django/    JSON: what Django believes (scheme, is_secure, host, absolute URI, REMOTE_ADDR)
 """
 from django.conf import settings
@@ -31,6 +32,12 @@ def form(request):
     )
 
 
+def nocookie(request):
+    if request.method == "POST":
+        return HttpResponse("accepted\n", content_type="text/plain")
+    return HttpResponse("<p>nothing to see</p>\n")
+
+
 if settings.LAB_CSRF_EXEMPT_FORM:
     form = csrf_exempt(form)
 
@@ -51,5 +58,6 @@ urlpatterns = [
     path("", index),
     path("healthz", healthz),
     path("form/", form),
+    path("nocookie/", nocookie),
     path("__django/", believes),
 ]
