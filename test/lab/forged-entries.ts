@@ -4,7 +4,7 @@
  * `headers` naming exactly what that proxy writes; and the stock configurations that are
  * known setup mistakes (a proxy that passes a header the defaults believe).
  */
-import { compilePolicy, type PolicyOptions } from '../../src/core/index.js';
+import type { HeaderName, PolicyOptions } from '../../src/core/index.js';
 import { apache, caddy, haproxy, nginx } from './proxies.js';
 import { HOP_ADDRESSES, type HopSpec } from './types.js';
 
@@ -18,37 +18,20 @@ export interface CorpusEntry {
    * The header names the app believes (what the proxies write), or undefined for the
    * library's defaults (X-Forwarded-For and X-Forwarded-Proto).
    */
-  readonly headers: readonly string[] | undefined;
+  readonly headers: readonly HeaderName[] | undefined;
   /** The app listens on ::1 (behind Caddy, which cannot bind its upstream source). */
   readonly ipv6?: boolean;
   /** What the proxy writes, in a sentence (docs and report). */
   readonly note: string;
 }
 
-/**
- * Whether this build of the core takes header names in `headers` (issue 18's per-header
- * trust). Before it, `headers` takes only families, and the corpus runs with the defaults.
- */
-export const HEADER_NAMES_SUPPORTED: boolean = (() => {
-  try {
-    compilePolicy({
-      trustedProxies: ['127.0.0.1'],
-      headers: ['x-forwarded-for'] as unknown as PolicyOptions['headers'],
-    });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 /** The entry's policy for the app (allowedHosts is added by the app). */
 export function entryPolicy(entry: CorpusEntry): PolicyOptions {
   const policy: PolicyOptions = { trustedProxies: [...entry.trustedProxies] };
-  if (entry.headers === undefined || !HEADER_NAMES_SUPPORTED) return policy;
-  return { ...policy, headers: [...entry.headers] as unknown as PolicyOptions['headers'] };
+  return entry.headers === undefined ? policy : { ...policy, headers: [...entry.headers] };
 }
 
-const XFF_XFP = ['x-forwarded-for', 'x-forwarded-proto'] as const;
+const XFF_XFP: readonly HeaderName[] = ['x-forwarded-for', 'x-forwarded-proto'];
 
 /** nginx at the edge: Host, X-Forwarded-For and X-Forwarded-Proto overwritten. */
 const NGINX_EDGE = [
