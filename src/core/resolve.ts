@@ -927,7 +927,9 @@ function run(policy: Policy, req: RequestFacts, rec: Hop[] | null): ResolvedView
     facts = emptyFacts();
     rec?.push({ index: 0, address: peer, trusted: false });
   } else if (truncated) {
+    // The peer is a trusted proxy, so the client is beyond it: unknown, never the proxy.
     facts = emptyFacts();
+    facts.clientUnknown = true;
     rec?.push({ index: 0, address: peer, trusted: true });
   } else {
     connectionCheck(ctx);

@@ -61,7 +61,7 @@ async function startChain(
     env: djangoEnv(secret),
     host: proxy === 'caddy' ? '::1' : '127.0.0.1',
   });
-  const [ports] = await startHops(lab, [PROXIES[proxy]()], app, `${server}-${proxy}`);
+  const [ports] = await startHops(lab, [PROXIES[proxy]()], app, { label: `${server}-${proxy}` });
   const ca = (await labCa()).cert;
   return {
     https: { origin: `https://${APP_HOST}`, port: ports!.https, ca },

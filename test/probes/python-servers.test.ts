@@ -30,7 +30,7 @@ const FORGED: readonly { name: string; headers: [string, string][] }[] = [
 ];
 
 async function behindNginx(lab: Lab, app: { host: string; port: number }) {
-  const [ports] = await startHops(lab, [PROXIES.nginx()], app, 'nginx');
+  const [ports] = await startHops(lab, [PROXIES.nginx()], app, { label: 'nginx' });
   const ca = (await labCa()).cert;
   return {
     https: { origin: `https://${APP_HOST}`, port: ports!.https, ca } as Target,
