@@ -143,7 +143,7 @@ export interface AuditReport {
 }
 
 /** The tool's version, as reported. */
-export const TOOL_VERSION = '0.1.0';
+export const TOOL_VERSION = '0.2.0';
 
 /** Count statuses. */
 export function summarize(results: readonly { status: Status }[]): Summary {

@@ -6,6 +6,7 @@ import { escapeControls } from '../audit/report/escape.js';
  * Exit status: 0 success, 1 a check failed (or a lint finding at or above --fail-on), 2 usage
  * error, 3 an audit target unreachable (or a lint input unreadable).
  */
+import { TOOL_VERSION } from '../audit/types.js';
 import { AUDIT_HELP, auditCommand } from './audit.js';
 import { DEMO_HELP, demoCommand } from './demo.js';
 import { EXPLAIN_HELP, runExplain } from './explain.js';
@@ -61,7 +62,7 @@ export function main(
         return probeCommand(rest, out, err);
       case '-v':
       case '--version':
-        out(VERSION);
+        out(TOOL_VERSION);
         return 0;
       case undefined:
         err(HELP);
@@ -102,8 +103,6 @@ export async function run(
   if (command === 'demo') return demoCommand(rest, out, err);
   return main(argv, out, err);
 }
-
-const VERSION = '0.2.0';
 
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -3,8 +3,9 @@
  * Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage error,
  * 3 a file could not be read.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { loadProjectConfig, PROJECT_CONFIG_FILE } from '../config/project.js';
 import { LintConfigError, parseLintConfig } from '../lint/config.js';
 import { LintReadError, lint } from '../lint/engine.js';
 import { RULES } from '../lint/registry.js';
@@ -57,20 +58,21 @@ export function parseLintArgs(argv: string[]) {
   }
   const v = parsed.values;
   if (v.help) return { help: true as const };
+  // The "lint" section of proxytrust.json: the file --config names, or ./proxytrust.json
+  // when no path is given (the pre-commit hook runs `proxytrust lint` with no arguments).
   let config: ReturnType<typeof parseLintConfig> | undefined;
-  if (v.config) {
-    let doc: unknown;
+  const configFile =
+    v.config ??
+    (parsed.positionals.length === 0 && existsSync(PROJECT_CONFIG_FILE)
+      ? PROJECT_CONFIG_FILE
+      : undefined);
+  if (configFile !== undefined) {
+    const project = loadProjectConfig(configFile);
+    if (project.lint === undefined) throw new UsageError(`${configFile} has no "lint" section`);
     try {
-      doc = JSON.parse(readFileSync(v.config, 'utf8'));
+      config = parseLintConfig(project.lint);
     } catch (e) {
-      throw new UsageError(`cannot read ${v.config}: ${(e as Error).message}`);
-    }
-    const section = (doc as { lint?: unknown })?.lint;
-    if (section === undefined) throw new UsageError(`${v.config} has no "lint" section`);
-    try {
-      config = parseLintConfig(section);
-    } catch (e) {
-      if (e instanceof LintConfigError) throw new UsageError(`${v.config}: ${e.message}`);
+      if (e instanceof LintConfigError) throw new UsageError(`${configFile}: ${e.message}`);
       throw e;
     }
   }
@@ -84,7 +86,9 @@ export function parseLintArgs(argv: string[]) {
     oneOf(v.context, ['http', 'server', 'location'] as const, '--context') ?? config?.context;
   const paths = parsed.positionals.length > 0 ? parsed.positionals : [...(config?.paths ?? [])];
   if (paths.length === 0)
-    throw new UsageError('give at least one file, directory or "-" (see proxytrust lint --help)');
+    throw new UsageError(
+      'give at least one file, directory or "-", or a proxytrust.json with lint.paths (see proxytrust lint --help)',
+    );
   if (paths.includes('-') && !kind)
     throw new UsageError('standard input ("-") needs --kind nginx or --kind ingress-nginx');
   if (paths.filter((p) => p === '-').length > 1) throw new UsageError('"-" may be given once');

@@ -4,8 +4,10 @@
  * returns the report. A file that cannot be parsed is a `lint/parse-error` finding; a file
  * that cannot be read is a {@link LintReadError} (the CLI's exit status 3).
  */
+
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { TOOL_VERSION } from '../audit/types.js';
 import { looksLikeIngress, parseIngress } from './ingress.js';
 import {
   type ConfigFile,
@@ -369,7 +371,7 @@ export function lint(paths: readonly string[], opts: LintOptions = {}): LintRepo
   }
   return {
     schema: 'proxytrust-lint/1',
-    tool: { name: 'proxytrust', version: '0.1.0' },
+    tool: { name: 'proxytrust', version: TOOL_VERSION },
     startedAt,
     durationMs: Date.now() - started,
     failOn: opts.failOn ?? 'error',

@@ -13,6 +13,7 @@ import {
   compilePolicy,
   compileTrustedOrigins,
   FAMILY_HEADERS,
+  FORGERY_CODES,
   formatHost,
   type HeaderInput,
   type HeadersLike,
@@ -112,16 +113,16 @@ export const SHOWN_HEADERS: ReadonlySet<string> = new Set([
   ...Object.values(FAMILY_HEADERS).flat(),
 ]);
 
-/** Scheme-bearing headers and the family that must be in `headers` for each to be believed. */
-const SCHEME_HEADERS: readonly (readonly [string, string])[] = [
-  ['x-forwarded-proto', 'x-forwarded'],
-  ['forwarded', 'forwarded'],
-  ['cloudfront-forwarded-proto', 'cloudfront'],
-  ['cf-visitor', 'cloudflare'],
-  ['x-forwarded-ssl', 'x-forwarded-ssl'],
-  ['front-end-https', 'x-forwarded-ssl'],
-  ['x-forwarded-protocol', 'x-forwarded-protocol'],
-  ['x-url-scheme', 'x-url-scheme'],
+/** Scheme-bearing headers: each is believed only when the policy's `headers` names it. */
+const SCHEME_HEADERS: readonly string[] = [
+  'x-forwarded-proto',
+  'forwarded',
+  'cloudfront-forwarded-proto',
+  'cf-visitor',
+  'x-forwarded-ssl',
+  'front-end-https',
+  'x-forwarded-protocol',
+  'x-url-scheme',
 ];
 
 /**
@@ -175,12 +176,7 @@ function policyOptionsOf(options: PolicyOptions): PolicyOptions {
  * The codes of warnings about a request that tries to forge what the app believes: logged
  * by default (rate-limited), unlike the others, which only `onWarning` receives.
  */
-export const LOGGED_CODES: ReadonlySet<string> = new Set<string>([
-  WarningCodes.UNTRUSTED_FORWARDED,
-  WarningCodes.FAMILY_CONFLICT,
-  WarningCodes.CONNECTION_NAMES_FORWARDED,
-  'HEADERS_TRUNCATED',
-]);
+export const LOGGED_CODES: ReadonlySet<string> = FORGERY_CODES;
 
 function envDebug(): boolean {
   const v = typeof process === 'object' ? process.env?.PROXYTRUST_DEBUG : undefined;
@@ -573,31 +569,30 @@ export class Engine<R> {
   private diagnoseScheme(req: R, view: View): void {
     if (view.peerTrusted && view.sources.scheme.from !== 'socket') return;
     const lines = forwardedLines(this.access.headers(req));
-    const present = SCHEME_HEADERS.filter(([h]) => lines[h] !== undefined);
+    const present = SCHEME_HEADERS.filter((h) => lines[h] !== undefined);
     if (!view.peerTrusted) {
       if (present.length === 0 || !this.diagDue(HttpWarningCodes.REDIRECT_UNTRUSTED_SCHEME)) return;
       this.diag(
         {
           code: HttpWarningCodes.REDIRECT_UNTRUSTED_SCHEME,
-          header: present[0]![0],
-          value: clip(lines[present[0]![0]]!.join(', ')),
-          message: `${view.peer} sent ${present.map(([h]) => h).join(', ')} but is not in trustedProxies, so the request counts as http and is redirected to https. If ${view.peer} is your TLS-terminating proxy, this is a redirect loop: add ${view.peer} (or its network) to trustedProxies`,
+          header: present[0]!,
+          value: clip(lines[present[0]!]!.join(', ')),
+          message: `${view.peer} sent ${present.join(', ')} but is not in trustedProxies, so the request counts as http and is redirected to https. If ${view.peer} is your TLS-terminating proxy, this is a redirect loop: add ${view.peer} (or its network) to trustedProxies`,
         },
         req,
       );
       return;
     }
     if (!this.diagDue(HttpWarningCodes.REDIRECT_NO_SCHEME)) return;
-    const families = this.policy.families as readonly string[];
-    const unbelieved = present.filter(([, fam]) => !families.includes(fam));
+    const believed = this.policy.headers as readonly string[];
+    const unbelieved = present.filter((h) => !believed.includes(h));
     let message: string;
     if (unbelieved.length > 0) {
-      const fams = [...new Set(unbelieved.map(([, f]) => f))];
-      message = `the trusted proxy ${view.peer} sent ${unbelieved.map(([h]) => h).join(', ')}, but the policy does not believe the ${fams.join(', ')} famil${fams.length > 1 ? 'ies' : 'y'}, so every request counts as http and is redirected to https (a loop behind a TLS proxy): add ${fams.map((f) => `'${f}'`).join(', ')} to headers`;
+      message = `the trusted proxy ${view.peer} sent ${unbelieved.join(', ')}, but the policy's headers do not name ${unbelieved.length > 1 ? 'them' : 'it'}, so every request counts as http and is redirected to https (a loop behind a TLS proxy): if your proxy writes ${unbelieved.length > 1 ? 'them' : 'it'} (and overwrites what clients send), add ${unbelieved.map((h) => `'${h}'`).join(', ')} to headers`;
     } else if (present.length > 0) {
-      message = `the trusted proxy ${view.peer} sent ${present.map(([h]) => h).join(', ')}, but no value was believed (see this request's warnings), so the request counts as http and is redirected to https: make the proxy set exactly one value, and overwrite rather than append`;
+      message = `the trusted proxy ${view.peer} sent ${present.join(', ')}, but no value was believed (see this request's warnings), so the request counts as http and is redirected to https: make the proxy set exactly one value, and overwrite rather than append`;
     } else {
-      message = `the trusted proxy ${view.peer} sent no scheme information, so every request counts as http and is redirected to https (a loop behind a TLS proxy): make the proxy set X-Forwarded-Proto (nginx: proxy_set_header X-Forwarded-Proto $scheme; HAProxy: http-request set-header X-Forwarded-Proto https if { ssl_fc }) or Forwarded proto=, and keep its family in headers`;
+      message = `the trusted proxy ${view.peer} sent no scheme information, so every request counts as http and is redirected to https (a loop behind a TLS proxy): make the proxy set X-Forwarded-Proto (nginx: proxy_set_header X-Forwarded-Proto $scheme; HAProxy: http-request set-header X-Forwarded-Proto https if { ssl_fc }) or Forwarded proto=, and name that header in headers`;
     }
     this.diag({ code: HttpWarningCodes.REDIRECT_NO_SCHEME, message }, req);
   }

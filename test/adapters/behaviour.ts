@@ -694,13 +694,7 @@ export function behaviourSuite(
         assert.ok(codes().includes(WarningCodes.CONNECTION_NAMES_FORWARDED));
         await alive();
       });
-      test("a forged X-Forwarded-For that pushed the proxy's line past Node's header cap is not believed, and warned", {
-        // The core acts on the fact once branch i18-core lands (issue 18); todo until then.
-        todo:
-          'HEADERS_TRUNCATED' in WarningCodes
-            ? false
-            : 'the core does not act on headersTruncated yet',
-      }, async () => {
+      test("a forged X-Forwarded-For that pushed the proxy's line past Node's header cap is not believed, and warned", async () => {
         const r = await send({
           target: '/healthz',
           headers: behindJunk(

@@ -196,23 +196,24 @@ describe('action.yml', () => {
             csrfPath: '/form',
           },
         ],
+        lint: { paths: ['nginx.conf'] },
       }),
     );
+    writeFileSync(join(work, 'nginx.conf'), 'events {}\nhttp { server { listen 80; return 404; } }\n');
     const r = await runAction({ command: COMMAND, 'upload-sarif': 'false' }, work);
     assert.equal(r.ctx.steps.audit?.['exit-code'], '0', r.log);
     assert.equal(r.failed, false);
     assert.equal(r.used.length, 0);
     assert.ok(!r.ran.includes('proxytrust lint'));
-    if (existsSync(join(ROOT, 'src/cli/lint.ts'))) {
-      const l = await runAction({ command: COMMAND, lint: 'true', 'upload-sarif': 'false' }, work);
-      assert.ok(l.ran.includes('proxytrust lint'));
-      assert.ok(existsSync(join(work, 'proxytrust-sarif/lint.sarif')));
-    }
+    const l = await runAction({ command: COMMAND, lint: 'true', 'upload-sarif': 'false' }, work);
+    assert.ok(l.ran.includes('proxytrust lint'));
+    assert.equal(l.ctx.steps.lint?.['exit-code'], '0', l.log);
+    assert.ok(existsSync(join(work, 'proxytrust-sarif/lint.sarif')), l.log);
   });
 });
 
 describe('.pre-commit-hooks.yaml', () => {
-  test('a lint hook with language: system that pre-commit accepts (and runs, once lint exists)', () => {
+  test('a lint hook with language: system that pre-commit accepts and runs', () => {
     const hooks = parse(readFileSync(join(ROOT, '.pre-commit-hooks.yaml'), 'utf8')) as {
       id: string;
       entry: string;
@@ -228,21 +229,37 @@ describe('.pre-commit-hooks.yaml', () => {
       env,
     });
     assert.equal(v.status, 0, v.stdout + v.stderr);
-    if (!existsSync(join(ROOT, 'src/cli/lint.ts'))) return; // lands with the lint command
     const repo = mkdtempSync(join(dir, 'repo-'));
     const bin = join(repo, '.bin');
     mkdirSync(bin);
     writeFileSync(join(bin, 'proxytrust'), `#!/bin/sh\nexec ${COMMAND} "$@"\n`, { mode: 0o755 });
     writeFileSync(join(repo, 'nginx.conf'), 'events {}\nhttp { server { listen 80; } }\n');
+    writeFileSync(
+      join(repo, 'proxytrust.json'),
+      JSON.stringify({ lint: { paths: ['nginx.conf'] } }),
+    );
     const git = (...a: string[]) => spawnSync('git', a, { cwd: repo, encoding: 'utf8' });
     git('init', '-q');
-    git('add', 'nginx.conf');
+    git('add', 'nginx.conf', 'proxytrust.json');
     const r = spawnSync('pre-commit', ['try-repo', ROOT, 'proxytrust-lint', '--all-files'], {
       cwd: repo,
       encoding: 'utf8',
       env: { ...env, PATH: `${bin}:${process.env.PATH}` },
     });
-    assert.match(r.stdout, /proxytrust lint/, r.stdout + r.stderr);
-    assert.doesNotMatch(r.stdout + r.stderr, /Executable .* not found|An unexpected error/);
+    assert.match(r.stdout, /proxytrust lint\.+Passed/, r.stdout + r.stderr);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    // The hook can fail: a client-relayed scheme header is an error finding.
+    writeFileSync(
+      join(repo, 'nginx.conf'),
+      'events {}\nhttp { server { listen 80; location / { proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto; proxy_pass http://127.0.0.1:9; } } }\n',
+    );
+    git('add', 'nginx.conf');
+    const bad = spawnSync('pre-commit', ['try-repo', ROOT, 'proxytrust-lint', '--all-files'], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...env, PATH: `${bin}:${process.env.PATH}` },
+    });
+    assert.match(bad.stdout, /proxytrust lint\.+Failed/, bad.stdout + bad.stderr);
+    assert.match(bad.stdout, /nginx\/client-header-relayed/, bad.stdout);
   });
 });

@@ -90,8 +90,8 @@ describe('proxytrust probe', () => {
   test('the npm package ships the probe files and exports proxytrust/probe', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     assert.deepEqual(pkg.exports['./probe'], {
-      types: './dist/probe/index.d.ts',
-      import: './dist/probe/index.js',
+      import: { types: './dist/probe/index.d.ts', default: './dist/probe/index.js' },
+      require: { types: './dist/cjs/probe/index.d.ts', default: './dist/cjs/probe/index.js' },
     });
     const packed = JSON.parse(
       execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {

@@ -249,6 +249,11 @@ const DJANGO_RIGHT_OBS: DjangoObservations = {
 };
 
 const TRUST_EDGE = { trustedProxies: [HOP_ADDRESSES.edge] };
+/** The edge, believing the X-Forwarded-Host it writes as well (named, since 0.2.0). */
+const TRUST_EDGE_WITH_HOST = {
+  ...TRUST_EDGE,
+  headers: ['x-forwarded-for' as const, 'x-forwarded-proto' as const, 'x-forwarded-host' as const],
+};
 
 export const scenarios: readonly Scenario[] = [
   {
@@ -308,7 +313,7 @@ export const scenarios: readonly Scenario[] = [
         ],
       }),
     ],
-    app: { kind: 'node', policy: TRUST_EDGE },
+    app: { kind: 'node', policy: TRUST_EDGE_WITH_HOST },
     groundTruth: {
       leaks: protoAndHostLeak(
         "nginx writes the client's value as its own, on one line: no app can tell it from a value nginx set",
@@ -502,14 +507,14 @@ export const scenarios: readonly Scenario[] = [
     app: { kind: 'node', policy: TRUST_CLOUDFRONT_CHAIN },
     groundTruth: {
       honestWarnings: {
-        https: ['FAMILY_CONFLICT'],
+        https: [],
         http: [],
       },
       leaks: [],
       behaviour: NODE_BEHAVIOUR,
       audit: audit(),
       notes: [
-        "The LB's X-Forwarded-Proto is `http` (the edge reaches it over http): an app that reads it loops. CloudFront-Forwarded-Proto, believed from the trusted edge, carries the viewer's scheme (FAMILY_CONFLICT reports the disagreement).",
+        "The LB's X-Forwarded-Proto is `http` (the edge reaches it over http): an app that reads it loops. CloudFront-Forwarded-Proto, believed from the trusted edge, carries the viewer's scheme: it describes the viewer's hop, the LB's X-Forwarded-Proto the edge's hop, so they are not in conflict and the viewer's https wins (symmetry).",
         "Host is the origin's name (origin.internal): an app checking Host against its allowed hosts rejects every request unless it reads X-Forwarded-Host from the trusted chain.",
       ],
     },
@@ -524,7 +529,7 @@ export const scenarios: readonly Scenario[] = [
     app: { kind: 'node', policy: TRUST_CLOUDFRONT_CHAIN },
     groundTruth: {
       honestWarnings: {
-        https: ['FAMILY_CONFLICT'],
+        https: [],
         http: [],
       },
       leaks: hostLeak("the edge writes the viewer's X-Forwarded-Host as its own"),

@@ -213,7 +213,7 @@ describe('the default log, through a real server', () => {
     }
     await settle();
     const codes = pw.seen.map((e) => e.code);
-    assert.ok(codes.includes(WarningCodes.FAMILY_CONFLICT), codes.join());
+    assert.ok(codes.includes(WarningCodes.SAME_HOP_CONFLICT), codes.join());
     assert.ok(codes.includes(WarningCodes.CONNECTION_NAMES_FORWARDED), codes.join());
   });
 

@@ -401,7 +401,7 @@ describe('warnings', () => {
       await s.close();
     }
   });
-  test('the redirect diagnostic names a family that is sent but not believed', async () => {
+  test('the redirect diagnostic names a scheme header that is sent but not believed', async () => {
     const got: HttpWarning[] = [];
     const s = await serve({
       trustedProxies: ['loopback'],
@@ -418,7 +418,7 @@ describe('warnings', () => {
         ],
       });
       const w = got.find((x) => x.code === HttpWarningCodes.REDIRECT_NO_SCHEME);
-      assert.match(w?.message ?? '', /add 'cloudfront' to headers/);
+      assert.match(w?.message ?? '', /add 'cloudfront-forwarded-proto' to headers/);
     } finally {
       await s.close();
     }
