@@ -199,7 +199,10 @@ describe('action.yml', () => {
         lint: { paths: ['nginx.conf'] },
       }),
     );
-    writeFileSync(join(work, 'nginx.conf'), 'events {}\nhttp { server { listen 80; return 404; } }\n');
+    writeFileSync(
+      join(work, 'nginx.conf'),
+      'events {}\nhttp { server { listen 80; return 404; } }\n',
+    );
     const r = await runAction({ command: COMMAND, 'upload-sarif': 'false' }, work);
     assert.equal(r.ctx.steps.audit?.['exit-code'], '0', r.log);
     assert.equal(r.failed, false);
