@@ -326,7 +326,19 @@ class Entry {
   portFrom = '';
   portConflict = false;
   prefix: string | undefined = undefined;
+  /** The first malformed source of this hop: why, which header, its raw text. */
+  bad: string | undefined = undefined;
+  badFrom = '';
+  badRaw = '';
+  /** Record a malformed source; the first one found is the one reported. */
+  markBad(why: string, from: string, raw: string): void {
+    if (this.bad !== undefined) return;
+    this.bad = why;
+    this.badFrom = from;
+    this.badRaw = raw;
+  }
   reset(): void {
+    this.bad = undefined;
     this.cKind = 0;
     this.cText = '';
     this.cPort = -1;
@@ -537,6 +549,29 @@ function malformedClient(ctx: Ctx, name: string, hop: number, v: string, what: s
   });
 }
 
+/**
+ * Step a list chain (X-Forwarded-For or Forwarded) to hop `i` and offer its entry to `e`:
+ * a malformed entry is recorded, a client address or hidden identifier is offered. False
+ * when the chain has no entry for this hop.
+ */
+function readListEntry(
+  e: Entry,
+  c: ChainCursor,
+  name: 'x-forwarded-for' | 'forwarded',
+  p: PolicyInternals,
+  i: number,
+  ctx: Ctx,
+): boolean {
+  if (!c.next()) return false;
+  if (c.malformed !== undefined) e.markBad(c.malformed, name, c.raw());
+  else if (c.clientKind === 1) {
+    offerClient(e, 1, '', c, c.clientPort, cursorTrusts(p, c, i), name, i, ctx);
+  } else if (c.clientKind === 2) {
+    offerClient(e, 2, c.clientText, undefined, -1, false, name, i, ctx);
+  }
+  return true;
+}
+
 /** What the walk found: the facts, the chain walked, the last entry read and its hop's address. */
 interface WalkResult {
   f: Facts;
@@ -575,38 +610,9 @@ function walk(ctx: Ctx, peer: string, rec: Hop[] | null): WalkResult {
   let pending: ChainCursor | undefined;
   for (let i = 0; ; i++) {
     e.reset();
-    let any = false;
-    let bad: string | undefined;
-    let badFrom = '';
-    let badRaw = '';
-    const hasX = xf !== undefined && xf.next();
-    if (hasX) {
-      any = true;
-      if (xf.malformed !== undefined) {
-        bad = xf.malformed;
-        badFrom = 'x-forwarded-for';
-        badRaw = xf.raw();
-      } else if (xf.clientKind === 1) {
-        offerClient(e, 1, '', xf, xf.clientPort, cursorTrusts(p, xf, i), 'x-forwarded-for', i, ctx);
-      } else if (xf.clientKind === 2) {
-        offerClient(e, 2, xf.clientText, undefined, -1, false, 'x-forwarded-for', i, ctx);
-      }
-    }
-    const hasF = fw !== undefined && fw.next();
-    if (hasF) {
-      any = true;
-      if (fw.malformed !== undefined) {
-        if (bad === undefined) {
-          bad = fw.malformed;
-          badFrom = 'forwarded';
-          badRaw = fw.raw();
-        }
-      } else if (fw.clientKind === 1) {
-        offerClient(e, 1, '', fw, fw.clientPort, cursorTrusts(p, fw, i), 'forwarded', i, ctx);
-      } else if (fw.clientKind === 2) {
-        offerClient(e, 2, fw.clientText, undefined, -1, false, 'forwarded', i, ctx);
-      }
-    }
+    const hasX = xf !== undefined && readListEntry(e, xf, 'x-forwarded-for', p, i, ctx);
+    const hasF = fw !== undefined && readListEntry(e, fw, 'forwarded', p, i, ctx);
+    let any = hasX || hasF;
     if (i === 0) {
       if (p.realIp) {
         const v = singleValue(ctx, 'x-real-ip');
@@ -615,11 +621,7 @@ function walk(ctx: Ctx, peer: string, rec: Hop[] | null): WalkResult {
           const a = v === null ? undefined : parseAddressWithPort(v);
           if (a === undefined) {
             if (v !== null) malformedClient(ctx, 'x-real-ip', 0, v, 'an IP address');
-            if (bad === undefined) {
-              bad = 'not one IP address';
-              badFrom = 'x-real-ip';
-              badRaw = v ?? '';
-            }
+            e.markBad('not one IP address', 'x-real-ip', v ?? '');
           } else {
             offerClient(
               e,
@@ -638,7 +640,7 @@ function walk(ctx: Ctx, peer: string, rec: Hop[] | null): WalkResult {
       for (const h of p.hop0Schemes) {
         if (ctx.get(h) !== undefined) {
           any = true;
-          if (bad === undefined) offerHop0Scheme(e, h, ctx);
+          if (e.bad === undefined) offerHop0Scheme(e, h, ctx);
         }
       }
     }
@@ -665,18 +667,18 @@ function walk(ctx: Ctx, peer: string, rec: Hop[] | null): WalkResult {
           : { index: i, address, trusted: true },
       );
     }
-    if (bad !== undefined) {
-      if (badFrom !== 'x-real-ip') {
+    if (e.bad !== undefined) {
+      if (e.badFrom !== 'x-real-ip') {
         ctx.warn({
           code: WarningCodes.MALFORMED_ENTRY,
-          header: badFrom,
+          header: e.badFrom,
           hop: i,
-          value: badRaw,
-          message: `${badFrom} entry ${i} from the right ("${badRaw}") is malformed (${bad}); the walk stops before it and the client is unknown`,
+          value: e.badRaw,
+          message: `${e.badFrom} entry ${i} from the right ("${e.badRaw}") is malformed (${e.bad}); the walk stops before it and the client is unknown`,
         });
       }
       f.clientUnknown = true;
-      f.clientFrom = badFrom;
+      f.clientFrom = e.badFrom;
       f.clientHop = i;
       broken = true;
       break;
