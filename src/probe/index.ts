@@ -77,9 +77,16 @@ export interface ProbeDocument {
     readonly clientIp: string | null;
   };
   readonly app: Readonly<Record<string, unknown>>;
+  /** Field -> the exception computing it raised (the Django probe: `host` -> DisallowedHost). */
+  readonly errors?: Readonly<Record<string, string>>;
   readonly forwarded: Readonly<Record<string, readonly string[]>>;
   readonly headerLines: 'separate' | 'joined';
-  readonly warnings: readonly never[];
+  /** Warnings of the app's own resolver (proxytrust's middleware); the other probes send none. */
+  readonly warnings: readonly unknown[];
+  /** The Django probe: the last CSRF failure it saw for a probe's own request. */
+  readonly csrf?: {
+    readonly lastFailure: { reason: string; method: string; path: string; at: number } | null;
+  };
 }
 
 interface Compiled {

@@ -30,7 +30,8 @@ export interface RawRequest {
   readonly raw?: string;
 }
 
-function dechunk(body: Buffer): Buffer {
+/** Decode a chunked body (test servers only: no trailers, no bounds beyond the buffer). */
+export function dechunk(body: Buffer): Buffer {
   const parts: Buffer[] = [];
   let i = 0;
   while (i < body.length) {
@@ -42,6 +43,14 @@ function dechunk(body: Buffer): Buffer {
     i = eol + 2 + size + 2;
   }
   return Buffer.concat(parts);
+}
+
+/** Response header lines as `[lower-case name, value]`, in order. */
+export function headerLines(lines: readonly string[]): (readonly [string, string])[] {
+  return lines.map((l) => {
+    const c = l.indexOf(':');
+    return [l.slice(0, c).trim().toLowerCase(), l.slice(c + 1).trim()] as const;
+  });
 }
 
 /** Send one request on a fresh connection and read the response until the server closes. */
@@ -86,10 +95,7 @@ export function rawRequest(port: number, req: RawRequest): Promise<RawResponse> 
       }
       const head = all.subarray(0, end).toString('latin1').split('\r\n');
       const status = Number(head[0]!.split(' ')[1]);
-      const headers = head.slice(1).map((l) => {
-        const c = l.indexOf(':');
-        return [l.slice(0, c).trim().toLowerCase(), l.slice(c + 1).trim()] as const;
-      });
+      const headers = headerLines(head.slice(1));
       let body: Buffer = all.subarray(end + 4);
       if (headers.some(([k, v]) => k === 'transfer-encoding' && /chunked/i.test(v))) {
         body = dechunk(body);

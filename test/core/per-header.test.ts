@@ -17,15 +17,8 @@ import {
   WarningCodes,
 } from '../../src/core/index.js';
 import { resolveGeneral } from '../../src/core/resolve.js';
+import { codes, type Raw, r } from './util.js';
 
-type Raw = [string, string][];
-
-function r(options: PolicyOptions, peer: string, headers: Raw, encrypted = false): View {
-  return resolve(compilePolicy(options), { peer, headers: headers.flat(), encrypted });
-}
-function codes(v: View): string[] {
-  return v.warnings.map((w) => w.code);
-}
 /** The fields an app acts on. */
 function fields(v: View) {
   return {

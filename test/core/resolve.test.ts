@@ -9,16 +9,7 @@ import {
   WarningCodes,
 } from '../../src/core/index.js';
 import { resolveFast, resolveGeneral } from '../../src/core/resolve.js';
-
-type Raw = [string, string][];
-
-/** Resolve with rawHeaders built from pairs (so duplicate lines are real). */
-function r(options: PolicyOptions, peer: string, headers: Raw, encrypted = false): View {
-  return resolve(compilePolicy(options), { peer, headers: headers.flat(), encrypted });
-}
-function codes(v: View): string[] {
-  return v.warnings.map((w) => w.code);
-}
+import { codes, type Raw, r } from './util.js';
 
 // Tests that read X-Forwarded-Host/-Port/-Prefix name them: since 0.2.0 only the headers a
 // policy names are believed (the default is X-Forwarded-For and X-Forwarded-Proto).

@@ -6,6 +6,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { dechunk, headerLines } from '../adapters/raw-http.js';
 import { CLIENT_ADDRESS } from './types.js';
 
 /** Where and how to send. */
@@ -32,20 +33,6 @@ export interface RawReply {
 /** The response may not exceed this (the app's answers are small). */
 const MAX_REPLY = 1 << 20;
 
-function dechunk(body: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  let i = 0;
-  while (i < body.length) {
-    const eol = body.indexOf('\r\n', i);
-    if (eol < 0) break;
-    const size = Number.parseInt(body.subarray(i, eol).toString('latin1'), 16);
-    if (!Number.isFinite(size) || size === 0) break;
-    parts.push(body.subarray(eol + 2, eol + 2 + size));
-    i = eol + 2 + size + 2;
-  }
-  return Buffer.concat(parts);
-}
-
 /** Frame an HTTP/1.x response read until the server closed (or the body is complete). */
 export function parseReply(buf: Buffer): RawReply | undefined {
   const end = buf.indexOf('\r\n\r\n');
@@ -53,10 +40,7 @@ export function parseReply(buf: Buffer): RawReply | undefined {
   const [statusLine = '', ...lines] = buf.subarray(0, end).toString('latin1').split('\r\n');
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
   if (!m) throw new Error(`not an HTTP response: ${statusLine.slice(0, 80)}`);
-  const headers = lines.map((l) => {
-    const i = l.indexOf(':');
-    return [l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim()] as const;
-  });
+  const headers = headerLines(lines);
   const get = (n: string) => headers.find(([k]) => k === n)?.[1];
   let body = buf.subarray(end + 4);
   if (/chunked/i.test(get('transfer-encoding') ?? '')) body = dechunk(body);

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PROBE_PATH, PROBE_HEADER, signProbe } from '../../src/node/probe-auth.js';
+import type { ProbeDocument } from '../../src/probe/index.js';
 import { type LabResponse, request } from '../lab/client.js';
 import { apache, caddy, haproxy, nginx } from '../lab/proxies.js';
 import { APP_HOST, type DjangoSettings, type HopSpec } from '../lab/types.js';
@@ -128,26 +129,7 @@ export function probeGet(
 }
 
 /** A probe's JSON answer (docs/probe-protocol.md). */
-export interface ProbeDoc {
-  readonly version: number;
-  readonly probe: string;
-  readonly view: {
-    readonly scheme: string | null;
-    readonly secure: boolean | null;
-    readonly host: string | null;
-    readonly hostname: string | null;
-    readonly port: number | null;
-    readonly clientIp: string | null;
-  };
-  readonly app: Readonly<Record<string, unknown>>;
-  readonly errors?: Readonly<Record<string, string>>;
-  readonly forwarded: Readonly<Record<string, readonly string[]>>;
-  readonly headerLines: 'separate' | 'joined';
-  readonly warnings: readonly unknown[];
-  readonly csrf?: {
-    readonly lastFailure: { reason: string; method: string; path: string; at: number } | null;
-  };
-}
+export type ProbeDoc = ProbeDocument;
 
 /**
  * The fields every probe's answer carries (docs/probe-protocol.md, "Response"), with their
