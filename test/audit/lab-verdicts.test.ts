@@ -56,7 +56,6 @@ describe('audit verdicts against the lab scenarios', { concurrency: 2 }, () => {
           probeSecret: handle.probeSecret,
           timeoutMs: 10000,
         });
-        const got = Object.fromEntries(report.results.map((r) => [r.id, r]));
         const problems: string[] = [];
         const expected = (id: AuditCheckId): string =>
           PROBE_CHECKS.has(id) && !handle.probeSecret

@@ -5,7 +5,6 @@ import {
   explain,
   type PolicyOptions,
   resolve,
-  type View,
   WarningCodes,
 } from '../../src/core/index.js';
 import { resolveFast, resolveGeneral } from '../../src/core/resolve.js';

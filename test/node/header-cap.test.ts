@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { compilePolicy, resolve, WarningCodes } from '../../src/core/index.js';
+import { compilePolicy, resolve } from '../../src/core/index.js';
 import { headerEntryCap, nodeHeadersTruncated } from '../../src/node/header-cap.js';
 import { getView, type HttpWarning, proxytrust } from '../../src/node/index.js';
 import { behindJunk, rawRequest } from '../adapters/raw-http.js';
