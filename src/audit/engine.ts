@@ -195,7 +195,8 @@ export function serializeRequest(req: RawRequest): string {
   return `${lines.join('\r\n')}\r\n\r\n${req.body ?? ''}`;
 }
 
-const TLS_CODES = new Set([
+/** Certificate verification failures (OpenSSL's and Node's codes). */
+export const CERTIFICATE_CODES: ReadonlySet<string> = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -205,7 +206,13 @@ const TLS_CODES = new Set([
   'CERT_NOT_YET_VALID',
   'CERT_UNTRUSTED',
   'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
   'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** Every TLS failure: the certificate's, and the handshake's own. */
+const TLS_CODES: ReadonlySet<string> = new Set([
+  ...CERTIFICATE_CODES,
   'ERR_SSL_WRONG_VERSION_NUMBER',
   'EPROTO',
 ]);

@@ -5,7 +5,7 @@
  */
 import type { Check } from './check.js';
 import { AuditContext, evidence, type TargetOptions } from './context.js';
-import type { RequestError } from './engine.js';
+import { CERTIFICATE_CODES, type RequestError } from './engine.js';
 import { CHECKS } from './registry.js';
 import {
   type AuditReport,
@@ -73,21 +73,6 @@ export function selectChecks(options: Pick<TargetOptions, 'only' | 'skip'>): Che
     (c) => (!options.only || options.only.includes(c.id)) && !options.skip?.includes(c.id),
   );
 }
-
-/** Certificate verification failures (OpenSSL's and Node's codes). */
-const CERTIFICATE_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 /** Classify the error of the baseline request: why the target could not be audited. */
 export function classifyFailure(error: RequestError | undefined): TargetFailure {

@@ -7,7 +7,20 @@
  *
  * CLI-side only (it uses the `yaml` package); the library never imports it.
  */
-import { isMap, isScalar, LineCounter, parseAllDocuments, type Scalar, type YAMLMap } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { Scalar, YAMLMap } from 'yaml';
+
+/**
+ * The YAML parser, loaded on the first YAML input: an nginx-only run (the common case, and
+ * `nginx -T | proxytrust lint`) does not pay for loading it.
+ */
+let yamlLib: typeof Yaml | undefined;
+function yaml(): typeof Yaml {
+  yamlLib ??= createRequire(import.meta.url)('yaml') as typeof Yaml;
+  return yamlLib;
+}
+
 import { parseFileText } from './nginx/parser.js';
 import { combine, rootScope, type Scope, type Tree } from './nginx/tree.js';
 import { detemplate, UNKNOWN } from './template.js';
@@ -74,6 +87,7 @@ export function looksLikeIngress(text: string): boolean {
 
 /** Parse an ingress-nginx YAML file. Never throws. */
 export function parseIngress(file: string, original: string): IngressInput {
+  const { isMap, isScalar, LineCounter, parseAllDocuments } = yaml();
   const text = yamlDetemplate(original);
   const lc = new LineCounter();
   const errors: { line: number; col: number; message: string }[] = [];

@@ -172,12 +172,6 @@ function policyOptionsOf(options: PolicyOptions): PolicyOptions {
   return out as PolicyOptions;
 }
 
-/**
- * The codes of warnings about a request that tries to forge what the app believes: logged
- * by default (rate-limited), unlike the others, which only `onWarning` receives.
- */
-export const LOGGED_CODES: ReadonlySet<string> = FORGERY_CODES;
-
 function envDebug(): boolean {
   const v = typeof process === 'object' ? process.env?.PROXYTRUST_DEBUG : undefined;
   return v === '1' || v === 'true' || v === 'yes';
@@ -412,8 +406,9 @@ export class Engine<R> {
       if (this.onWarning !== undefined) {
         for (const w of ws) this.emit(w, req);
       } else if (this.log !== undefined) {
+        // Only forgery attempts are logged by default; `onWarning` receives every warning.
         for (const w of ws) {
-          if (LOGGED_CODES.has(w.code)) this.log.add(w, () => this.context(req, view));
+          if (FORGERY_CODES.has(w.code)) this.log.add(w, () => this.context(req, view));
         }
       }
     }
