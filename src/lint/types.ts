@@ -56,6 +56,28 @@ export interface LintSummary {
   readonly files: number;
 }
 
+/** One hop of a chain of files: a proxy or the app, from the client inwards. */
+export interface LintChainHop {
+  /** The file that configures this hop. */
+  readonly file: string;
+  readonly kind: LintKind;
+  /** A short label for people (`nginx :443`, `gunicorn 127.0.0.1:8000`). */
+  readonly label: string;
+  /** Headers this hop writes (sets, appends or clears) towards the next, lower case. */
+  readonly writes: readonly string[];
+  /** Headers this hop believes from the one before it, lower case. */
+  readonly believes: readonly string[];
+}
+
+/** A chain of files (client -> proxies -> app) that the cross-file rules checked. */
+export interface LintChain {
+  /** `declared` (`--chain`) or `inferred` from the files (proxy targets, binds, compose). */
+  readonly source: 'declared' | 'inferred';
+  readonly hops: readonly LintChainHop[];
+  /** Findings of the cross-file rules on this chain (also listed under their file). */
+  readonly findings: readonly Finding[];
+}
+
 /** The whole report. */
 export interface LintReport {
   /** `proxytrust-lint/1`: the JSON schema's version. */
@@ -66,6 +88,11 @@ export interface LintReport {
   readonly failOn: LintSeverity;
   readonly summary: LintSummary;
   readonly results: readonly FileResult[];
+  /**
+   * The chains of files the cross-file rules saw (absent or empty when no chain could be
+   * inferred or declared: the report's notes then say so).
+   */
+  readonly chains?: readonly LintChain[];
 }
 
 /** Count findings. */
