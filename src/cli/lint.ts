@@ -6,28 +6,39 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadProjectConfig, PROJECT_CONFIG_FILE } from '../config/project.js';
-import { LintConfigError, parseLintConfig } from '../lint/config.js';
+import { djangoVersion, LintConfigError, parseLintConfig } from '../lint/config.js';
 import { LintReadError, lint } from '../lint/engine.js';
 import { RULES } from '../lint/registry.js';
 import { renderLintJson } from '../lint/report/json.js';
 import { renderLintJunit } from '../lint/report/junit.js';
 import { renderLintSarif } from '../lint/report/sarif.js';
 import { renderLintText } from '../lint/report/text.js';
-import { type LintKind, type LintReport, type LintSeverity, lintExitCode } from '../lint/types.js';
+import {
+  LINT_KINDS,
+  type LintKind,
+  type LintReport,
+  type LintSeverity,
+  lintExitCode,
+} from '../lint/types.js';
 import { UsageError } from './usage.js';
 
 export const LINT_HELP = `Usage: proxytrust lint [options] <file|directory|->...
 
-Check nginx and ingress-nginx configuration files for the mistakes that break or spoof
-forwarded headers: duplicate scheme headers, client headers relayed, real-IP trust,
-snippets that duplicate the controller's headers, and more (docs/lint.md).
+Check the configuration files between a client and the app (nginx, ingress-nginx and the
+other kinds below) for the mistakes that break or spoof forwarded headers: duplicate
+scheme headers, client headers relayed, real-IP trust, headers the app believes that the
+proxy in front never writes, and more (docs/lint.md).
 
-  --kind K                 nginx or ingress-nginx (required for standard input "-")
+  --kind K                 ${LINT_KINDS.join(', ')}
+                           (required for standard input "-"; otherwise told by name and content)
+  --chain F1,F2,...        the files of one deployment, from the client-facing proxy to the
+                           app (repeatable); without it the chain is inferred from the files
   --format F               text (default), json, junit or sarif
   --output FILE            write the report to FILE instead of standard output
   --fail-on S              error (default), warning or info: the least severity that fails
   --conf-root DIR          where relative nginx includes resolve (default: the main file's directory)
   --context C              http, server or location: the block an nginx fragment belongs in
+  --django-version V       the Django version (4.2), where requirements files do not show it
   --config FILE            read the "lint" section of a proxytrust.json
   --no-color               no colours in the text report (also NO_COLOR)
   -h, --help               this help
@@ -77,7 +88,26 @@ export function parseLintArgs(argv: string[]) {
     }
   }
   const format = oneOf(v.format, ['text', 'json', 'junit', 'sarif'] as const, '--format') ?? 'text';
-  const kind = oneOf(v.kind, ['nginx', 'ingress-nginx'] as const, '--kind') ?? config?.kind;
+  const kind = oneOf(v.kind, LINT_KINDS, '--kind') ?? config?.kind;
+  const chains =
+    v.chain !== undefined
+      ? v.chain.map((c) => {
+          const files = c.split(',').filter((f) => f !== '');
+          if (files.length < 2)
+            throw new UsageError(
+              `--chain ${c}: name at least two files, the proxy in front then the app (--chain edge.conf,settings.py)`,
+            );
+          return files;
+        })
+      : config?.chains;
+  let django = config?.djangoVersion;
+  if (v['django-version'] !== undefined) {
+    try {
+      django = djangoVersion(v['django-version'], '--django-version');
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   const failOn =
     oneOf(v['fail-on'], ['error', 'warning', 'info'] as const, '--fail-on') ??
     config?.failOn ??
@@ -90,7 +120,7 @@ export function parseLintArgs(argv: string[]) {
       'give at least one file, directory or "-", or a proxytrust.json with lint.paths (see proxytrust lint --help)',
     );
   if (paths.includes('-') && !kind)
-    throw new UsageError('standard input ("-") needs --kind nginx or --kind ingress-nginx');
+    throw new UsageError(`standard input ("-") needs --kind (${LINT_KINDS.join(', ')})`);
   if (paths.filter((p) => p === '-').length > 1) throw new UsageError('"-" may be given once');
   return {
     help: false as const,
@@ -106,6 +136,8 @@ export function parseLintArgs(argv: string[]) {
         : {}),
       ...(context ? { context } : {}),
       ignore: config?.ignore ?? [],
+      ...(chains ? { chains } : {}),
+      ...(django ? { djangoVersion: django } : {}),
     },
   };
 }
@@ -123,6 +155,8 @@ function parse(argv: string[]) {
       'conf-root': { type: 'string' },
       context: { type: 'string' },
       config: { type: 'string' },
+      chain: { type: 'string', multiple: true },
+      'django-version': { type: 'string' },
       'no-color': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -10,7 +10,7 @@
  */
 import { RULES } from './registry.js';
 import type { IgnoreEntry } from './suppress.js';
-import type { LintKind, LintSeverity } from './types.js';
+import { LINT_KINDS, type LintKind, type LintSeverity } from './types.js';
 
 /** The validated section. */
 export interface LintConfig {
@@ -20,6 +20,10 @@ export interface LintConfig {
   readonly confRoot?: string;
   readonly context?: 'http' | 'server' | 'location';
   readonly ignore: readonly IgnoreEntry[];
+  /** Declared chains: each lists files from the client-facing hop to the app. */
+  readonly chains?: readonly (readonly string[])[];
+  /** The Django version, where the repository does not show it. */
+  readonly djangoVersion?: string;
 }
 
 /** A bad config section; the message says where and what. */
@@ -27,7 +31,16 @@ export class LintConfigError extends Error {
   override readonly name = 'LintConfigError';
 }
 
-const KEYS = ['paths', 'kind', 'failOn', 'confRoot', 'context', 'ignore'];
+const KEYS = [
+  'paths',
+  'kind',
+  'failOn',
+  'confRoot',
+  'context',
+  'ignore',
+  'chains',
+  'djangoVersion',
+];
 const IGNORE_KEYS = ['rule', 'paths', 'reason'];
 
 function distance(a: string, b: string): number {
@@ -106,9 +119,7 @@ export function parseLintConfig(section: unknown): LintConfig {
   }
   return {
     paths,
-    ...(o.kind !== undefined
-      ? { kind: oneOf(o.kind, ['nginx', 'ingress-nginx'] as const, 'lint.kind') }
-      : {}),
+    ...(o.kind !== undefined ? { kind: oneOf(o.kind, LINT_KINDS, 'lint.kind') } : {}),
     ...(o.failOn !== undefined
       ? { failOn: oneOf(o.failOn, ['error', 'warning', 'info'] as const, 'lint.failOn') }
       : {}),
@@ -117,5 +128,30 @@ export function parseLintConfig(section: unknown): LintConfig {
       ? { context: oneOf(o.context, ['http', 'server', 'location'] as const, 'lint.context') }
       : {}),
     ignore,
+    ...(o.chains !== undefined ? { chains: chainsOf(o.chains) } : {}),
+    ...(o.djangoVersion !== undefined
+      ? { djangoVersion: djangoVersion(o.djangoVersion, 'lint.djangoVersion') }
+      : {}),
   };
+}
+
+function chainsOf(v: unknown): string[][] {
+  if (!Array.isArray(v)) throw new LintConfigError('lint.chains must be an array of chains');
+  return v.map((c, i) => {
+    const files = strings(c, `lint.chains[${i}]`);
+    if (files.length < 2)
+      throw new LintConfigError(
+        `lint.chains[${i}] needs at least two files: the proxy in front, then the app`,
+      );
+    return files;
+  });
+}
+
+/** A Django version as `major.minor` (`3.2`, `4.2`, `5.1`); throws with `where` otherwise. */
+export function djangoVersion(v: unknown, where: string): string {
+  if (typeof v !== 'string' || !/^[1-9]\d?\.\d{1,2}$/.test(v))
+    throw new LintConfigError(
+      `${where} must be a Django version like "4.2", not ${JSON.stringify(v)}`,
+    );
+  return v;
 }

@@ -8,30 +8,25 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TOOL_VERSION } from '../audit/types.js';
-import { looksLikeIngress, parseIngress } from './ingress.js';
-import {
-  type ConfigFile,
-  isDump,
-  type Payload,
-  parseConfig,
-  parseDump,
-  parseFileText,
-} from './nginx/parser.js';
-import { combine, type Node, rootScope } from './nginx/tree.js';
+import { crossLint } from './cross/index.js';
+import type { KindOptions } from './kinds.js';
+import type { HopModel } from './model.js';
+import type { Node } from './nginx/tree.js';
 import {
   findRule,
-  INGRESS_RULES,
-  NGINX_RULES,
+  HANDLERS,
+  handlerOf,
   parseError,
+  rulesFor,
   suppressionWithoutReason,
 } from './registry.js';
 import type { Hit, Rule } from './rule.js';
 import { render } from './rules/helpers.js';
 import { configSuppression, type IgnoreEntry, inlineSuppressions } from './suppress.js';
-import { isTemplateName, stripTemplateExt } from './template.js';
 import {
   type FileResult,
   type Finding,
+  LINT_KINDS,
   type LintKind,
   type LintReport,
   type LintSeverity,
@@ -55,31 +50,27 @@ export interface LintOptions {
   readonly ignore?: readonly IgnoreEntry[];
   /** Standard input's text, for the path `-`. */
   readonly stdin?: string;
+  /**
+   * Declared chains (`--chain`): each lists files from the client-facing hop to the app.
+   * Files named here are linted too. Without one, chains are inferred from the files.
+   */
+  readonly chains?: readonly (readonly string[])[];
+  /** The Django version, where the repository does not show it (`--django-version`). */
+  readonly djangoVersion?: string;
 }
 
-const NGINX_NAME =
-  /(^|\/)(nginx\.conf|proxy_params|fastcgi_params|uwsgi_params|scgi_params|mime\.types)$|\.(conf|nginx|vhost)$|(^|\/)(sites-available|sites-enabled|conf\.d|snippets|nginx)\/[^/]+$/;
-const YAML_NAME = /\.(ya?ml)$/i;
-const NGINX_CONTENT =
-  /^\s*(server|location|upstream|http|events|map)\b[^\n;]*\{|^\s*(proxy_pass|proxy_set_header|listen|server_name|include|set_real_ip_from)\s/m;
-
-/** The kind of a file by name and content, or undefined when it is neither. */
+/** The kind of a file by name and content, or undefined when it is none lint reads. */
 export function detectKind(name: string, text: string): LintKind | undefined {
-  const bare = stripTemplateExt(name);
-  if (
-    YAML_NAME.test(bare) ||
-    (isTemplateName(name) && /^\s*[\w.-]+:\s/m.test(text) && !NGINX_CONTENT.test(text))
-  ) {
-    return looksLikeIngress(text) ? 'ingress-nginx' : undefined;
+  let best: LintKind | undefined;
+  let score = 0;
+  for (const h of HANDLERS) {
+    const c = h.detect(name, text);
+    if (c > score) {
+      score = c;
+      best = h.kind;
+    }
   }
-  if (
-    NGINX_NAME.test(bare) &&
-    (NGINX_CONTENT.test(text) || /\.conf$/.test(bare) || text.trim() === '')
-  )
-    return 'nginx';
-  if (NGINX_CONTENT.test(text) && !/^\s*[\w.-]+:\s*$/m.test(text)) return 'nginx';
-  if (looksLikeIngress(text)) return 'ingress-nginx';
-  return undefined;
+  return best;
 }
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
@@ -106,7 +97,7 @@ function read(path: string): string {
   }
 }
 
-/** One input, with its kind and text. */
+/** One input (a file, a main configuration with its includes, or standard input). */
 interface Input {
   readonly path: string;
   readonly kind: LintKind;
@@ -117,10 +108,11 @@ interface Input {
 
 function collect(paths: readonly string[], opts: LintOptions): Input[] {
   const inputs: Input[] = [];
+  const seen = new Set<string>();
   for (const p of paths) {
     if (p === '-') {
       if (!opts.kind)
-        throw new LintReadError('standard input needs --kind (nginx or ingress-nginx)');
+        throw new LintReadError(`standard input needs --kind (${LINT_KINDS.join(', ')})`);
       inputs.push({ path: '-', kind: opts.kind, text: opts.stdin ?? '', explicit: true });
       continue;
     }
@@ -134,6 +126,7 @@ function collect(paths: readonly string[], opts: LintOptions): Input[] {
     }
     if (st.isDirectory()) {
       for (const f of walk(p)) {
+        if (seen.has(f)) continue;
         let text: string;
         try {
           text = read(f);
@@ -142,12 +135,17 @@ function collect(paths: readonly string[], opts: LintOptions): Input[] {
         }
         if (text.includes('\u0000')) continue;
         const kind = opts.kind ?? detectKind(f, text);
-        if (kind) inputs.push({ path: f, kind, text, explicit: false });
+        if (kind) {
+          seen.add(f);
+          inputs.push({ path: f, kind, text, explicit: false });
+        }
       }
     } else {
+      if (seen.has(p)) continue;
+      seen.add(p);
       const text = read(p);
       const kind =
-        opts.kind ?? detectKind(p, text) ?? (YAML_NAME.test(p) ? 'ingress-nginx' : 'nginx');
+        opts.kind ?? detectKind(p, text) ?? (/\.(ya?ml)$/i.test(p) ? 'ingress-nginx' : 'nginx');
       inputs.push({ path: p, kind, text, explicit: true });
     }
   }
@@ -172,118 +170,41 @@ function finding(rule: Pick<Rule, 'id' | 'severity' | 'fix'>, hit: Hit): Finding
   };
 }
 
-function parseErrors(payload: Payload): { findings: Finding[]; notes: string[] } {
-  const findings: Finding[] = [];
-  const notes: string[] = [];
-  for (const cf of payload.config) {
-    for (const e of cf.errors) {
-      if (/^No such file or directory/.test(e.error)) {
-        notes.push(
-          `${cf.file}:${e.line}: include not found (${e.error.replace(/^No such file or directory: /, '')}): its content is unknown`,
-        );
-        continue;
-      }
-      findings.push(
-        finding(parseError, {
-          at: { file: cf.file, line: e.line ?? 1, col: e.col ?? 1 },
-          message: e.error,
-          evidence: [],
-        }),
-      );
-    }
-  }
-  return { findings, notes };
+/** One input linted on its own, before suppressions. */
+interface Linted extends Omit<FileResult, 'suppressed' | 'findings'> {
+  findings: Finding[];
+  readonly texts: ReadonlyMap<string, string>;
+  readonly models: readonly HopModel[];
 }
 
-/** Lint one nginx input (a main file with its includes, a dump, or a fragment). */
-function lintNginx(
-  input: Input,
-  opts: LintOptions,
-): Omit<FileResult, 'suppressed'> & { texts: Map<string, string> } {
-  let payload: Payload;
-  const texts = new Map<string, string>();
-  if (isDump(input.text)) {
-    payload = parseDump(input.text);
-  } else {
-    payload = parseConfig(input.path === '-' ? '/dev/stdin' : input.path, {
-      mainText: input.text,
-      ...(opts.confRoot
-        ? { confRoot: opts.confRoot }
-        : input.path === '-'
-          ? { confRoot: process.cwd() }
-          : {}),
-    });
-    if (input.path === '-') {
-      const main = payload.config[0] as ConfigFile;
-      main.file = '-';
-    }
-  }
-  for (const cf of payload.config) {
-    if (cf.file === '-' || cf.file === input.path) texts.set(cf.file, input.text);
-    else {
-      try {
-        texts.set(cf.file, readFileSync(cf.file, 'utf8'));
-      } catch {
-        /* a dump's files, or unreadable: suppressions read from the dump below */
-      }
-    }
-  }
-  if (isDump(input.text)) texts.set(input.path, input.text);
-  const { findings, notes } = parseErrors(payload);
-  const tree = combine(payload, opts.context);
-  for (const c of tree.cycles) {
-    findings.push(
-      finding(parseError, {
-        at: { file: c.file, line: c.line, col: c.col },
-        message: `include cycle: ${c.chain.join(' -> ')}`,
-        evidence: [],
-      }),
-    );
-  }
-  if (payload.config.some((c) => c.templated))
-    notes.push('template markers were read as unknown values');
-  const root = rootScope(tree);
-  for (const rule of NGINX_RULES) {
-    for (const hit of rule.check({ tree, root })) findings.push(finding(rule, hit));
-  }
-  return {
-    path: input.path,
-    kind: 'nginx',
-    files: payload.config.map((c) => c.file),
-    findings,
-    notes,
-    texts,
-  };
-}
-
-function lintIngressInput(
-  input: Input,
-): Omit<FileResult, 'suppressed'> & { texts: Map<string, string> } {
-  const parsed = parseIngress(input.path, input.text);
-  const findings: Finding[] = parsed.errors.map((e) =>
+/** Parse one input with its kind's handler and run the kind's rules. */
+function lintInput(input: Input, opts: KindOptions): Linted {
+  const handler = handlerOf(input.kind);
+  const parsed = handler.parse(input.path, input.text, opts);
+  const findings = parsed.problems.map((p) =>
     finding(parseError, {
-      at: { file: input.path, line: e.line, col: e.col },
-      message: e.message,
+      at: { file: p.file, line: p.line, col: p.col },
+      message: p.message,
       evidence: [],
     }),
   );
-  for (const rule of INGRESS_RULES)
-    for (const hit of rule.check(parsed)) findings.push(finding(rule, hit));
+  for (const rule of rulesFor(input.kind)) {
+    const check = rule.check as (i: unknown) => Hit[];
+    for (const hit of check(parsed.input)) findings.push(finding(rule, hit));
+  }
   return {
     path: input.path,
-    kind: 'ingress-nginx',
-    files: [input.path],
+    kind: input.kind,
+    files: parsed.files,
     findings,
-    notes: [],
-    texts: new Map([[input.path, input.text]]),
+    notes: [...parsed.notes],
+    texts: parsed.texts,
+    models: handler.model?.(parsed.input) ?? [],
   };
 }
 
 /** Apply inline and config suppressions; a reasonless inline one becomes a finding. */
-function suppress(
-  r: Omit<FileResult, 'suppressed'> & { texts: Map<string, string> },
-  ignore: readonly IgnoreEntry[],
-): FileResult {
+function suppress(r: Linted, ignore: readonly IgnoreEntry[]): FileResult {
   const findings: Finding[] = [];
   const suppressed: (Finding & { reason: string })[] = [];
   const inline = new Map<string, ReturnType<typeof inlineSuppressions>>();
@@ -348,61 +269,133 @@ function suppress(
   };
 }
 
-/** Lint the given paths (files, directories, `-`). Throws {@link LintReadError} when a path cannot be read. */
+const kindOptions = (opts: LintOptions): KindOptions => ({
+  ...(opts.confRoot ? { confRoot: opts.confRoot } : {}),
+  ...(opts.context ? { context: opts.context } : {}),
+  ...(opts.djangoVersion ? { djangoVersion: opts.djangoVersion } : {}),
+});
+
+/**
+ * Lint the given paths (files, directories, `-`), then the chains they form. Throws
+ * {@link LintReadError} when a path cannot be read.
+ */
 export function lint(paths: readonly string[], opts: LintOptions = {}): LintReport {
   const started = Date.now();
-  const startedAt = new Date(started).toISOString();
-  const inputs = collect(paths, opts);
+  const declared = opts.chains ?? [];
+  const named = new Set(paths);
+  const extra = declared.flat().filter((f) => !named.has(f) && f !== '-');
+  const inputs = collect([...paths, ...new Set(extra)], opts);
+  return report(inputs, declared, kindOptions(opts), opts, started);
+}
+
+/**
+ * Lint texts as the files of one deployment, reading nothing from disk (cross-file
+ * examples, tests): each file's kind by its name and content unless `kind` is given.
+ */
+export function lintTexts(
+  files: readonly { readonly name: string; readonly text: string; readonly kind?: LintKind }[],
+  opts: { chains?: readonly (readonly string[])[]; djangoVersion?: string } = {},
+): LintReport {
+  const started = Date.now();
+  const inputs: Input[] = [];
+  for (const f of files) {
+    const kind = f.kind ?? detectKind(f.name, f.text);
+    if (kind) inputs.push({ path: f.name, kind, text: f.text, explicit: true });
+  }
+  return report(
+    inputs,
+    opts.chains ?? [],
+    { noIncludes: true, ...(opts.djangoVersion ? { djangoVersion: opts.djangoVersion } : {}) },
+    {},
+    started,
+  );
+}
+
+function report(
+  inputs: readonly Input[],
+  declared: readonly (readonly string[])[],
+  kopts: KindOptions,
+  opts: Pick<LintOptions, 'failOn' | 'ignore'>,
+  started: number,
+): LintReport {
+  const linted = inputs.map((i) => lintInput(i, kopts));
   // in a directory, a file that another one includes is linted as part of it, not alone
-  const nginx = inputs.filter((i) => i.kind === 'nginx');
-  const results: FileResult[] = [];
   const included = new Set<string>();
-  const nginxResults = new Map<string, ReturnType<typeof lintNginx>>();
-  for (const i of nginx) {
-    const r = lintNginx(i, opts);
-    nginxResults.set(i.path, r);
-    for (const f of r.files.slice(1)) included.add(f);
+  for (const r of linted) for (const f of r.files.slice(1)) included.add(f);
+  const kept = linted.filter((r, k) => inputs[k]!.explicit || !included.has(r.path));
+  // the chains: declared, or inferred from what the files say of their hops
+  const cross = crossLint(
+    kept.flatMap((r) => r.models),
+    declared,
+  );
+  for (const { rule, hit } of cross.hits) {
+    const f = finding(rule, hit);
+    const owner = kept.find((r) => r.files.includes(f.file)) ?? kept[0];
+    owner?.findings.push(f);
   }
-  for (const i of inputs) {
-    if (i.kind === 'nginx') {
-      if (!i.explicit && included.has(i.path)) continue;
-      results.push(suppress(nginxResults.get(i.path)!, opts.ignore ?? []));
-    } else results.push(suppress(lintIngressInput(i), opts.ignore ?? []));
-  }
+  const results = kept.map((r) => suppress(r, opts.ignore ?? []));
+  const all = results.flatMap((r) => r.findings);
   return {
     schema: 'proxytrust-lint/1',
     tool: { name: 'proxytrust', version: TOOL_VERSION },
-    startedAt,
+    startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     failOn: opts.failOn ?? 'error',
     summary: summarizeLint(results),
     results,
+    ...(cross.chains.length > 0
+      ? {
+          chains: cross.chains.map((c) => ({
+            source: c.chain.source,
+            hops: c.chain.hops.map((h) => ({
+              file: h.file,
+              kind: h.kind,
+              label: h.label,
+              writes: [...new Set(h.writes.map((w) => w.name))],
+              believes: [...new Set(h.believes.map((b) => b.name))],
+            })),
+            findings: all.filter((f) => c.hits.some((h) => sameHit(f, h))),
+          })),
+        }
+      : {}),
+    ...(cross.notes.length > 0 ? { notes: cross.notes } : {}),
   };
 }
 
-/** Lint one text as a file of a kind (examples, tests). */
+const sameHit = (f: Finding, h: { rule: Rule; hit: Hit }): boolean =>
+  f.rule === h.rule.id &&
+  f.file === h.hit.at.file &&
+  f.line === h.hit.at.line &&
+  f.message === h.hit.message;
+
+/** Lint one text as a file of a kind (examples, tests): no other file is read. */
 export function lintText(
   text: string,
   kind: LintKind,
-  opts: { name?: string; context?: 'http' | 'server' | 'location' } = {},
+  opts: { name?: string; context?: 'http' | 'server' | 'location'; djangoVersion?: string } = {},
 ): FileResult {
-  const name = opts.name ?? (kind === 'nginx' ? 'example.conf' : 'example.yaml');
-  const input: Input = { path: name, kind, text, explicit: true };
-  if (kind === 'nginx') {
-    const cf = parseFileText(name, text);
-    const payload: Payload = { status: cf.status, errors: cf.errors, config: [cf] };
-    const { findings, notes } = parseErrors(payload);
-    const tree = combine(payload, opts.context);
-    const root = rootScope(tree);
-    for (const rule of NGINX_RULES)
-      for (const hit of rule.check({ tree, root })) findings.push(finding(rule, hit));
-    return suppress(
-      { path: name, kind, files: [name], findings, notes, texts: new Map([[name, text]]) },
-      [],
-    );
-  }
-  return suppress(lintIngressInput(input), []);
+  const name = opts.name ?? DEFAULT_NAME[kind];
+  return suppress(
+    lintInput(
+      { path: name, kind, text, explicit: true },
+      { noIncludes: true, ...kindOptions(opts) },
+    ),
+    [],
+  );
 }
+
+/** The file name an example of a kind gets by default. */
+export const DEFAULT_NAME: Readonly<Record<LintKind, string>> = {
+  nginx: 'example.conf',
+  'ingress-nginx': 'example.yaml',
+  haproxy: 'haproxy.cfg',
+  caddy: 'Caddyfile',
+  apache: 'apache2.conf',
+  django: 'settings.py',
+  appserver: 'gunicorn.conf.py',
+  compose: 'compose.yaml',
+  express: 'app.js',
+};
 
 /** The base name shown for a path. */
 export const shown = (p: string): string => (p === '-' ? '(stdin)' : basename(p));

@@ -21,6 +21,8 @@ function yaml(): typeof Yaml {
   return yamlLib;
 }
 
+import type { KindHandler } from './kinds.js';
+import { yamlish } from './nginx/handler.js';
 import { parseFileText } from './nginx/parser.js';
 import { combine, rootScope, type Scope, type Tree } from './nginx/tree.js';
 import { detemplate, UNKNOWN } from './template.js';
@@ -81,7 +83,12 @@ export function looksLikeIngress(text: string): boolean {
     /^\s*(use-forwarded-headers|proxy-real-ip-cidr|compute-full-forwarded-for|forwarded-for-header|enable-real-ip|proxySetHeaders|location-snippet|server-snippet)\s*:/m.test(
       text,
     ) ||
-    (/^controller:\s*$/m.test(text) && /^\s+config:\s*$/m.test(text))
+    (/^controller:\s*$/m.test(text) && /^\s+config:\s*$/m.test(text)) ||
+    // the controller's own ConfigMap, whatever keys it holds
+    (/^kind:\s*["']?ConfigMap\b/m.test(text) &&
+      /^\s+(app\.kubernetes\.io\/(name|part-of):\s*["']?ingress-nginx\b|name:\s*["']?(ingress-nginx-controller|nginx-configuration)\b)/m.test(
+        text,
+      ))
   );
 }
 
@@ -212,3 +219,22 @@ export const CONTROLLER_HEADERS: ReadonlyMap<string, string> = new Map([
   ['x-scheme', 'X-Scheme $pass_access_scheme'],
   ['x-original-forwarded-for', 'X-Original-Forwarded-For $http_x_forwarded_for'],
 ]);
+
+/** The ingress-nginx handler: YAML by name (or a templated `key: value` file) that reads as ingress-nginx. */
+export const ingressHandler: KindHandler<IngressInput> = {
+  kind: 'ingress-nginx',
+  detect(name, text) {
+    if (!looksLikeIngress(text)) return 0;
+    return yamlish(name, text) ? 3 : 1;
+  },
+  parse(file, text) {
+    const input = parseIngress(file, text);
+    return {
+      input,
+      problems: input.errors.map((e) => ({ file, line: e.line, col: e.col, message: e.message })),
+      notes: [],
+      files: [file],
+      texts: new Map([[file, text]]),
+    };
+  },
+};

@@ -1,5 +1,11 @@
-/** Every lint rule, in report order. One file per rule under ./rules/. */
-import type { EngineRule, IngressRule, NginxRule, Rule } from './rule.js';
+/**
+ * Every kind of file lint reads (its handler), and every lint rule, in report order. One
+ * file per rule under ./rules/; one handler per kind, in the kind's folder.
+ */
+import { ingressHandler } from './ingress.js';
+import type { KindHandler } from './kinds.js';
+import { nginxHandler } from './nginx/handler.js';
+import type { CrossRule, EngineRule, FileRule, IngressRule, NginxRule, Rule } from './rule.js';
 import { clientHeaderRelayed } from './rules/client-header-relayed.js';
 import { configmapKeyAsAnnotation } from './rules/configmap-key-as-annotation.js';
 import { duplicateProxySetHeader } from './rules/duplicate-proxy-set-header.js';
@@ -14,6 +20,7 @@ import { schemeHeaderOnlyInTls } from './rules/scheme-header-only-in-tls.js';
 import { snippetDuplicateHeader } from './rules/snippet-duplicate-header.js';
 import { tlsProxyWithoutScheme } from './rules/tls-proxy-without-scheme.js';
 import { xffAppendAtEdge } from './rules/xff-append-at-edge.js';
+import type { LintKind } from './types.js';
 
 /** A file that cannot be parsed: a finding, never a crash. */
 export const parseError: EngineRule = {
@@ -77,13 +84,37 @@ export const INGRESS_RULES: readonly IngressRule[] = [
   configmapKeyAsAnnotation,
 ];
 
+/**
+ * The handlers, one per kind. On a tie of certainty (see ./kinds.ts) the first listed
+ * wins: nginx before the kinds that also read `.conf` files by content alone.
+ */
+export const HANDLERS: readonly KindHandler<unknown>[] = [nginxHandler, ingressHandler];
+
+/** The cross-file rules (./cross/): each reads one chain of hops. */
+export const CROSS_RULES: readonly CrossRule[] = [];
+
+/** Every rule over one file, in report order. */
+export const FILE_RULES: readonly FileRule<LintKind, never>[] = [...NGINX_RULES, ...INGRESS_RULES];
+
 /** Every rule, in report order. */
 export const RULES: readonly Rule[] = [
   parseError,
   suppressionWithoutReason,
-  ...NGINX_RULES,
-  ...INGRESS_RULES,
+  ...FILE_RULES,
+  ...CROSS_RULES,
 ];
+
+/** The rules that read files of a kind. */
+export function rulesFor(kind: LintKind): readonly FileRule<LintKind, never>[] {
+  return FILE_RULES.filter((r) => r.kind === kind || r.alsoKinds?.includes(kind));
+}
+
+/** The handler of a kind. */
+export function handlerOf(kind: LintKind): KindHandler<unknown> {
+  const h = HANDLERS.find((x) => x.kind === kind);
+  if (!h) throw new Error(`lint has no handler for the kind "${kind}"`);
+  return h;
+}
 
 /** The rule with this id, or undefined. */
 export function findRule(id: string): Rule | undefined {

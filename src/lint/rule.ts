@@ -4,6 +4,7 @@
  * must not).
  */
 import type { IngressInput } from './ingress.js';
+import type { HopModel, Loc } from './model.js';
 import type { Node, Scope, Tree } from './nginx/tree.js';
 import type { LintKind, LintSeverity } from './types.js';
 
@@ -16,7 +17,7 @@ export interface NginxInput {
 /** Where a finding points, and what it shows. */
 export interface Hit {
   /** The directive the finding points at (file, line, column). */
-  readonly at: Pick<Node, 'file' | 'line' | 'col'>;
+  readonly at: Loc;
   readonly message: string;
   /** Directives (printed as `file:line: text`) or lines that show it. */
   readonly evidence: readonly (Node | string)[];
@@ -44,16 +45,44 @@ interface RuleBase {
   readonly examples: { readonly bad: readonly Example[]; readonly good: readonly Example[] };
 }
 
-/** An nginx rule. */
-export interface NginxRule extends RuleBase {
-  readonly kind: 'nginx';
-  check(input: NginxInput): Hit[];
+/**
+ * A rule over one file of a kind: `check` reads what that kind's handler parsed (see
+ * ./kinds.ts). `alsoKinds` names other kinds whose handlers give the same input (the
+ * app-server rules also read the commands of a compose file).
+ */
+export interface FileRule<K extends LintKind = LintKind, I = never> extends RuleBase {
+  readonly kind: K;
+  readonly alsoKinds?: readonly LintKind[];
+  check(input: I): Hit[];
 }
 
+/** An nginx rule. */
+export type NginxRule = FileRule<'nginx', NginxInput>;
+
 /** An ingress-nginx rule. */
-export interface IngressRule extends RuleBase {
-  readonly kind: 'ingress-nginx';
-  check(input: IngressInput): Hit[];
+export type IngressRule = FileRule<'ingress-nginx', IngressInput>;
+
+/** A chain of hops, from the client inwards, as the cross-file rules read it. */
+export interface ChainModel {
+  readonly source: 'declared' | 'inferred';
+  readonly hops: readonly HopModel[];
+}
+
+/** A cross-file example: the files of one deployment, and the chain if declared. */
+export interface CrossExample {
+  readonly files: readonly { readonly name: string; readonly text: string }[];
+  /** File names from the client-facing hop to the app (`--chain`); inferred when absent. */
+  readonly chain?: readonly string[];
+}
+
+/** A rule across files: it reads one chain of hops at a time. */
+export interface CrossRule extends Omit<RuleBase, 'examples'> {
+  readonly kind: 'cross';
+  readonly examples: {
+    readonly bad: readonly CrossExample[];
+    readonly good: readonly CrossExample[];
+  };
+  check(chain: ChainModel): Hit[];
 }
 
 /** A rule the engine itself reports (`lint/parse-error`, `lint/suppression-without-reason`). */
@@ -66,4 +95,4 @@ export interface EngineRule extends Omit<RuleBase, 'examples'> {
 }
 
 /** Any rule. */
-export type Rule = NginxRule | IngressRule | EngineRule;
+export type Rule = FileRule<LintKind, never> | CrossRule | EngineRule;

@@ -16,7 +16,7 @@ export interface Suppression {
   readonly col: number;
 }
 
-const MARK = /#\s*proxytrust-lint:\s*ignore\b(.*)$/;
+const MARK = /(?:#|\/\/)\s*proxytrust-lint:\s*ignore\b(.*)$/;
 
 /** The inline suppressions of a file's text. */
 export function inlineSuppressions(text: string): Suppression[] {

@@ -13,8 +13,25 @@ export const SEVERITIES: readonly LintSeverity[] = ['error', 'warning', 'info'];
 export const atLeast = (s: LintSeverity, threshold: LintSeverity): boolean =>
   SEVERITIES.indexOf(s) <= SEVERITIES.indexOf(threshold);
 
-/** The kinds of file lint reads. */
-export type LintKind = 'nginx' | 'ingress-nginx';
+/**
+ * The kinds of file lint reads. `appserver` covers gunicorn configuration files, uwsgi ini
+ * files and the gunicorn/uvicorn command lines of a `Procfile` or a Dockerfile; `compose`
+ * is a Docker Compose file (its services, ports and commands).
+ */
+export const LINT_KINDS = [
+  'nginx',
+  'ingress-nginx',
+  'haproxy',
+  'caddy',
+  'apache',
+  'django',
+  'appserver',
+  'compose',
+  'express',
+] as const;
+
+/** One kind of file lint reads. */
+export type LintKind = (typeof LINT_KINDS)[number];
 
 /** One finding. */
 export interface Finding {
@@ -93,6 +110,8 @@ export interface LintReport {
    * inferred or declared: the report's notes then say so).
    */
   readonly chains?: readonly LintChain[];
+  /** What the cross-file stage could not see (a chain it could not infer). */
+  readonly notes?: readonly string[];
 }
 
 /** Count findings. */

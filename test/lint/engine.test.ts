@@ -4,7 +4,7 @@
  * tolerantly, nginx -T dumps, include cycles and bad input as findings (never a throw).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -14,6 +14,8 @@ import { detectKind, lint, lintText } from '../../src/lint/engine.js';
 import { parseIngress } from '../../src/lint/ingress.js';
 import { parseFileText } from '../../src/lint/nginx/parser.js';
 import { combine, effective, rootScope, scopes } from '../../src/lint/nginx/tree.js';
+import { HANDLERS } from '../../src/lint/registry.js';
+import { inlineSuppressions } from '../../src/lint/suppress.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pt-lint-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -269,6 +271,56 @@ describe('bad input is a finding, never a throw', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('kinds and chains', () => {
+  const corpus = join(import.meta.dirname, 'corpus');
+  const labels = JSON.parse(readFileSync(join(corpus, 'labels.json'), 'utf8')) as {
+    files: Record<string, { kind: string }>;
+  };
+  /** The corpus's kinds of file, as lint's kinds. */
+  const asKind = (k: string): string =>
+    ['gunicorn', 'uvicorn', 'uwsgi'].includes(k) ? 'appserver' : k;
+  const handled = new Set(HANDLERS.map((h) => h.kind as string));
+
+  test('every corpus file of a kind lint reads is recognised as that kind, by name and content', () => {
+    let n = 0;
+    for (const [rel, l] of Object.entries(labels.files)) {
+      if (!handled.has(asKind(l.kind))) continue;
+      const text = readFileSync(join(corpus, rel), 'utf8');
+      assert.equal(detectKind(join(corpus, rel), text), asKind(l.kind), rel);
+      n++;
+    }
+    assert.ok(n >= 34, `only ${n} corpus files checked`);
+  });
+
+  test('a declared chain naming a file that describes no hop is a note, never a guess', () => {
+    const a = put(
+      'chain/edge.conf',
+      'server {\n  listen 80;\n  location / { proxy_pass http://127.0.0.1:8000; }\n}\n',
+    );
+    const b = put('chain/notes.conf', '# nothing\n');
+    const r = lint([a], { chains: [[a, b]] });
+    assert.deepEqual(r.chains ?? [], []);
+    assert.ok(
+      r.notes?.some((n) => n.includes('--chain') && n.includes('was not checked')),
+      JSON.stringify(r.notes),
+    );
+    // the declared file is linted as well
+    assert.deepEqual(
+      r.results.map((x) => x.path),
+      [a, b],
+    );
+  });
+
+  test('a JavaScript suppression comment is read like a # one', () => {
+    assert.deepEqual(
+      inlineSuppressions(
+        "app.set('trust proxy', true); // proxytrust-lint: ignore express/trust-proxy-true -- dev only\n",
+      ).map((s) => [s.rules, s.reason]),
+      [[['express/trust-proxy-true'], 'dev only']],
     );
   });
 });

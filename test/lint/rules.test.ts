@@ -4,55 +4,61 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { lintText } from '../../src/lint/engine.js';
+import { lintText, lintTexts } from '../../src/lint/engine.js';
 import { RULES } from '../../src/lint/registry.js';
+import type { CrossExample, CrossRule, Rule } from '../../src/lint/rule.js';
+import type { Finding, LintKind } from '../../src/lint/types.js';
+
+type TextRule = Exclude<Rule, CrossRule>;
+const textRules = RULES.filter((r): r is TextRule => r.kind !== 'cross');
+const crossRules = RULES.filter((r): r is CrossRule => r.kind === 'cross');
+
+/** Lint one text example of a rule, as its own kind or the kind it declares. */
+function run(rule: TextRule, ex: TextRule['examples']['bad'][number]) {
+  const kind: LintKind = 'kind' in ex ? ex.kind : (rule.kind as LintKind);
+  return lintText(ex.text, kind, {
+    ...(ex.name ? { name: ex.name } : {}),
+    ...(ex.context ? { context: ex.context } : {}),
+  }).findings;
+}
+
+/** Lint a cross-file example: its files as one deployment, with its chain if declared. */
+const runCross = (ex: CrossExample) =>
+  lintTexts(ex.files, ex.chain ? { chains: [ex.chain] } : {}).results.flatMap((r) => r.findings);
+
+function checkExamples<R extends Rule, E>(
+  rule: R,
+  bad: readonly E[],
+  good: readonly E[],
+  lintIt: (e: E) => readonly Finding[],
+) {
+  assert.ok(bad.length > 0 && good.length > 0, 'a rule needs bad and good examples');
+  for (const ex of bad) {
+    const hits = lintIt(ex).filter((f) => f.rule === rule.id);
+    assert.ok(hits.length > 0, `bad example not found:\n${JSON.stringify(ex, null, 1)}`);
+    for (const h of hits) {
+      assert.equal(h.severity, rule.severity);
+      assert.ok(h.line >= 1 && h.column >= 1);
+      assert.ok(h.fix.length > 10);
+    }
+  }
+  for (const ex of good)
+    assert.deepEqual(
+      lintIt(ex).filter((f) => f.rule === rule.id),
+      [],
+      `good example flagged:\n${JSON.stringify(ex, null, 1)}`,
+    );
+}
 
 describe('lint rules: each rule runs its examples', () => {
-  for (const rule of RULES) {
-    test(`${rule.id}: bad examples found, good ones not`, () => {
-      assert.ok(
-        rule.examples.bad.length > 0 && rule.examples.good.length > 0,
-        'a rule needs bad and good examples',
-      );
-      for (const ex of rule.examples.bad) {
-        const kind =
-          'kind' in ex
-            ? (ex.kind as 'nginx' | 'ingress-nginx')
-            : (rule.kind as 'nginx' | 'ingress-nginx');
-        const r = lintText(ex.text, kind, {
-          ...(ex.name ? { name: ex.name } : {}),
-          ...(ex.context ? { context: ex.context } : {}),
-        });
-        const hits = r.findings.filter((f) => f.rule === rule.id);
-        assert.ok(
-          hits.length > 0,
-          `bad example not found:\n${ex.text}\ngot: ${JSON.stringify(r.findings, null, 1)}`,
-        );
-        for (const h of hits) {
-          assert.equal(h.severity, rule.severity);
-          assert.ok(h.line >= 1 && h.column >= 1);
-          assert.ok(h.fix.length > 10);
-        }
-      }
-      for (const ex of rule.examples.good) {
-        const kind =
-          'kind' in ex
-            ? (ex.kind as 'nginx' | 'ingress-nginx')
-            : (rule.kind as 'nginx' | 'ingress-nginx');
-        const r = lintText(ex.text, kind, {
-          ...(ex.name ? { name: ex.name } : {}),
-          ...(ex.context ? { context: ex.context } : {}),
-        });
-        assert.deepEqual(
-          r.findings.filter((f) => f.rule === rule.id),
-          [],
-          `good example flagged:\n${ex.text}`,
-        );
-      }
-    });
-  }
+  for (const rule of textRules)
+    test(`${rule.id}: bad examples found, good ones not`, () =>
+      checkExamples(rule, rule.examples.bad, rule.examples.good, (ex) => run(rule, ex)));
+  for (const rule of crossRules)
+    test(`${rule.id}: bad deployments found, good ones not`, () =>
+      checkExamples(rule, rule.examples.bad, rule.examples.good, runCross));
 
-  test('rule ids are unique and name their kind', () => {
+  test('rule ids are unique and name their family', () => {
     const ids = RULES.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length);
     for (const r of RULES) assert.ok(r.id.startsWith(`${r.kind}/`), r.id);
