@@ -98,6 +98,12 @@ export interface HopModel {
   readonly writes: readonly HeaderWrite[];
   readonly believes: readonly Belief[];
   readonly trust?: Trust;
+  /**
+   * Purposes whose believed headers must agree, or the hop refuses the request (gunicorn
+   * answers 400 when its scheme headers disagree): one of them written by the proxy in
+   * front then guards the others.
+   */
+  readonly mustAgree?: readonly Purpose[];
   /** Where the hop adds Strict-Transport-Security to responses. */
   readonly hsts?: Loc;
   /** Things this file leaves unknown (templated values, environment variables). */
