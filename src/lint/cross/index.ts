@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { HopModel } from '../model.js';
 import { CROSS_RULES } from '../registry.js';
 import type { ChainModel, CrossRule, Hit } from '../rule.js';
-import { inferChains } from './infer.js';
+import { inferChains, nextHops } from './infer.js';
 
 /** A cross rule's hit. */
 export interface CrossHit {
@@ -29,7 +29,11 @@ function modelsOf(name: string, models: readonly HopModel[]): HopModel[] {
   return models.filter((m) => m.file === name || resolve(m.file) === abs);
 }
 
-/** Resolve declared chains to hops; a file that describes no hop is a note. */
+/**
+ * Resolve declared chains to hops; a file that describes no hop is a note. A file with
+ * several hops (an nginx file with a TLS and a plain-http server) gives one chain per hop of
+ * the first file; later files give the hop the one before reaches, else their first.
+ */
 function declaredChains(
   declared: readonly (readonly string[])[],
   models: readonly HopModel[],
@@ -37,25 +41,27 @@ function declaredChains(
 ): ChainModel[] {
   const out: ChainModel[] = [];
   for (const names of declared) {
-    const hops: HopModel[] = [];
-    for (const name of names) {
-      const ms = modelsOf(name, models);
-      if (ms.length === 0) {
-        notes.push(
-          `--chain: ${name} describes no proxy or app hop that lint can read, so the chain ${names.join(',')} was not checked`,
-        );
-        hops.length = 0;
-        break;
-      }
-      // a file with several hops (an nginx file with several servers): the one that
-      // sends to the next file's hop, else the first
-      hops.push(ms[0]!);
+    if (names.length < 2) {
+      notes.push(`--chain ${names.join(',')}: a chain needs at least two files (a proxy and an app)`);
+      continue;
     }
-    if (hops.length === names.length && hops.length >= 2) out.push({ source: 'declared', hops });
-    else if (names.length < 2)
+    const per = names.map((n) => modelsOf(n, models));
+    const empty = names.find((_, i) => per[i]!.length === 0);
+    if (empty !== undefined) {
       notes.push(
-        `--chain ${names.join(',')}: a chain needs at least two files (a proxy and an app)`,
+        `--chain: ${empty} describes no proxy or app hop that lint can read, so the chain ${names.join(',')} was not checked`,
       );
+      continue;
+    }
+    for (const first of per[0]!) {
+      const hops: HopModel[] = [first];
+      for (const ms of per.slice(1)) {
+        const prev = hops[hops.length - 1]!;
+        const linked = nextHops(prev, ms);
+        hops.push(linked[0] ?? ms[0]!);
+      }
+      out.push({ source: 'declared', hops });
+    }
   }
   return out;
 }

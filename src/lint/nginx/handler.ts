@@ -15,6 +15,7 @@ import {
   parseDump,
   parseFileText,
 } from './parser.js';
+import { nginxModel } from './model.js';
 import { combine, rootScope } from './tree.js';
 
 const NGINX_NAME =
@@ -116,4 +117,5 @@ export const nginxHandler: KindHandler<NginxInput> = {
       texts,
     };
   },
+  model: nginxModel,
 };
