@@ -95,6 +95,11 @@ export interface HopModel {
   readonly names?: readonly string[];
   readonly listens: readonly Listener[];
   readonly targets: readonly Target[];
+  /**
+   * The address a proxy connects to the next hop from, when its file names it (nginx
+   * `proxy_bind`, HAProxy `source`, Apache `ProxySourceAddress`).
+   */
+  readonly source?: string;
   readonly writes: readonly HeaderWrite[];
   readonly believes: readonly Belief[];
   readonly trust?: Trust;

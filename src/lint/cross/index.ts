@@ -42,7 +42,9 @@ function declaredChains(
   const out: ChainModel[] = [];
   for (const names of declared) {
     if (names.length < 2) {
-      notes.push(`--chain ${names.join(',')}: a chain needs at least two files (a proxy and an app)`);
+      notes.push(
+        `--chain ${names.join(',')}: a chain needs at least two files (a proxy and an app)`,
+      );
       continue;
     }
     const per = names.map((n) => modelsOf(n, models));

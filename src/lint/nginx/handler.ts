@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Certainty, KindHandler, ParseProblem } from '../kinds.js';
 import type { NginxInput } from '../rule.js';
 import { isTemplateName, stripTemplateExt } from '../template.js';
+import { nginxModel } from './model.js';
 import {
   type ConfigFile,
   isDump,
@@ -15,7 +16,6 @@ import {
   parseDump,
   parseFileText,
 } from './parser.js';
-import { nginxModel } from './model.js';
 import { combine, rootScope } from './tree.js';
 
 const NGINX_NAME =

@@ -172,6 +172,7 @@ export function nginxModel(input: NginxInput): HopModel[] {
     const hsts = effective(main.scope, 'add_header').lines.find(
       (n) => headerName(n) === 'strict-transport-security',
     );
+    const bind = [main.scope, ...ancestors(main.scope)].flatMap((c) => own(c, 'proxy_bind')).at(0);
     const ls = listeners(server);
     const tls = listenOf(server ?? root);
     hops.push({
@@ -181,6 +182,12 @@ export function nginxModel(input: NginxInput): HopModel[] {
       label: `nginx ${ls.map((l) => `${l.host ? `${l.host}:` : ':'}${l.port ?? '?'}${l.tls ? ' ssl' : ''}`).join(', ') || (tls.tls ? 'ssl' : 'server')}`,
       listens: ls,
       targets: sites.flatMap((x) => targetsOf(x.pass, root)),
+      ...(bind?.args[0] &&
+      !isUnknown(bind.args[0]) &&
+      !bind.args[0].includes('$') &&
+      bind.args[0] !== 'off'
+        ? { source: bind.args[0] }
+        : {}),
       writes,
       believes,
       ...(realFrom.length > 0
