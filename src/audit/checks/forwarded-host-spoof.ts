@@ -6,6 +6,7 @@
 import { type Check, error, fail, from, pass, warn } from '../check.js';
 import { type Exchange, evidence, findReflections } from '../context.js';
 import type { Evidence } from '../types.js';
+import { hostBelief } from './host-header.js';
 
 /** The check. */
 export const forwardedHostSpoof: Check = {
@@ -53,23 +54,54 @@ export const forwardedHostSpoof: Check = {
         }),
       ),
     );
+    // The probe: what host the app believed with the forged headers, and whether they
+    // reached it at all (its `forwarded` lines).
+    let probeUsed = false;
+    let probeNote = '';
+    let refusedByApp: string | undefined;
+    const probeEv: Evidence[] = [];
     if (ctx.options.probeSecret) {
       const p = await ctx.probe(
         'https',
         `probe over https with X-Forwarded-Host and Forwarded host=${c}`,
         lines,
       );
-      const host = p.answer?.view.host;
-      if (host?.toLowerCase().includes(c)) {
-        found.push(`the app believes the client-sent host (view.host ${host})`);
-        ev.push(evidence(p.exchange, [], [`probe view.host: ${host}`]));
+      const b = hostBelief(p, c);
+      if (b.evidence) probeEv.push(b.evidence);
+      const reached = Object.entries(p.answer?.forwarded ?? {})
+        .filter(([name, ls]) => name !== 'host' && ls.some((l) => l.toLowerCase().includes(c)))
+        .map(([name]) => name);
+      if (b.kind === 'believed') {
+        found.push(`the app believes the client-sent host: ${b.text}`);
+        ev.push(...probeEv);
+        probeUsed = true;
+      } else if (b.kind === 'refused' && reached.length > 0) {
+        refusedByApp = `the client-sent ${reached.join(', ')} reach${reached.length === 1 ? 'es' : ''} the app, which takes it as its host and refuses it: ${b.text}`;
+        probeUsed = true;
+      } else if (p.answer) {
+        probeUsed = true;
+        probeNote = reached.length
+          ? `; ${reached.join(', ')} reach${reached.length === 1 ? 'es' : ''} the app, which does not believe ${reached.length === 1 ? 'it' : 'them'} (${b.text})`
+          : `; ${b.text}`;
+      } else {
+        probeNote = `; ${b.text}, outside signs only`;
       }
     }
-    const basis = ctx.options.probeSecret ? 'probe+outside' : 'outside';
+    const basis = probeUsed ? 'probe+outside' : 'outside';
     if (found.length > 0)
       return from(basis, fail(`client-sent forwarded host is used: ${found[0]}`, ev));
     const failed = tried.find((t) => !t.response && t.url.protocol === 'https:');
     if (failed) return error(`request failed: ${failed.error?.message}`, [evidence(failed)]);
+    if (refusedByApp) {
+      return from(
+        basis,
+        warn(
+          refusedByApp,
+          [...quotedEv, ...probeEv],
+          'Drop client-sent X-Forwarded-Host and Forwarded at the edge (nginx `proxy_set_header X-Forwarded-Host $host;` and `proxy_set_header Forwarded "";`), or stop believing them in the app (Django `USE_X_FORWARDED_HOST = False` unless the proxy overwrites it): today only the allowed-hosts list stands between a client and the host the app builds links with.',
+        ),
+      );
+    }
     if (quoted.length > 0) {
       return from(
         basis,
@@ -82,10 +114,10 @@ export const forwardedHostSpoof: Check = {
     }
     return from(
       basis,
-      pass(
-        `X-Forwarded-Host and Forwarded host=${c} are not reflected`,
-        tried.map((t) => evidence(t)),
-      ),
+      pass(`X-Forwarded-Host and Forwarded host=${c} are not reflected${probeNote}`, [
+        ...tried.map((t) => evidence(t)),
+        ...probeEv,
+      ]),
     );
   },
 };
