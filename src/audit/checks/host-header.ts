@@ -128,8 +128,14 @@ function judgeHost(ctx: AuditContext, ex: Exchange, b: HostBelief): Verdict {
     );
   }
   if (res.status >= 400 && res.status < 500) {
+    // A framework without a host list of its own takes any Host (the probe's view.host),
+    // and the app's own check after the probe refuses it: the refusal is what counts.
+    const why =
+      b.kind === 'believed'
+        ? `; ${b.text.replace('the app takes', 'the framework takes')}, and the app's own check refuses it`
+        : note;
     return with_(
-      pass(`a foreign Host gets ${res.status}, not reflected${note}`, [evidence(ex)]),
+      pass(`a foreign Host gets ${res.status}, not reflected${why}`, [evidence(ex)]),
       b.kind === 'refused',
     );
   }
