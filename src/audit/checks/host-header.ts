@@ -30,6 +30,13 @@ interface HostBelief {
   readonly evidence?: Evidence;
 }
 
+/** The first sentence of an exception text (Django's DisallowedHost goes on with advice), at most 160 characters. */
+function firstSentence(text: string): string {
+  const i = text.indexOf('. ');
+  const one = i > 0 ? text.slice(0, i) : text;
+  return one.length > 160 ? `${one.slice(0, 157)}...` : one;
+}
+
 /** Read the probe's answer to a request with a foreign Host (or a forged host header). */
 export function hostBelief(p: ProbeOutcome | undefined, canary: string): HostBelief {
   if (!p) return { kind: 'none', text: '' };
@@ -51,7 +58,7 @@ export function hostBelief(p: ProbeOutcome | undefined, canary: string): HostBel
   if (err !== undefined || host === null) {
     return {
       kind: 'refused',
-      text: `${who} says the app refuses it as its host${err ? ` (${err.slice(0, 120)})` : ' (view.host null)'}`,
+      text: `${who} says the app refuses it as its host${err ? ` (${firstSentence(err)})` : ' (view.host null)'}`,
       evidence: ev,
     };
   }
