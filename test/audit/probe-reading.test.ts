@@ -24,6 +24,8 @@ interface AppScript {
   readonly httpsRoot?: 'ok' | 'loop';
   /** A foreign Host over https: 400 (default) or a 200 page that does not quote it. */
   readonly foreignHost?: 400 | 200;
+  /** The app takes X-Forwarded-Host as its host (werkzeug ProxyFix x_host, Express trust proxy). */
+  readonly useXfh?: boolean;
 }
 
 const PROBE_PATH = '/.well-known/proxytrust/probe';
@@ -52,7 +54,11 @@ function scripted(s: AppScript): { https: RequestListener; http: RequestListener
   const handler =
     (https: boolean): RequestListener =>
     (req: IncomingMessage, res: ServerResponse) => {
-      const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+      const xfh = req.headers['x-forwarded-host'];
+      const host = (s.useXfh && typeof xfh === 'string' ? xfh : (req.headers.host ?? '')).replace(
+        /:\d+$/,
+        '',
+      );
       if (req.url?.startsWith(PROBE_PATH)) {
         const signed = typeof req.headers['x-proxytrust-probe'] === 'string';
         const reply: ProbeReply = signed ? (s.probe ?? honest)(req, https) : { status: 404 };
@@ -346,6 +352,44 @@ describe('forwarded-duplicates, proto-spoof and forwarded-host-spoof read the pr
       f.summary,
       /x-forwarded-host reaches the app, which takes it as its host and refuses it/,
     );
+  });
+});
+
+describe('forwarded-host-spoof: a framework that believes X-Forwarded-Host', () => {
+  const believes: ProbeScript = (req, https) => {
+    const d = honest(req, https);
+    const xfh = req.headers['x-forwarded-host'];
+    if (typeof xfh !== 'string') return d;
+    return {
+      ...d,
+      view: { ...(d.view as object), host: xfh },
+      forwarded: { host: ['app.test'], 'x-forwarded-host': [xfh] },
+    };
+  };
+
+  test('and an app whose own host check refuses every such request: warn, probe+outside', async () => {
+    const r = await run({ useXfh: true, probe: believes }, ['forwarded-host-spoof']);
+    const f = r['forwarded-host-spoof']!;
+    assert.equal(f.status, 'warn', f.summary);
+    assert.equal(f.basis, 'probe+outside');
+    assert.match(
+      f.summary,
+      /the Django probe says its framework takes it as its host \(view\.host canary-[0-9a-f]+\.invalid\); every request carrying it is refused or redirected \((400, 301|301, 400)\)/,
+    );
+  });
+
+  test('and an app that serves such a request (200): fail', async () => {
+    const r = await run({ useXfh: true, foreignHost: 200, probe: believes }, [
+      'forwarded-host-spoof',
+    ]);
+    assert.equal(r['forwarded-host-spoof']!.status, 'fail');
+    assert.equal(r['forwarded-host-spoof']!.basis, 'probe+outside');
+  });
+
+  test('the same app without a probe: pass, outside (the refusal hides the belief)', async () => {
+    const r = await run({ useXfh: true }, ['forwarded-host-spoof'], false);
+    assert.equal(r['forwarded-host-spoof']!.status, 'pass');
+    assert.equal(r['forwarded-host-spoof']!.basis, 'outside');
   });
 });
 

@@ -65,6 +65,22 @@ test('lab: probe apps (WSGI, ASGI, Node frameworks) behind nginx', {
         assert.equal(p.answer!.view.clientIp, v.ip, `${s.name} ${label}: probe client`);
       }
 
+      // A forged X-Forwarded-Host: the framework's host, and the site's answer.
+      const xfh: [string, string][] = [['X-Forwarded-Host', 'evil.example']];
+      const withXfh = JSON.parse((await https('/__app/', { headers: xfh })).body) as Belief;
+      assert.equal(
+        withXfh.host,
+        obs.forgedXfhBelieved ? 'evil.example' : APP_HOST,
+        `${s.name}: the framework's host with a forged X-Forwarded-Host`,
+      );
+      const xfhRoot = await https('/', { headers: xfh });
+      assert.equal(
+        xfhRoot.status,
+        obs.forgedXfhBelieved ? 400 : b.httpsRoot,
+        `${s.name}: GET / with it`,
+      );
+      assert.doesNotMatch(xfhRoot.body, /evil\.example/);
+
       // Plain requests, a foreign Host, HSTS, and the origin check.
       assert.equal((await http('/')).status, b.httpRoot, `${s.name}: GET / over http`);
       assert.equal((await http('/healthz')).status, b.httpHealth, `${s.name}: /healthz over http`);

@@ -17,20 +17,22 @@ import {
   type AuditCheckId,
   type GroundTruth,
   HOP_ADDRESSES,
+  type HopSpec,
   type ProbeAppObservations,
   type ProbeAppSpec,
   type Scenario,
 } from './types.js';
 
-/** nginx right, but appending to the client's X-Forwarded-For. */
+/** nginx's right headers, but appending to the client's X-Forwarded-For. */
+const NGINX_APPEND_HEADERS = NGINX_RIGHT.map((l) =>
+  l.startsWith('proxy_set_header X-Forwarded-For ')
+    ? 'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;'
+    : l,
+);
 const NGINX_APPEND = nginx({
   behaviour:
     "sets X-Forwarded-Proto/-Host, appends the peer to the client's X-Forwarded-For, strips Forwarded",
-  headers: NGINX_RIGHT.map((l) =>
-    l.startsWith('proxy_set_header X-Forwarded-For ')
-      ? 'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;'
-      : l,
-  ),
+  headers: NGINX_APPEND_HEADERS,
 });
 
 /** What an app that believes https requests are http fails: it redirects them to themselves. */
@@ -65,16 +67,20 @@ function probeTarget(o: {
   app: ProbeAppSpec;
   observe: ProbeAppObservations;
   fail: AuditCheckId[];
+  warn?: AuditCheckId[];
+  hop?: HopSpec;
   notes?: string[];
 }): Scenario {
+  const warned = o.warn ?? [];
   const loops = o.observe.httpsScheme === 'http';
   const truth: GroundTruth = {
     leaks: [],
     behaviour: { httpRoot: 301, httpHealth: 200, httpsRoot: loops ? 301 : 200 },
     probeApp: o.observe,
     audit: {
-      pass: AUDIT_CHECK_IDS.filter((c) => !o.fail.includes(c)),
+      pass: AUDIT_CHECK_IDS.filter((c) => !o.fail.includes(c) && !warned.includes(c)),
       fail: o.fail,
+      ...(warned.length ? { warn: warned } : {}),
       options: { csrfPath: '/form' },
     },
     ...(o.notes ? { notes: o.notes } : {}),
@@ -84,7 +90,7 @@ function probeTarget(o: {
     catalogue: 'probe-apps',
     correct: o.correct,
     summary: o.summary,
-    hops: [NGINX_APPEND],
+    hops: [o.hop ?? NGINX_APPEND],
     app: o.app,
     groundTruth: truth,
   };
@@ -110,6 +116,26 @@ export const probeScenarios: readonly Scenario[] = [
     fail: LOOP_FAILS,
     notes: [
       'Not spoofable (ip-spoof passes): without ProxyFix the client address is nginx, which is wrong but not forgeable.',
+    ],
+  }),
+  probeTarget({
+    name: 'flask-gunicorn-proxyfix-xfh-passes',
+    correct: true,
+    summary:
+      "Flask with ProxyFix(x_host=1) behind nginx that does not set X-Forwarded-Host, so the client's passes through: werkzeug takes it as the host, and the site's host list refuses it",
+    app: { kind: 'wsgi', server: 'gunicorn', proxyFix: true },
+    hop: nginx({
+      behaviour:
+        "sets X-Forwarded-Proto, appends to X-Forwarded-For, passes the client's X-Forwarded-Host through",
+      headers: NGINX_APPEND_HEADERS.filter(
+        (l) => !l.startsWith('proxy_set_header X-Forwarded-Host '),
+      ),
+    }),
+    observe: { ...RIGHT, forgedXfhBelieved: true },
+    fail: [],
+    warn: ['forwarded-host-spoof'],
+    notes: [
+      'Safe only because of the host list: the WSGI probe shows werkzeug believing the forged host, and every request carrying it gets 400 (forwarded-host-spoof warns; without a probe the refusal hides the belief).',
     ],
   }),
   probeTarget({

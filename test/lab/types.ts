@@ -141,6 +141,8 @@ export interface ProbeAppObservations {
   readonly clientIp: 'client' | 'proxy';
   /** True when a client's forged X-Forwarded-For (leftmost) becomes the client address. */
   readonly forgedXffBelieved: boolean;
+  /** True when a client's forged X-Forwarded-Host becomes the framework's host (then refused: 400). */
+  readonly forgedXfhBelieved?: boolean;
 }
 
 /** The fields of a resolved view the lab compares. */

@@ -27,6 +27,10 @@ interface HostBelief {
   /** `believed`: the app takes it as its host; `refused`: it raised (errors.host); `other`: neither. */
   readonly kind: 'believed' | 'refused' | 'other' | 'none';
   readonly text: string;
+  /** Which probe answered (`the WSGI probe`), when one did. */
+  readonly who?: string;
+  /** The host the app believed, when it said one. */
+  readonly host?: string;
   readonly evidence?: Evidence;
 }
 
@@ -66,6 +70,8 @@ export function hostBelief(p: ProbeOutcome | undefined, canary: string): HostBel
     return {
       kind: 'believed',
       text: `${who} says the app takes it as its host (view.host ${host})`,
+      who,
+      host,
       evidence: ev,
     };
   }
