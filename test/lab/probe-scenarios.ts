@@ -148,6 +148,18 @@ export const probeScenarios: readonly Scenario[] = [
     fail: [],
   }),
   probeTarget({
+    name: 'flask-uwsgi-no-proxyfix',
+    correct: true,
+    summary:
+      "Flask under uwsgi without ProxyFix: uwsgi itself copies X-Forwarded-Proto into wsgi.url_scheme (from any peer), so werkzeug believes nginx's https; the client address is nginx's",
+    app: { kind: 'wsgi', server: 'uwsgi', proxyFix: false },
+    observe: { httpsScheme: 'https', clientIp: 'proxy', forgedXffBelieved: false },
+    fail: [],
+    notes: [
+      'Right only because nginx overwrites X-Forwarded-Proto: uwsgi would take a client-sent one from any peer (docs/probes.md).',
+    ],
+  }),
+  probeTarget({
     name: 'starlette-uvicorn-proxy-headers',
     correct: true,
     summary: `Starlette under uvicorn --proxy-headers --forwarded-allow-ips ${HOP_ADDRESSES.edge} (nginx's address), the ASGI probe`,

@@ -847,6 +847,24 @@ export const scenarios: readonly Scenario[] = [
     behaviour: { httpRoot: 200, httpHealth: 200, httpsRoot: 200 },
     fail: ['https-redirect', 'hsts', 'csrf-origin', 'scheme-detection'],
   }),
+  djangoTarget({
+    name: 'django-use-xfh-proxy-passes-probe',
+    correct: true,
+    summary:
+      "USE_X_FORWARDED_HOST = True behind nginx that does not set X-Forwarded-Host, so the client's passes through: Django takes it as its host and ALLOWED_HOSTS refuses it (DisallowedHost, 400); with the Django probe",
+    probe: true,
+    proxy: nginx({
+      behaviour: "overwrites X-Forwarded-Proto/-For, passes the client's X-Forwarded-Host through",
+      headers: NGINX_RIGHT.filter((l) => !l.startsWith('proxy_set_header X-Forwarded-Host ')),
+    }),
+    settings: { USE_X_FORWARDED_HOST: true },
+    observe: { ...DJANGO_RIGHT_OBS, refusedSpoofs: [{ attempt: 'x-forwarded-host', status: 400 }] },
+    fail: [],
+    warn: ['forwarded-host-spoof'],
+    notes: [
+      "Safe only because of ALLOWED_HOSTS: the Django probe reports the DisallowedHost that a forged X-Forwarded-Host raises, so forwarded-host-spoof warns; without a probe Django's 400 (DEBUG off) hides it.",
+    ],
+  }),
   // The sites on the shipped WSGI, ASGI and Node probes (test/lab/probe-scenarios.ts).
   ...probeScenarios,
 ];
