@@ -413,6 +413,35 @@ describe('outside failures explained by the belief', () => {
   });
 });
 
+describe('every verdict says where it came from', () => {
+  for (const [label, secret, script] of [
+    ['with an honest probe', true, {}],
+    ['with a probe that gives no answer', true, { probe: () => ({ status: 404 }) }],
+    ['without a probe secret', false, {}],
+    ['with a probe, on a deployment that loops', true, { httpsRoot: 'loop' }],
+  ] as const) {
+    test(label, async () => {
+      const r = await run(
+        script as AppScript,
+        CHECK_IDS.filter((id) => id !== 'csrf-origin' && id !== 'health-exempt'),
+        secret,
+      );
+      const results = Object.values(r);
+      assert.equal(results.length, CHECK_IDS.length - 2);
+      for (const res of results) {
+        if (res.status === 'skip' || res.status === 'error') {
+          assert.equal(res.basis, undefined, res.id);
+          continue;
+        }
+        assert.ok(res.basis, `${res.id} (${res.status}) has no basis: ${res.summary}`);
+        // Only an answering probe can be a basis.
+        if (!secret || 'probe' in script)
+          assert.equal(res.basis, 'outside', `${res.id}: ${res.summary}`);
+      }
+    });
+  }
+});
+
 describe('malformed probe answers', () => {
   test('parseProbeAnswer keeps only fields of the protocol type', () => {
     const p = parseProbeAnswer(
