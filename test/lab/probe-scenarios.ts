@@ -206,12 +206,30 @@ export const probeScenarios: readonly Scenario[] = [
     fail: ['ip-spoof'],
   }),
   probeTarget({
+    name: 'express-trust-proxy-unset',
+    correct: false,
+    summary:
+      "Express with trust proxy unset (its default, false): req.protocol is the connection's http and req.ip nginx's; the https redirect loops",
+    app: { kind: 'framework', framework: 'express', trustProxy: false },
+    observe: LOOPS,
+    fail: LOOP_FAILS,
+  }),
+  probeTarget({
     name: 'fastify-trust-proxy-address',
     correct: true,
     summary: `Fastify with trustProxy = '${HOP_ADDRESSES.edge}' (nginx's address), the Node probe as an onRequest hook`,
     app: { kind: 'framework', framework: 'fastify', trustProxy: HOP_ADDRESSES.edge },
     observe: RIGHT,
     fail: [],
+  }),
+  probeTarget({
+    name: 'fastify-trust-proxy-true',
+    correct: false,
+    summary:
+      'Fastify with trustProxy = true: request.ip is the leftmost X-Forwarded-For, which the client wrote',
+    app: { kind: 'framework', framework: 'fastify', trustProxy: true },
+    observe: LEFTMOST,
+    fail: ['ip-spoof'],
   }),
   probeTarget({
     name: 'koa-proxy-true',
