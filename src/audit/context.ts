@@ -406,13 +406,18 @@ export function isRedirect(res: RawResponse | undefined): boolean {
 }
 
 /**
- * True for a redirect of an https request to the same path on https: whoever answered
- * believes the https request is plain http (the start of a redirect loop).
+ * True for a redirect of an https request to the very same URL (host, path and query) on
+ * https: whoever answered believes the https request is plain http (a redirect loop).
  */
 export function selfRedirect(ex: Exchange): boolean {
   if (!ex.response || !isRedirect(ex.response) || ex.url.protocol !== 'https:') return false;
   const to = redirectTarget(ex.response, ex.url);
-  return to?.protocol === 'https:' && to.pathname === ex.url.pathname;
+  return (
+    to?.protocol === 'https:' &&
+    to.host.toLowerCase() === ex.url.host.toLowerCase() &&
+    to.pathname === ex.url.pathname &&
+    to.search === ex.url.search
+  );
 }
 
 /** The absolute target of a redirect, or undefined when the Location does not parse. */

@@ -20,8 +20,8 @@ type ProbeScript = (req: IncomingMessage, https: boolean) => ProbeReply;
 interface AppScript {
   /** The probe; default: answers honestly with the connection's scheme. */
   readonly probe?: ProbeScript;
-  /** GET / over https: `ok` (200 + HSTS), `loop` (301 to itself). Default ok. */
-  readonly httpsRoot?: 'ok' | 'loop';
+  /** GET / over https: `ok` (200 + HSTS), `loop` (301 to itself), `query` (302 to `/?lang=en`). Default ok. */
+  readonly httpsRoot?: 'ok' | 'loop' | 'query';
   /** A foreign Host over https: 400 (default) or a 200 page that does not quote it. */
   readonly foreignHost?: 400 | 200;
   /** The app takes X-Forwarded-Host as its host (werkzeug ProxyFix x_host, Express trust proxy). */
@@ -84,6 +84,11 @@ function scripted(s: AppScript): { https: RequestListener; http: RequestListener
       if (host !== 'app.test') {
         res.writeHead(s.foreignHost ?? 400, { 'content-type': 'text/html' });
         res.end(s.foreignHost === 200 ? '<p>welcome</p>' : 'Bad Request');
+        return;
+      }
+      if (s.httpsRoot === 'query' && req.url === '/') {
+        res.writeHead(302, { location: `https://app.test:${httpsPort()}/?lang=en` });
+        res.end();
         return;
       }
       if (s.httpsRoot === 'loop') {
@@ -219,6 +224,13 @@ describe('scheme-detection: the probe, checked against outside signs', () => {
     ]);
     assert.equal(r['scheme-detection']!.status, 'fail');
     assert.equal(r['scheme-detection']!.basis, 'outside');
+  });
+
+  test('a redirect to the same path with another query is no loop: no probe answer is a warn, not a fail', async () => {
+    const r = await run({ probe: () => ({ status: 404 }), httpsRoot: 'query' }, [
+      'scheme-detection',
+    ]);
+    assert.equal(r['scheme-detection']!.status, 'warn', r['scheme-detection']!.summary);
   });
 
   test('view.scheme of the wrong type is ignored and named: warn, never a fail on it', async () => {
