@@ -76,7 +76,10 @@ export const error = (summary: string, evidence: readonly Evidence[] = []): Verd
   evidence,
 });
 
-/** The same verdict, saying where its evidence came from. */
+/**
+ * The same verdict, saying where its evidence came from; a verdict that already says so
+ * (a check's inner judgement, which knows better) keeps its own.
+ */
 export function from(basis: Basis, v: Verdict): Verdict {
-  return v.status === 'skip' || v.status === 'error' ? v : { ...v, basis };
+  return v.status === 'skip' || v.status === 'error' || v.basis ? v : { ...v, basis };
 }

@@ -20,6 +20,7 @@ import {
   serializeRequest,
 } from './engine.js';
 import type { NetworkRules } from './network.js';
+import { type ProbeAnswer, parseProbeAnswer } from './probe-answer.js';
 import { escapeControls } from './report/escape.js';
 import type { CheckId, Evidence } from './types.js';
 
@@ -97,35 +98,7 @@ export function makeCanary(): Canary {
   };
 }
 
-/** What the probe endpoint answered. */
-export interface ProbeAnswer {
-  readonly version: number;
-  readonly view: {
-    readonly scheme?: string;
-    readonly secure?: boolean;
-    readonly host?: string;
-    readonly hostname?: string;
-    readonly clientIp?: string;
-    readonly peer?: string;
-    readonly peerTrusted?: boolean;
-    readonly warnings?: readonly {
-      code: string;
-      message: string;
-      header?: string;
-      value?: string;
-    }[];
-    readonly [k: string]: unknown;
-  };
-  readonly forwarded: Readonly<Record<string, readonly string[]>>;
-  readonly warnings: readonly { code: string; message: string; header?: string; value?: string }[];
-  /** What answered (docs/probe-protocol.md): `proxytrust` when absent, `django`, `wsgi`, ... */
-  readonly probe?: string;
-  /** `joined` when the server joined duplicate header lines (WSGI): a comma may be two lines. */
-  readonly headerLines?: 'separate' | 'joined';
-  /** Field -> the exception computing it raised (Django's DisallowedHost for `host`). */
-  readonly errors?: Readonly<Record<string, string>>;
-  readonly csrf?: { readonly lastFailure?: { readonly reason?: string } | null };
-}
+export type { ProbeAnswer } from './probe-answer.js';
 
 /** The header a probe adds to a CSRF refusal of a probe's own request (docs/probe-protocol.md). */
 export const CSRF_REASON_HEADER = 'X-Proxytrust-Csrf-Reason';
@@ -145,6 +118,8 @@ export interface ProbeOutcome {
   readonly problem?: string;
   /** True when the http probe was redirected (the http entry point never reaches the app). */
   readonly redirected?: boolean;
+  /** Fields of the answer that had the wrong type and were ignored (`view.scheme`, ...). */
+  readonly dropped?: readonly string[];
 }
 
 function defaultHttpUrl(url: URL): URL {
@@ -367,21 +342,16 @@ export class AuditContext {
     if (res.status !== 200) {
       return {
         exchange,
-        problem: `probe answered ${res.status}: is the app running proxytrust's middleware with this probe secret (and path ${this.probePath})?`,
+        problem: `probe answered ${res.status}: does the app run a probe (proxytrust's middleware, or a shipped probe) with this secret at ${this.probePath}?`,
       };
     }
-    try {
-      const answer = JSON.parse(res.body.toString('utf8')) as ProbeAnswer;
-      if (typeof answer !== 'object' || answer === null || typeof answer.view !== 'object') {
-        return { exchange, problem: 'probe answer is not a probe document (no "view")' };
-      }
-      return {
-        exchange,
-        answer: { ...answer, forwarded: answer.forwarded ?? {}, warnings: answer.warnings ?? [] },
-      };
-    } catch {
-      return { exchange, problem: 'probe answer is not JSON' };
-    }
+    const parsed = parseProbeAnswer(res.body.toString('utf8'));
+    if (!parsed.answer) return { exchange, problem: parsed.problem ?? 'no probe answer' };
+    return {
+      exchange,
+      answer: parsed.answer,
+      ...(parsed.dropped.length > 0 ? { dropped: parsed.dropped } : {}),
+    };
   }
 }
 
@@ -432,6 +402,21 @@ export function evidence(
 export function isRedirect(res: RawResponse | undefined): boolean {
   return (
     !!res && res.status >= 300 && res.status < 400 && headerValue(res, 'location') !== undefined
+  );
+}
+
+/**
+ * True for a redirect of an https request to the very same URL (host, path and query) on
+ * https: whoever answered believes the https request is plain http (a redirect loop).
+ */
+export function selfRedirect(ex: Exchange): boolean {
+  if (!ex.response || !isRedirect(ex.response) || ex.url.protocol !== 'https:') return false;
+  const to = redirectTarget(ex.response, ex.url);
+  return (
+    to?.protocol === 'https:' &&
+    to.host.toLowerCase() === ex.url.host.toLowerCase() &&
+    to.pathname === ex.url.pathname &&
+    to.search === ex.url.search
   );
 }
 

@@ -11,11 +11,29 @@ import { fileURLToPath } from 'node:url';
 import { CHECK_IDS } from '../../src/audit/types.js';
 import { RESULTS_DIR, type RecordedRow, type ScenarioRecord } from './check.js';
 import { scenarios } from './scenarios.js';
+import type { AppSpec } from './types.js';
 
 const docPath = fileURLToPath(new URL('../../docs/lab.md', import.meta.url));
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function appText(app: AppSpec): string {
+  switch (app.kind) {
+    case 'node':
+      return `Node + proxytrust, trusts ${[app.policy.trustedProxies].flat().join(', ')}`;
+    case 'django':
+      return 'Django 3.2 under gunicorn';
+    case 'wsgi':
+      return `Flask under ${app.server}${app.proxyFix ? ' with ProxyFix(x_for=1, x_proto=1, x_host=1)' : ', no ProxyFix'}, WSGI probe`;
+    case 'asgi':
+      return `Starlette under uvicorn ${app.uvicornArgs.join(' ')}, ASGI probe`;
+    case 'framework':
+      return app.framework === 'koa'
+        ? `Koa, app.proxy = ${app.proxy}${app.maxIpsCount !== undefined ? `, maxIpsCount = ${app.maxIpsCount}` : ''}, Node probe`
+        : `${app.framework === 'express' ? 'Express, trust proxy' : 'Fastify, trustProxy'} = ${JSON.stringify(app.trustProxy)}, Node probe`;
+  }
 }
 
 function catalogue(): string {
@@ -25,10 +43,7 @@ function catalogue(): string {
   ];
   for (const s of scenarios) {
     const chain = s.hops.map((h) => `${h.kind} (${h.behaviour})`).join(' -> ');
-    const app =
-      s.app.kind === 'node'
-        ? `Node + proxytrust, trusts ${[s.app.policy.trustedProxies].flat().join(', ')}`
-        : 'Django 3.2 under gunicorn';
+    const app = appText(s.app);
     lines.push(
       `| \`${s.name}\` | ${s.catalogue} | ${s.correct ? 'right' : 'wrong'} | ${cell(`${s.summary}. ${chain}`)} | ${cell(app)} | ${s.groundTruth.audit.fail.map((c) => `\`${c}\``).join(', ') || 'none'} |`,
     );

@@ -5,6 +5,18 @@
  */
 import { APP_HOST, HOP_ADDRESSES, type HopContext, type HopSpec } from './types.js';
 
+/** nginx's right forwarded headers (catalogue 1). */
+export const NGINX_RIGHT = [
+  'proxy_set_header Host $host;',
+  'proxy_set_header X-Forwarded-Proto $scheme;',
+  'proxy_set_header X-Forwarded-Host $host;',
+  'proxy_set_header X-Forwarded-For $remote_addr;',
+  // What it does not set, it strips: a client's own value would pass through otherwise.
+  'proxy_set_header X-Forwarded-Port "";',
+  'proxy_set_header X-Forwarded-Prefix "";',
+  'proxy_set_header Forwarded "";',
+];
+
 /** Lines common to every nginx hop: foreground, one process, everything under the lab dir. */
 function nginxFrame(ctx: HopContext, server: string, httpLines: readonly string[] = []): string {
   const d = `${ctx.dir}/${ctx.name}`;

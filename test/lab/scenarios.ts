@@ -2,7 +2,8 @@
  * The scenario catalogue (issue 4): real proxy chains, right and wrong, each with its
  * ground truth. Data only; test/lab/start.ts runs them.
  */
-import { apache, caddy, haproxy, nginx } from './proxies.js';
+import { probeScenarios } from './probe-scenarios.js';
+import { apache, caddy, haproxy, NGINX_RIGHT, nginx } from './proxies.js';
 import type {
   AuditCheckId,
   DjangoObservations,
@@ -23,18 +24,6 @@ function audit(...fail: AuditCheckId[]): GroundTruth['audit'] {
 
 /** What the Node app with proxytrust does over plain requests when it resolves correctly. */
 const NODE_BEHAVIOUR: GroundTruth['behaviour'] = { httpRoot: 301, httpHealth: 200, httpsRoot: 200 };
-
-/** nginx's right forwarded headers (catalogue 1). */
-const NGINX_RIGHT = [
-  'proxy_set_header Host $host;',
-  'proxy_set_header X-Forwarded-Proto $scheme;',
-  'proxy_set_header X-Forwarded-Host $host;',
-  'proxy_set_header X-Forwarded-For $remote_addr;',
-  // What it does not set, it strips: a client's own value would pass through otherwise.
-  'proxy_set_header X-Forwarded-Port "";',
-  'proxy_set_header X-Forwarded-Prefix "";',
-  'proxy_set_header Forwarded "";',
-];
 
 /** The leaks of a proxy that relays the client's own X-Forwarded-Proto and -Host. */
 function protoAndHostLeak(because: string): Leak[] {
@@ -858,4 +847,24 @@ export const scenarios: readonly Scenario[] = [
     behaviour: { httpRoot: 200, httpHealth: 200, httpsRoot: 200 },
     fail: ['https-redirect', 'hsts', 'csrf-origin', 'scheme-detection'],
   }),
+  djangoTarget({
+    name: 'django-use-xfh-proxy-passes-probe',
+    correct: true,
+    summary:
+      "USE_X_FORWARDED_HOST = True behind nginx that does not set X-Forwarded-Host, so the client's passes through: Django takes it as its host and ALLOWED_HOSTS refuses it (DisallowedHost, 400); with the Django probe",
+    probe: true,
+    proxy: nginx({
+      behaviour: "overwrites X-Forwarded-Proto/-For, passes the client's X-Forwarded-Host through",
+      headers: NGINX_RIGHT.filter((l) => !l.startsWith('proxy_set_header X-Forwarded-Host ')),
+    }),
+    settings: { USE_X_FORWARDED_HOST: true },
+    observe: { ...DJANGO_RIGHT_OBS, refusedSpoofs: [{ attempt: 'x-forwarded-host', status: 400 }] },
+    fail: [],
+    warn: ['forwarded-host-spoof'],
+    notes: [
+      "Safe only because of ALLOWED_HOSTS: the Django probe reports the DisallowedHost that a forged X-Forwarded-Host raises, so forwarded-host-spoof warns; without a probe Django's 400 (DEBUG off) hides it.",
+    ],
+  }),
+  // The sites on the shipped WSGI, ASGI and Node probes (test/lab/probe-scenarios.ts).
+  ...probeScenarios,
 ];

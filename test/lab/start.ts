@@ -17,6 +17,7 @@ import {
   requireBinary,
 } from './harness.js';
 import { startNodeApp } from './node-app.js';
+import { startProbeApp } from './probe-apps.js';
 import { scenarios } from './scenarios.js';
 import {
   APP_HOST,
@@ -334,7 +335,7 @@ async function start(scenario: Scenario, lab: Lab, own: boolean): Promise<Scenar
   // Fail early (never skip) on a missing binary.
   for (const hop of scenario.hops) requireBinary(BINARIES[hop.kind]);
   const probeSecret =
-    scenario.app.kind === 'node' || scenario.app.probe
+    scenario.app.kind !== 'django' || scenario.app.probe
       ? randomBytes(24).toString('base64url')
       : undefined;
 
@@ -348,8 +349,10 @@ async function start(scenario: Scenario, lab: Lab, own: boolean): Promise<Scenar
     });
     lab.onTeardown(() => running.close());
     app = running;
-  } else {
+  } else if (scenario.app.kind === 'django') {
     app = await startDjango(lab, scenario.app, probeSecret);
+  } else {
+    app = await startProbeApp(lab, scenario.app, probeSecret!);
   }
 
   const ports = await startHops(lab, scenario.hops, app, { label: scenario.name });

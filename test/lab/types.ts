@@ -6,6 +6,7 @@
 
 import type { CheckId } from '../../src/audit/types.js';
 import type { PolicyOptions } from '../../src/core/index.js';
+import type { FrameworkSetting } from './framework-apps.js';
 
 /** The audit's check ids (the audit owns them). The ground truth says which must pass and which must fail. */
 export { CHECK_IDS as AUDIT_CHECK_IDS } from '../../src/audit/types.js';
@@ -110,7 +111,39 @@ export interface DjangoAppSpec {
   readonly ipv6?: boolean;
 }
 
-export type AppSpec = NodeAppSpec | DjangoAppSpec;
+/**
+ * A site without proxytrust's middleware that answers through one of the shipped probes
+ * (test/lab/probe-apps.ts): Flask under gunicorn or uwsgi with the WSGI probe, Starlette
+ * under uvicorn with the ASGI probe, or Express/Fastify/Koa with the standalone Node probe,
+ * each trusting its proxy by its own setting.
+ */
+export type ProbeAppSpec =
+  | {
+      readonly kind: 'wsgi';
+      readonly server: 'gunicorn' | 'uwsgi';
+      /** Wrap the app in werkzeug's ProxyFix(x_for=1, x_proto=1, x_host=1). */
+      readonly proxyFix: boolean;
+    }
+  | {
+      readonly kind: 'asgi';
+      /** uvicorn's arguments (`--proxy-headers`, `--forwarded-allow-ips ...`). */
+      readonly uvicornArgs: readonly string[];
+    }
+  | ({ readonly kind: 'framework' } & FrameworkSetting);
+
+export type AppSpec = NodeAppSpec | DjangoAppSpec | ProbeAppSpec;
+
+/** What the lab observes of a probe app's framework (GET /__app/), honest and forged. */
+export interface ProbeAppObservations {
+  /** The scheme the framework believes for an https request. */
+  readonly httpsScheme: 'http' | 'https';
+  /** The client address the framework believes: the client's, or the proxy's. */
+  readonly clientIp: 'client' | 'proxy';
+  /** True when a client's forged X-Forwarded-For (leftmost) becomes the client address. */
+  readonly forgedXffBelieved: boolean;
+  /** True when a client's forged X-Forwarded-Host becomes the framework's host (then refused: 400). */
+  readonly forgedXfhBelieved?: boolean;
+}
 
 /** The fields of a resolved view the lab compares. */
 export interface ViewFacts {
@@ -200,6 +233,8 @@ export interface GroundTruth {
   };
   /** For Django targets: what the lab observes from outside (and Django's own belief). */
   readonly django?: DjangoObservations;
+  /** For probe apps: what their framework believes (checked by test/lab/probe-apps.test.ts). */
+  readonly probeApp?: ProbeAppObservations;
   /**
    * Which audit checks must pass and which must fail against this scenario. A check in
    * neither list is not asserted (explained in `notes`).
@@ -241,8 +276,8 @@ export interface DjangoObservations {
 export interface Scenario {
   /** Unique, kebab-case; tests and the audit start scenarios by this name. */
   readonly name: string;
-  /** The issue's catalogue item (1..8), or 'django'. */
-  readonly catalogue: number | 'django';
+  /** The issue's catalogue item (1..8), 'django', or 'probe-apps' (test/lab/probe-scenarios.ts). */
+  readonly catalogue: number | 'django' | 'probe-apps';
   /** Is the chain configured correctly (a reference "right"), or deliberately wrong? */
   readonly correct: boolean;
   /** One line for the docs table. */

@@ -5,6 +5,7 @@
 import { type Check, error, fail, from, pass, skip, warn } from '../check.js';
 import { type Exchange, evidence } from '../context.js';
 import { headerValues } from '../engine.js';
+import { explainByBelief } from './probe-util.js';
 
 /** One Set-Cookie line, parsed enough to judge its flags. */
 export interface CookieFlags {
@@ -94,7 +95,8 @@ export const cookieFlags: Check = {
       for (const c of overHttp) bad.push(`${c.name} is set over plain http`);
       if (overHttp.length > 0) ev.push(evidence(h));
     }
-    if (bad.length > 0) return from('outside', fail(`insecure cookies: ${bad.join('; ')}`, ev));
+    if (bad.length > 0)
+      return explainByBelief(ctx, 'https', fail(`insecure cookies: ${bad.join('; ')}`, ev));
     if (cookies.length === 0 && ctx.options.probeSecret) {
       // Nothing to observe (the page redirects, for example): the probe says whether the
       // app would mark cookies Secure, since it does so only when it believes https.

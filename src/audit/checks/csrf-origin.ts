@@ -31,16 +31,10 @@ import {
   type Verdict,
   warn,
 } from '../check.js';
-import {
-  type AuditContext,
-  CSRF_REASON_HEADER,
-  type Exchange,
-  evidence,
-  isRedirect,
-  redirectTarget,
-} from '../context.js';
+import { CSRF_REASON_HEADER, type Exchange, evidence, selfRedirect } from '../context.js';
 import { headerValue } from '../engine.js';
 import type { Evidence } from '../types.js';
+import { schemeBelief } from './probe-util.js';
 
 /** Form fields that carry a CSRF token, by framework. */
 export const TOKEN_FIELDS = [
@@ -122,23 +116,6 @@ function accepted(ex: Exchange): boolean {
   return !selfRedirect(ex);
 }
 
-/** A redirect to the same URL on https: the app believes the https request is http. */
-function selfRedirect(ex: Exchange): boolean {
-  if (!isRedirect(ex.response)) return false;
-  const to = redirectTarget(ex.response!, ex.url);
-  return to?.protocol === 'https:' && to.pathname === ex.url.pathname;
-}
-
-async function probeScheme(ctx: AuditContext): Promise<{ scheme?: string; ev?: Evidence }> {
-  if (!ctx.options.probeSecret) return {};
-  const p = await ctx.probeBaseline('https');
-  if (!p.answer) return {};
-  return {
-    scheme: p.answer.view.scheme,
-    ev: evidence(p.exchange, [], [`probe view.scheme: ${p.answer.view.scheme}`]),
-  };
-}
-
 const NO_TOKEN_FIX =
   'Point --csrf-path at a page that renders a form with its CSRF token (Django: a view whose template has `{% csrf_token %}`; csrf-csrf: a page that calls `generateCsrfToken`), or --cookie-path at a page that sets the CSRF cookie (Django: a view that calls `get_token(request)`); with the probe secret the audit can also read why the app refused.';
 
@@ -212,13 +189,13 @@ export const csrfOrigin: Check = {
       );
     }
     if (selfRedirect(bad) && selfRedirect(good)) {
-      const p = await probeScheme(ctx);
+      const p = await schemeBelief(ctx, 'https');
       if (p.scheme === 'http') {
         return from(
           'probe+outside',
           fail(
             'POSTs over https are redirected to https, and the probe says the app believes https requests are http: its own https origin can never match',
-            [...ev, p.ev!],
+            [...ev, p.evidence!],
           ),
         );
       }
@@ -231,7 +208,7 @@ export const csrfOrigin: Check = {
       );
     }
     if (accepted(bad)) {
-      const p = await probeScheme(ctx);
+      const p = await schemeBelief(ctx, 'https');
       const why =
         p.scheme === 'http'
           ? '; the probe says the app believes https requests are http (Django 3.2 checks the Referer only on requests it believes secure)'
@@ -240,7 +217,7 @@ export const csrfOrigin: Check = {
         p.scheme ? 'probe+outside' : 'outside',
         fail(
           `a POST from a foreign origin${hasToken ? ' with a valid CSRF token' : ''} is accepted (${b}): no origin check${why}`,
-          p.ev ? [...ev, p.ev] : ev,
+          p.evidence && p.scheme ? [...ev, p.evidence] : ev,
         ),
       );
     }

@@ -3,9 +3,10 @@
  * values (`X-Forwarded-Proto: https, https` from a header set twice), and the verdict names
  * the header and how many lines arrived.
  */
-import { type Check, error, fail, from, pass, type Verdict } from '../check.js';
+import { type Check, fail, from, pass, type Verdict, warn } from '../check.js';
 import type { AuditContext } from '../context.js';
-import { needsSecret, probeEvidence } from './probe-util.js';
+import { probeName } from '../probe-answer.js';
+import { needsSecret, noAnswer, probeEvidence } from './probe-util.js';
 
 const CODES = new Set(['DUPLICATED_VALUES', 'CONTRADICTORY_VALUES', 'DUPLICATE_HEADER_LINES']);
 
@@ -47,7 +48,17 @@ async function judgeDuplicates(ctx: AuditContext): Promise<Verdict> {
   const skipped = needsSecret(ctx);
   if (skipped) return skipped;
   const p = await ctx.probeBaseline('https');
-  if (!p.answer) return error(`no probe answer over https: ${p.problem}`, [probeEvidence(p, [])]);
+  if (!p.answer) {
+    return from(
+      'outside',
+      warn(
+        `${noAnswer(p)}: the header lines that reach the app cannot be seen from outside`,
+        [probeEvidence(p, [])],
+        'Check the probe secret and path (--probe-secret, --probe-path), and that the probe is installed first in the app (docs/probes.md).',
+      ),
+    );
+  }
+  const who = probeName(p.answer);
   const found: string[] = [];
   const lines: string[] = [];
   for (const [name, values] of Object.entries(p.answer.forwarded)) {
@@ -85,7 +96,10 @@ async function judgeDuplicates(ctx: AuditContext): Promise<Verdict> {
     { ...probeEvidence(p, []), response: [...(probeEvidence(p, []).response ?? []), ...lines] },
   ];
   if (found.length > 0)
-    return fail(`duplicated forwarded values reach the app: ${found.join('; ')}`, ev);
+    return fail(`${who} says duplicated forwarded values reach the app: ${found.join('; ')}`, ev);
   const n = Object.keys(p.answer.forwarded).length;
-  return pass(`${n} forwarded header(s) reach the app, each on one line, no duplicates`, ev);
+  return pass(
+    `${who} says ${n} forwarded header(s) reach the app, each on one line, no duplicates`,
+    ev,
+  );
 }

@@ -6,6 +6,12 @@
 import { type Check, error, fail, from, pass, warn } from '../check.js';
 import { type Exchange, evidence, findReflections } from '../context.js';
 import type { Evidence } from '../types.js';
+import { hostBelief } from './host-header.js';
+
+/** Evidence of the outside requests that carried a forged host (for a warning). */
+function carriedEv(tried: readonly Exchange[]): Evidence[] {
+  return tried.filter((t) => t.response).map((t) => evidence(t));
+}
 
 /** The check. */
 export const forwardedHostSpoof: Check = {
@@ -30,6 +36,7 @@ export const forwardedHostSpoof: Check = {
     const quoted: string[] = [];
     const quotedEv: Evidence[] = [];
     const tried: Exchange[] = [];
+    const sentWith = new Map<Exchange, string>();
     await Promise.all(
       urls.flatMap((url) =>
         lines.map(async (line) => {
@@ -38,6 +45,7 @@ export const forwardedHostSpoof: Check = {
             headers: [line],
           });
           tried.push(ex);
+          sentWith.set(ex, line[0].toLowerCase());
           if (!ex.response) return;
           const r = findReflections(ex.response, c);
           const refusal = ex.response.status >= 400 && r.every((x) => x.startsWith('body: '));
@@ -53,23 +61,66 @@ export const forwardedHostSpoof: Check = {
         }),
       ),
     );
+    // The probe: what host the app believed with the forged headers, and whether they
+    // reached it at all (its `forwarded` lines).
+    let probeUsed = false;
+    let probeNote = '';
+    let refusedByApp: string | undefined;
+    const probeEv: Evidence[] = [];
     if (ctx.options.probeSecret) {
       const p = await ctx.probe(
         'https',
         `probe over https with X-Forwarded-Host and Forwarded host=${c}`,
         lines,
       );
-      const host = p.answer?.view.host;
-      if (host?.toLowerCase().includes(c)) {
-        found.push(`the app believes the client-sent host (view.host ${host})`);
-        ev.push(evidence(p.exchange, [], [`probe view.host: ${host}`]));
+      const b = hostBelief(p, c);
+      if (b.evidence) probeEv.push(b.evidence);
+      const reached = Object.entries(p.answer?.forwarded ?? {})
+        .filter(([name, ls]) => name !== 'host' && ls.some((l) => l.toLowerCase().includes(c)))
+        .map(([name]) => name);
+      // No outside request that carried a header the app took was served: each was refused
+      // (4xx) or redirected without the canary (a reflection is in `found`). The framework
+      // believes it; the app's own host check (or a redirect before it) stops it.
+      const carried = tried.filter(
+        (t) => reached.length === 0 || reached.includes(sentWith.get(t)!),
+      );
+      const allRefused =
+        carried.length > 0 &&
+        carried.every((t) => t.response && t.response.status >= 300 && t.response.status < 500);
+      if (b.kind === 'believed' && found.length === 0 && allRefused) {
+        refusedByApp = `the client-sent ${reached.join(', ') || 'forwarded host'} reach${reached.length === 1 ? 'es' : ''} the app, and ${b.who} says its framework takes it as its host (view.host ${b.host}); every request carrying it is refused or redirected (${[...new Set(carried.map((t) => t.response!.status))].join(', ')}), so only the app's own host check stands in the way`;
+        probeUsed = true;
+      } else if (b.kind === 'believed') {
+        found.push(`the app believes the client-sent host: ${b.text}`);
+        ev.push(...probeEv);
+        probeUsed = true;
+      } else if (b.kind === 'refused' && reached.length > 0) {
+        refusedByApp = `the client-sent ${reached.join(', ')} reach${reached.length === 1 ? 'es' : ''} the app, which takes it as its host and refuses it: ${b.text}`;
+        probeUsed = true;
+      } else if (p.answer) {
+        probeUsed = true;
+        probeNote = reached.length
+          ? `; ${reached.join(', ')} reach${reached.length === 1 ? 'es' : ''} the app, which does not believe ${reached.length === 1 ? 'it' : 'them'} (${b.text})`
+          : `; ${b.text}`;
+      } else {
+        probeNote = `; ${b.text}, outside signs only`;
       }
     }
-    const basis = ctx.options.probeSecret ? 'probe+outside' : 'outside';
+    const basis = probeUsed ? 'probe+outside' : 'outside';
     if (found.length > 0)
       return from(basis, fail(`client-sent forwarded host is used: ${found[0]}`, ev));
     const failed = tried.find((t) => !t.response && t.url.protocol === 'https:');
     if (failed) return error(`request failed: ${failed.error?.message}`, [evidence(failed)]);
+    if (refusedByApp) {
+      return from(
+        basis,
+        warn(
+          refusedByApp,
+          [...quotedEv, ...carriedEv(tried), ...probeEv],
+          'Drop client-sent X-Forwarded-Host and Forwarded at the edge (nginx `proxy_set_header X-Forwarded-Host $host;` and `proxy_set_header Forwarded "";`), or stop believing them in the app (Django `USE_X_FORWARDED_HOST = False` unless the proxy overwrites it): today only the allowed-hosts list stands between a client and the host the app builds links with.',
+        ),
+      );
+    }
     if (quoted.length > 0) {
       return from(
         basis,
@@ -82,10 +133,10 @@ export const forwardedHostSpoof: Check = {
     }
     return from(
       basis,
-      pass(
-        `X-Forwarded-Host and Forwarded host=${c} are not reflected`,
-        tried.map((t) => evidence(t)),
-      ),
+      pass(`X-Forwarded-Host and Forwarded host=${c} are not reflected${probeNote}`, [
+        ...tried.map((t) => evidence(t)),
+        ...probeEv,
+      ]),
     );
   },
 };

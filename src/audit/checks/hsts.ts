@@ -1,8 +1,9 @@
 /** `hsts`: exactly one valid Strict-Transport-Security on https, max-age at least the minimum, none on http. */
-import { type Check, error, fail, from, pass, type Verdict } from '../check.js';
+import { type Check, error, fail, pass, type Verdict } from '../check.js';
 import type { AuditContext } from '../context.js';
 import { evidence } from '../context.js';
 import { headerValues } from '../engine.js';
+import { explainByBelief } from './probe-util.js';
 
 /** A parsed Strict-Transport-Security value, or the reason it is invalid. */
 export function parseHsts(
@@ -42,7 +43,7 @@ export const hsts: Check = {
     'The https response carries exactly one valid Strict-Transport-Security header with max-age at least the minimum (--hsts-min-age, default 180 days); plain http carries none.',
   fix: 'Send one `Strict-Transport-Security: max-age=31536000; includeSubDomains` on https responses only, from one place: the app (proxytrust `hsts`, Django `SECURE_HSTS_SECONDS = 31536000`) or the TLS proxy (nginx `add_header Strict-Transport-Security "max-age=31536000" always;` in the 443 server only, HAProxy `http-response set-header` on the https frontend), never both.',
   async run(ctx) {
-    return from('outside', await judgeHsts(ctx));
+    return explainByBelief(ctx, 'https', await judgeHsts(ctx));
   },
 };
 

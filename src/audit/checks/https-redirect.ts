@@ -1,7 +1,7 @@
 /** `https-redirect`: plain http gets exactly one redirect to https, on the same host and path. */
 
 import type { Verdict } from '../check.js';
-import { type Check, error, fail, from, pass, skip, warn } from '../check.js';
+import { type Check, error, fail, pass, skip, warn } from '../check.js';
 import {
   type AuditContext,
   type Exchange,
@@ -11,6 +11,7 @@ import {
 } from '../context.js';
 import { hostnameOf, portOf } from '../engine.js';
 import type { Evidence } from '../types.js';
+import { explainByBelief } from './probe-util.js';
 
 /** The check. */
 export const httpsRedirect: Check = {
@@ -34,8 +35,7 @@ export const httpsRedirect: Check = {
       return error(`plain-http request failed: ${ex.error?.message}`, [evidence(ex)]);
     }
     const ev = [evidence(ex)];
-    const v = judge(res, ex, ctx, ev);
-    return from('outside', v);
+    return explainByBelief(ctx, 'http', judge(res, ex, ctx, ev));
   },
 };
 

@@ -19,6 +19,7 @@ import {
 } from '../context.js';
 import { headerValues, hostnameOf } from '../engine.js';
 import type { Evidence } from '../types.js';
+import { noAnswer } from './probe-util.js';
 
 type Line = readonly [string, string];
 
@@ -118,6 +119,10 @@ interface Findings {
   readonly evidence: Evidence[];
   /** True when the probe answered (so the verdict rests on it too). */
   probed?: boolean;
+  /** Where these findings came from. */
+  readonly source: 'probe' | 'outside';
+  /** Set when the probe was asked but gave no answer: why. */
+  noProbe?: string;
 }
 
 async function probeClaims(
@@ -125,11 +130,15 @@ async function probeClaims(
   scheme: 'http' | 'https',
   claims: readonly Line[],
 ): Promise<Findings> {
-  const out: Findings = { believed: [], refusals: [], evidence: [] };
+  const out: Findings = { believed: [], refusals: [], evidence: [], source: 'probe' };
   // Belief is a change from what the app concludes without the claims.
   const base = await ctx.probeBaseline(scheme);
   const before = base.answer?.view.scheme;
-  if (!before) return out;
+  if (!before) {
+    // Over http a redirect before the app is expected (the entry point redirects).
+    if (!base.redirected) out.noProbe = base.answer ? 'the probe says no scheme' : noAnswer(base);
+    return out;
+  }
   out.probed = true;
   const probeRefused = (p: Awaited<ReturnType<AuditContext['probe']>>) =>
     !p.answer && (p.exchange.response?.status ?? 0) >= 400;
@@ -141,7 +150,7 @@ async function probeClaims(
   if (all.answer?.view.scheme === before && !probeRefused(all)) return out;
   for (const line of claims) {
     const one = await ctx.probe(scheme, `probe over ${scheme} with ${line[0]}: ${line[1]}`, [line]);
-    if (one.answer && one.answer.view.scheme !== before) {
+    if (one.answer?.view.scheme && one.answer.view.scheme !== before) {
       out.believed.push(
         `${line[0]}: ${line[1]} over ${scheme} made the app believe ${one.answer.view.scheme} (probe)`,
       );
@@ -180,7 +189,7 @@ async function spoofRound(
     url,
     headers: claims,
   });
-  const out: Findings = { believed: [], refusals: [], evidence: [] };
+  const out: Findings = { believed: [], refusals: [], evidence: [], source: 'outside' };
   const allBelieved = believed(base, all, host);
   const allRefused = refused(base, all);
   if (!allBelieved && !allRefused) {
@@ -255,18 +264,23 @@ export const protoSpoof: Check = {
     const refusals: [string, string][] = [];
     const ev: Evidence[] = [];
     let probed = false;
+    let noProbe: string | undefined;
+    const believedBy = new Set<'probe' | 'outside'>();
     for (const r of await Promise.all(rounds)) {
       believed.push(...r.believed);
       refusals.push(...r.refusals);
       ev.push(...r.evidence);
       probed ||= r.probed === true;
+      noProbe ??= r.noProbe;
+      if (r.believed.length > 0) believedBy.add(r.source);
     }
     const basis = probed ? 'probe+outside' : 'outside';
+    const tail = noProbe && !probed ? ` (${noProbe}: outside signs only)` : '';
     if (believed.length > 0) {
       return from(
-        basis,
+        believedBy.size === 2 ? 'probe+outside' : [...believedBy][0]!,
         fail(
-          `client-sent scheme headers are believed: ${believed[0]}${believed.length > 1 ? ` (+${believed.length - 1} more)` : ''}`,
+          `client-sent scheme headers are believed: ${believed[0]}${believed.length > 1 ? ` (+${believed.length - 1} more)` : ''}${tail}`,
           ev,
         ),
       );
@@ -276,7 +290,7 @@ export const protoSpoof: Check = {
       return from(
         basis,
         warn(
-          `client-sent ${headers.join(', ')} reach${headers.length === 1 ? 'es' : ''} a server that refuses the request, not believed: ${refusals[0]![1]}${refusals.length > 1 ? ` (+${refusals.length - 1} more)` : ''}`,
+          `client-sent ${headers.join(', ')} reach${headers.length === 1 ? 'es' : ''} a server that refuses the request, not believed: ${refusals[0]![1]}${refusals.length > 1 ? ` (+${refusals.length - 1} more)` : ''}${tail}`,
           ev,
           stripFix(headers),
         ),
@@ -288,7 +302,7 @@ export const protoSpoof: Check = {
     return from(
       basis,
       pass(
-        `${HTTPS_CLAIMS.length + HTTP_CLAIMS.length} spoofed scheme headers changed nothing${httpBase.response ? '' : ' (https only: no plain-http entry point)'}`,
+        `${HTTPS_CLAIMS.length + HTTP_CLAIMS.length} spoofed scheme headers changed nothing${probed ? ', outside and in what the probe says the app believes' : ''}${httpBase.response ? '' : ' (https only: no plain-http entry point)'}${tail}`,
         ev,
       ),
     );

@@ -2,7 +2,7 @@
  * `redirect-loop`: https never redirects to itself or into a cycle. Follows at most 10 hops
  * and never leaves the audited host.
  */
-import { type Check, error, fail, from, pass, type Verdict } from '../check.js';
+import { type Check, error, fail, pass, type Verdict } from '../check.js';
 import {
   type AuditContext,
   type Exchange,
@@ -10,6 +10,7 @@ import {
   isRedirect,
   redirectTarget,
 } from '../context.js';
+import { explainByBelief } from './probe-util.js';
 
 /** The most redirects followed. */
 export const MAX_REDIRECTS = 10;
@@ -59,7 +60,7 @@ export const redirectLoop: Check = {
     'Following redirects from the https URL (and from the http entry point) ends at a page within 10 hops, without a cycle, never leaving the audited host.',
   fix: 'The app does not see that the request is already https. Make the TLS-terminating proxy overwrite X-Forwarded-Proto (nginx `proxy_set_header X-Forwarded-Proto $scheme;`, HAProxy `http-request set-header X-Forwarded-Proto https if { ssl_fc }`) and make the app trust exactly that proxy (proxytrust `trustedProxies`, Django `SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")`).',
   async run(ctx) {
-    return from('outside', await judgeRedirects(ctx));
+    return explainByBelief(ctx, 'https', await judgeRedirects(ctx));
   },
 };
 
