@@ -1,7 +1,8 @@
 /**
  * The screenshots of the HTML reports in docs/img/ (shown in README.md and docs/audit.md):
- * a passing audit (nginx -> app), a failing one (nginx relays the client's forwarded
- * headers), a fleet (four lab scenarios and an unreachable target) and a lint report.
+ * a passing audit (nginx -> HAProxy -> app), a failing one (nginx relays the client's
+ * forwarded headers), a fleet (the lab's chain, the demo app right and with faults, and an
+ * unreachable target) and a lint report.
  * Audits run against the lab's real nginx and HAProxy on loopback (scripts/setup.sh installs
  * them), pages are rendered by Debian's /usr/bin/chromium through playwright-core.
  *
@@ -21,6 +22,7 @@ import { auditFleet } from '../src/audit/run.js';
 import type { AuditReport } from '../src/audit/types.js';
 import { lintTexts } from '../src/lint/engine.js';
 import { renderLintHtml } from '../src/lint/report/html.js';
+import { serveApp, type Target } from '../test/audit/servers.js';
 import { type ScenarioHandle, startScenario } from '../test/lab/start.js';
 import { CLIENT_ADDRESS } from '../test/lab/types.js';
 
@@ -29,11 +31,10 @@ const keepHtml = args.includes('--html');
 const outDir = resolve(args.find((a) => !a.startsWith('--')) ?? 'docs/img');
 mkdirSync(outDir, { recursive: true });
 
-/** The scenario's audit target; `ported` puts the real port in the URL (fleet rows differ). */
-function targetOf(h: ScenarioHandle, ported = false): TargetOptions {
+function targetOf(h: ScenarioHandle): TargetOptions {
   return {
-    url: ported ? `https://${new URL(h.httpsUrl!).hostname}:${h.ports.https}/` : h.httpsUrl!,
-    httpUrl: ported ? `http://${new URL(h.httpUrl!).hostname}:${h.ports.http}/` : h.httpUrl,
+    url: h.httpsUrl!,
+    httpUrl: h.httpUrl,
     rules: {
       resolve: h.resolve.map(parseResolveRule),
       connectTo: h.connectTo.map(parseConnectToRule),
@@ -48,6 +49,7 @@ function targetOf(h: ScenarioHandle, ported = false): TargetOptions {
 }
 
 const handles: ScenarioHandle[] = [];
+const demos: Target[] = [];
 async function scenario(name: string): Promise<ScenarioHandle> {
   const h = await startScenario(name);
   handles.push(h);
@@ -58,24 +60,26 @@ const pages: { name: string; html: string; height?: number }[] = [];
 try {
   const right = await scenario('nginx-haproxy');
   const wrong = await scenario('nginx-passthrough');
-  const dup = await scenario('nginx-duplicated-proto');
-  const single = await scenario('nginx-right');
   const pass = await auditFleet([targetOf(right)]);
   const fail = await auditFleet([targetOf(wrong)]);
-  // a fleet: the URLs differ only by the lab's ports, so each gets its own (resolve) rules
+  // a fleet: the lab's chain, the demo app right and with faults (https://app.test:<port>/),
+  // and a target that is down
+  for (const variant of [
+    {},
+    { mode: 'naive' as const },
+    { faults: { duplicateHsts: true } },
+    { faults: { redirectHealth: true } },
+  ]) {
+    const app = await serveApp(variant);
+    demos.push(app);
+  }
   const unreachable: TargetOptions = {
     url: 'https://gone.example.test:1/',
     rules: { resolve: [parseResolveRule('gone.example.test:1:127.0.0.1')], connectTo: [] },
     timeoutMs: 1000,
   };
   const fleet: AuditReport = await auditFleet(
-    [
-      targetOf(single, true),
-      targetOf(right, true),
-      targetOf(wrong, true),
-      targetOf(dup, true),
-      unreachable,
-    ],
+    [targetOf(right), ...demos.map((d) => d.options), unreachable],
     3,
   );
   pages.push(
@@ -84,7 +88,7 @@ try {
     { name: 'audit-fleet', html: renderHtml(fleet) },
   );
 } finally {
-  await Promise.all(handles.map((h) => h.stop()));
+  await Promise.all([...handles.map((h) => h.stop()), ...demos.map((d) => d.stop())]);
 }
 const lintReport = lintTexts([
   {

@@ -146,7 +146,7 @@ export interface DrawnHop {
 const BOX_W = 230;
 const GAP = 46;
 const LINE_H = 15;
-const MAX_CHARS = 34;
+const MAX_CHARS = 32;
 const MAX_LINES = 12;
 
 /**

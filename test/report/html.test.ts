@@ -56,7 +56,7 @@ describe('shared HTML report pieces', () => {
     );
     assert.equal(svg.match(/<g class="hop/g)?.length, 2);
     assert.ok(svg.includes('&lt;script&gt;') && !svg.includes('<script>'));
-    assert.ok(svg.includes(`${'x'.repeat(33)}…`));
+    assert.ok(svg.includes(`${'x'.repeat(31)}…`));
     assert.ok(svg.includes('class="t2 bad"'));
     assert.match(svg, /fix here:.*ip-spoof/);
     assert.equal(svg.match(/class="node marked"/g)?.length, 1);

@@ -261,6 +261,11 @@ describe('audit HTML report in Chromium', () => {
       assert.equal(await d.getAttribute('open'), null);
       const inner = d.locator('details').first();
       assert.equal(await inner.isVisible(), false);
+      // in print every fold is open
+      await p.emulateMedia({ media: 'print' });
+      assert.equal(await inner.isVisible(), true);
+      await p.emulateMedia({ media: 'screen' });
+      assert.equal(await inner.isVisible(), false);
       await d.locator('summary').first().click();
       assert.notEqual(await d.getAttribute('open'), null);
       assert.equal(await inner.isVisible(), true);
