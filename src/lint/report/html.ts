@@ -86,7 +86,12 @@ export function renderLintHtml(report: LintReport): string {
   const s = report.summary;
   const failed = lintExitCode(report) === 1;
   const worst = (['error', 'warning', 'info'] as const).find((sev) => s[sev] > 0);
-  const word = failed ? 'FAIL' : worst ? `OK, ${worst.toUpperCase()}S BELOW --fail-on` : 'OK';
+  // below --fail-on: OK, said with what is left (as the audit's "OK, WARNINGS")
+  const word = failed
+    ? 'FAIL'
+    : worst
+      ? `OK, ${worst === 'info' ? 'NOTES' : `${worst.toUpperCase()}S`}`
+      : 'OK';
   const cls = failed ? 'v-fail' : worst ? 'v-warn' : 'v-pass';
   const title = `proxytrust lint: ${plural(s.files, 'input')}`;
   const chip = (n: number, label: string, c: string) =>

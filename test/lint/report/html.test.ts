@@ -172,6 +172,20 @@ describe('lint HTML report in Chromium', () => {
     assert.ok(hops[3]!.lines.some((l) => l.text === 'believes x-forwarded-proto'));
   });
 
+  test('the verdict follows --fail-on: findings below it are OK, said with what is left', () => {
+    const soft: LintReport = {
+      ...report,
+      results: report.results.map((r) => ({
+        ...r,
+        findings: r.findings.map((f) => ({ ...f, severity: 'warning' as const })),
+      })),
+      summary: { ...report.summary, error: 0, warning: report.summary.error },
+    };
+    assert.match(renderLintHtml(soft), /class="verdict v-warn">OK, WARNINGS</);
+    assert.match(renderLintHtml({ ...soft, failOn: 'warning' }), /class="verdict v-fail">FAIL</);
+    assert.match(renderLintHtml(report), /class="verdict v-fail">FAIL</);
+  });
+
   test('the CLI: lint --format html', async () => {
     const file = join(tmp.dir, 'edge.conf');
     writeFileSync(file, EDGE);
