@@ -6,6 +6,9 @@
  * renders with no console error, makes no request but its own file, is governed by its CSP,
  * folds evidence, draws the chain; nothing the target sent runs, and all of it is shown as
  * text. A control page with the same payloads unescaped proves the detection works.
+ *
+ * Pages and screenshots go to a temporary folder, removed at the end (kept when
+ * KEEP_HTML_TMP is set, to look at them).
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
