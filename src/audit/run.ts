@@ -3,6 +3,7 @@
  * bounded concurrency. Never throws for anything the target does; every check ends with a
  * status.
  */
+import { chainFromProbe } from './chain.js';
 import type { Check } from './check.js';
 import { AuditContext, evidence, type TargetOptions } from './context.js';
 import { CERTIFICATE_CODES, type RequestError } from './engine.js';
@@ -123,12 +124,16 @@ export async function auditTarget(options: TargetOptions): Promise<TargetReport>
   }
   const budget = (ctx.engine.limits?.totalMs ?? 10000) * CHECK_BUDGET_REQUESTS;
   const results = await Promise.all(checks.map((c) => runCheck(c, ctx, budget)));
+  // the chain, from the probe answer the probe checks already fetched (no extra request)
+  const probed = options.probeSecret && checks.some((c) => c.needsProbe);
+  const answer = probed ? (await ctx.probeBaseline('https')).answer : undefined;
   return {
     ...base,
     reachable: true,
     durationMs: Math.round(performance.now() - t0),
     summary: summarize(results),
     results,
+    ...(answer ? { chain: chainFromProbe(answer) } : {}),
   };
 }
 

@@ -97,6 +97,46 @@ export interface TargetReport {
   readonly durationMs: number;
   readonly summary: Summary;
   readonly results: readonly CheckResult[];
+  /**
+   * The chain as the probe showed it (client, each proxy, the app), when a probe check ran
+   * and the probe answered over https. Absent otherwise.
+   */
+  readonly chain?: AuditChain;
+}
+
+/** One hop of the chain, from the client inwards. */
+export interface ChainHop {
+  /**
+   * `client`, a `proxy`, the `app`, or (without a probe) the audited `entry` point, which
+   * may be a proxy or the app itself.
+   */
+  readonly role: 'client' | 'proxy' | 'app' | 'entry';
+  /** For people: `proxy 2`, `app (django probe)`. */
+  readonly label: string;
+  /**
+   * The address the next hop saw for this one: an X-Forwarded-For member, a Forwarded
+   * `for=`, the app's TCP peer; for `entry`, the audited host and port.
+   */
+  readonly address?: string;
+  /** What this hop added towards the next, as the probe shows it (`X-Forwarded-For: +10.0.0.2`). */
+  readonly wrote: readonly string[];
+  /** For the app: what it believed (`scheme https`, `client IP 203.0.113.7`, ...). */
+  readonly believed?: readonly string[];
+}
+
+/**
+ * The chain of a target (docs/audit.md, "The chain"). `source` is `probe` when read from the
+ * probe's answer, `outside` when only the entry point is known.
+ */
+export interface AuditChain {
+  readonly source: 'probe' | 'outside';
+  readonly hops: readonly ChainHop[];
+  /** The forwarded header lines that reached the app: lower-case name -> values, in order. */
+  readonly arrived: Readonly<Record<string, readonly string[]>>;
+  /** Forwarded headers that reached the app duplicated (several lines, or a list where one value belongs). */
+  readonly duplicates: readonly string[];
+  /** What the chain cannot show, for people. */
+  readonly notes: readonly string[];
 }
 
 /**

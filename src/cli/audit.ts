@@ -8,6 +8,7 @@ import type { TargetOptions } from '../audit/context.js';
 import { parseConnectToRule, parseResolveRule, RuleSyntaxError } from '../audit/network.js';
 import { isCheckId } from '../audit/registry.js';
 import { escapeControls } from '../audit/report/escape.js';
+import { renderHtml } from '../audit/report/html.js';
 import { renderJson } from '../audit/report/json.js';
 import { renderJunit } from '../audit/report/junit.js';
 import { renderSarif } from '../audit/report/sarif.js';
@@ -44,7 +45,7 @@ check, health checks not redirected; with --probe-secret, what the app itself be
   --probe-path PATH        the probe path (default /.well-known/proxytrust/probe)
   --hsts-min-age N         the least HSTS max-age accepted, seconds (default 15552000)
   --only IDS, --skip IDS   comma-separated check ids to run, or not to run
-  --format F               text (default), json, junit or sarif
+  --format F               text (default), json, junit, sarif or html (one self-contained page)
   --output FILE            write the report to FILE instead of standard output
   --timeout MS             the time limit of one request (default 10000)
   --targets FILE           audit many targets: one URL per line, or JSON with per-target options
@@ -59,6 +60,12 @@ Checks: ${CHECK_IDS.join(', ')}
 
 Exit status: 0 no check failed, 1 a check failed or ended in error, 2 usage error,
 3 a target was unreachable (and nothing else failed).`;
+
+/** The report formats of `audit --format`. */
+export const AUDIT_FORMATS = ['text', 'json', 'junit', 'sarif', 'html'] as const;
+
+/** One report format. */
+export type AuditFormat = (typeof AUDIT_FORMATS)[number];
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -297,8 +304,8 @@ export function parseAuditArgs(argv: string[], env: CliIo['env'] = {}) {
   const v = parsed.values;
   if (v.help) return { help: true as const };
   const format = v.format ?? 'text';
-  if (!['text', 'json', 'junit', 'sarif'].includes(format)) {
-    throw new UsageError(`--format must be text, json, junit or sarif, not "${format}"`);
+  if (!(AUDIT_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--format must be ${AUDIT_FORMATS.join(', ')}, not "${format}"`);
   }
   // an empty variable is unset (CI systems export empty values for missing secrets)
   const secret = checkSecret(v['probe-secret'] ?? (env.PROXYTRUST_PROBE_SECRET || undefined));
@@ -353,7 +360,7 @@ export function parseAuditArgs(argv: string[], env: CliIo['env'] = {}) {
   }
   return {
     targets,
-    format: format as 'text' | 'json' | 'junit' | 'sarif',
+    format: format as AuditFormat,
     output: v.output,
     verbose: v.verbose === true,
     noColor: v['no-color'] === true,
@@ -395,10 +402,12 @@ const AUDIT_OPTIONS = {
 /** Render a report in a format. */
 export function renderReport(
   report: AuditReport,
-  format: 'text' | 'json' | 'junit' | 'sarif',
+  format: AuditFormat,
   opts: { color?: boolean; verbose?: boolean } = {},
 ): string {
   switch (format) {
+    case 'html':
+      return renderHtml(report);
     case 'json':
       return renderJson(report);
     case 'junit':

@@ -9,6 +9,7 @@ import { loadProjectConfig, PROJECT_CONFIG_FILE } from '../config/project.js';
 import { djangoVersion, LintConfigError, parseLintConfig } from '../lint/config.js';
 import { LintReadError, lint } from '../lint/engine.js';
 import { RULES } from '../lint/registry.js';
+import { renderLintHtml } from '../lint/report/html.js';
 import { renderLintJson } from '../lint/report/json.js';
 import { renderLintJunit } from '../lint/report/junit.js';
 import { renderLintSarif } from '../lint/report/sarif.js';
@@ -33,7 +34,7 @@ proxy in front never writes, and more (docs/lint.md).
                            (required for standard input "-"; otherwise told by name and content)
   --chain F1,F2,...        the files of one deployment, from the client-facing proxy to the
                            app (repeatable); without it the chain is inferred from the files
-  --format F               text (default), json, junit or sarif
+  --format F               text (default), json, junit, sarif or html (one self-contained page)
   --output FILE            write the report to FILE instead of standard output
   --fail-on S              error (default), warning or info: the least severity that fails
   --conf-root DIR          where relative nginx includes resolve (default: the main file's directory)
@@ -47,6 +48,12 @@ Rules: ${RULES.map((r) => r.id).join(', ')}
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage error,
 3 a file could not be read.`;
+
+/** The report formats of `lint --format`. */
+export const LINT_FORMATS = ['text', 'json', 'junit', 'sarif', 'html'] as const;
+
+/** One lint report format. */
+export type LintFormat = (typeof LINT_FORMATS)[number];
 
 function oneOf<T extends string>(
   v: string | undefined,
@@ -87,7 +94,7 @@ export function parseLintArgs(argv: string[]) {
       throw e;
     }
   }
-  const format = oneOf(v.format, ['text', 'json', 'junit', 'sarif'] as const, '--format') ?? 'text';
+  const format = oneOf(v.format, LINT_FORMATS, '--format') ?? 'text';
   const kind = oneOf(v.kind, LINT_KINDS, '--kind') ?? config?.kind;
   const chains =
     v.chain !== undefined
@@ -164,12 +171,10 @@ function parse(argv: string[]) {
 }
 
 /** Render a lint report in a format. */
-export function renderLintReport(
-  report: LintReport,
-  format: 'text' | 'json' | 'junit' | 'sarif',
-  color = false,
-): string {
+export function renderLintReport(report: LintReport, format: LintFormat, color = false): string {
   switch (format) {
+    case 'html':
+      return renderLintHtml(report);
     case 'json':
       return renderLintJson(report);
     case 'junit':

@@ -79,6 +79,18 @@ describe('audit verdicts against the lab scenarios', { concurrency: 2 }, () => {
             problems.push(`${r.id}: a failure on a right scenario (${r.summary})`);
           }
         }
+        // The chain the HTML report draws: with a probe, as many proxies as the scenario has
+        // hops (read from X-Forwarded-For/Forwarded), the client at the audit's address.
+        if (handle.probeSecret) {
+          const chain = report.chain;
+          const proxies = chain?.hops.filter((h) => h.role === 'proxy').length;
+          if (proxies !== scenario.hops.length)
+            problems.push(
+              `chain: ${proxies} proxies drawn, the scenario has ${scenario.hops.length}`,
+            );
+          if (chain?.hops[0]?.address !== CLIENT_ADDRESS)
+            problems.push(`chain: client at ${chain?.hops[0]?.address}, not ${CLIENT_ADDRESS}`);
+        } else if (report.chain !== undefined) problems.push('chain: drawn without a probe');
         mkdirSync(MATRIX_DIR, { recursive: true });
         const row: MatrixRow = {
           scenario: scenario.name,

@@ -15,10 +15,10 @@ const CODES = new Set(['DUPLICATED_VALUES', 'CONTRADICTORY_VALUES', 'DUPLICATE_H
  * `option forwardfor` adds a line; RFC 7239 allows several Forwarded lines): extra lines
  * are normal there, only duplicated or contradictory values count.
  */
-const LIST_HEADERS = new Set(['x-forwarded-for', 'forwarded', 'via']);
+export const LIST_HEADERS: ReadonlySet<string> = new Set(['x-forwarded-for', 'forwarded', 'via']);
 
 /** Forwarded headers that carry one value: a list there is a duplicate. */
-const SINGLE_VALUED = new Set([
+export const SINGLE_VALUED: ReadonlySet<string> = new Set([
   'x-forwarded-proto',
   'x-forwarded-host',
   'x-forwarded-port',
