@@ -4,6 +4,7 @@
  * probe (src/probe) first: what a careful app does with what its framework believes. The
  * site's rules are test/lab/probe-apps/labpolicy.py's, said once here for Node.
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
@@ -78,6 +79,20 @@ export interface RunningFrameworkApp {
 }
 
 /** Start the site on `framework` with its own setting and the Node probe, on `host`. */
+/** A node:http server once it listens, with a close that drops kept-alive connections. */
+async function running(server: Server, host: string): Promise<RunningFrameworkApp> {
+  await new Promise((ok) => server.once('listening', ok));
+  return {
+    host,
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
+
 export async function startFrameworkApp(
   s: FrameworkSetting,
   secret: string,
@@ -93,17 +108,7 @@ export async function startFrameworkApp(
         for (const [k, v] of r.headers) res.append(k, v);
         res.status(r.status).send(r.body);
       });
-      const server = app.listen(0, host);
-      await new Promise((ok) => server.once('listening', ok));
-      return {
-        host,
-        port: (server.address() as AddressInfo).port,
-        close: () =>
-          new Promise((ok) => {
-            server.closeAllConnections();
-            server.close(() => ok());
-          }),
-      };
+      return running(app.listen(0, host), host);
     }
     case 'fastify': {
       const app = Fastify({ trustProxy: s.trustProxy });
@@ -155,17 +160,7 @@ export async function startFrameworkApp(
         ctx.status = r.status;
         ctx.body = r.body;
       });
-      const server = app.listen(0, host);
-      await new Promise((ok) => server.once('listening', ok));
-      return {
-        host,
-        port: (server.address() as AddressInfo).port,
-        close: () =>
-          new Promise((ok) => {
-            server.closeAllConnections();
-            server.close(() => ok());
-          }),
-      };
+      return running(app.listen(0, host), host);
     }
   }
 }
