@@ -2,11 +2,15 @@
  * Every kind of file lint reads (its handler), and every lint rule, in report order. One
  * file per rule under ./rules/; one handler per kind, in the kind's folder.
  */
+import { type ApacheRule, apacheHandler } from './apache/handler.js';
 import { type CaddyRule, caddyHandler } from './caddy/handler.js';
 import { ingressHandler } from './ingress.js';
 import type { KindHandler } from './kinds.js';
 import { nginxHandler } from './nginx/handler.js';
 import type { CrossRule, EngineRule, FileRule, IngressRule, NginxRule, Rule } from './rule.js';
+import { apacheClientIpHeadersNotCleared } from './rules/apache-client-ip-headers-not-cleared.js';
+import { apacheRemoteipTrustAll } from './rules/apache-remoteip-trust-all.js';
+import { apacheSslVhostWithoutScheme } from './rules/apache-ssl-vhost-without-scheme.js';
 import { caddyHeaderUpClientCopy } from './rules/caddy-header-up-client-copy.js';
 import { caddyTrustedProxiesAll } from './rules/caddy-trusted-proxies-all.js';
 import { clientHeaderRelayed } from './rules/client-header-relayed.js';
@@ -90,6 +94,13 @@ export const INGRESS_RULES: readonly IngressRule[] = [
 /** The Caddy rules. */
 export const CADDY_RULES: readonly CaddyRule[] = [caddyTrustedProxiesAll, caddyHeaderUpClientCopy];
 
+/** The Apache httpd rules. */
+export const APACHE_RULES: readonly ApacheRule[] = [
+  apacheClientIpHeadersNotCleared,
+  apacheRemoteipTrustAll,
+  apacheSslVhostWithoutScheme,
+];
+
 /**
  * The handlers, one per kind. On a tie of certainty (see ./kinds.ts) the first listed
  * wins: nginx before the kinds that also read `.conf` files by content alone.
@@ -98,6 +109,7 @@ export const HANDLERS: readonly KindHandler<unknown>[] = [
   nginxHandler,
   ingressHandler,
   caddyHandler as KindHandler<unknown>,
+  apacheHandler as KindHandler<unknown>,
 ];
 
 /** The cross-file rules (./cross/): each reads one chain of hops. */
@@ -108,6 +120,7 @@ export const FILE_RULES: readonly FileRule<LintKind, never>[] = [
   ...NGINX_RULES,
   ...INGRESS_RULES,
   ...CADDY_RULES,
+  ...APACHE_RULES,
 ];
 
 /** Every rule, in report order. */
