@@ -11,7 +11,7 @@
  *   is its `BalancerMember`s).
  * - writes: the `RequestHeader` lines in effect for `/` (the main server's, then the
  *   virtual host's, then `<Location />`'s, in order): `set` sets (a value read from the
- *   client's own header, `%{X}i` or `expr=%{HTTP:X}`, is a relay and no write), `unset`
+ *   client's own header, `expr=%{req:X}`, is a relay and no write), `unset`
  *   clears, `append`/`add`/`merge` keep the client's and add, `setifempty` writes only when
  *   absent, `edit` changes the client's value (no write of its own); a line conditional on
  *   `env=HTTPS` is TLS-only, any other condition (or a line in `<If>`) is left out and said
@@ -180,9 +180,13 @@ export function requestHeaderOp(n: ApNode): RequestHeaderOp {
   };
 }
 
-/** True when a RequestHeader value reads a client request header (a relay). */
+/**
+ * True when a RequestHeader value reads a client request header (a relay): an `expr=` value
+ * with `%{req:X}`, `%{http:X}`, `%{HTTP:X}`, `%{req_novary:X}` or `%{HTTP_X}`. (mod_headers'
+ * own format has no request-header form: `%{X}i` is not one, the lab saw it write `i=...`.)
+ */
 export const readsClientHeader = (v: string): boolean =>
-  /%\{[^}]+\}i|%\{(HTTP|req|http|req_novary):[^}]+\}|%\{HTTP_[A-Z0-9_]+\}/.test(v);
+  /^expr=/i.test(v) && /%\{(req|http|req_novary):[^}]+\}|%\{HTTP_[A-Z0-9_]+\}/i.test(v);
 
 /** The `RequestHeader` lines in effect for `/`, in order, with what is conditional. */
 function requestHeaders(ctx: ApContext): { ops: RequestHeaderOp[]; conditional: ApNode[] } {
