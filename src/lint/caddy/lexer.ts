@@ -102,9 +102,11 @@ export function lexCaddy(file: string, text: string): Lexed {
       const bodyStart = i + here[0].length;
       const rest = text.slice(bodyStart);
       const lines = rest.split('\n');
+      // the closing marker starts a line (after indentation); tokens may follow it
+      const close = new RegExp(`^(\\s*)${marker}(?=\\s|$)`);
       let end = -1;
       for (let k = 0; k < lines.length; k++) {
-        if (lines[k]!.replace(/\r$/, '').trim() === marker) {
+        if (close.test(lines[k]!.replace(/\r$/, ''))) {
           end = k;
           break;
         }
@@ -114,12 +116,16 @@ export function lexCaddy(file: string, text: string): Lexed {
         while (i < n) adv();
         break;
       }
-      const indent = /^\s*/.exec(lines[end]!)![0];
+      const indent = close.exec(lines[end]!)![1]!;
       const body = lines
         .slice(0, end)
         .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()))
         .join('\n');
-      const consumed = here[0].length + lines.slice(0, end + 1).join('\n').length;
+      const consumed =
+        here[0].length +
+        lines.slice(0, end).reduce((a, l) => a + l.length + 1, 0) +
+        indent.length +
+        marker.length;
       const stop = i + consumed;
       while (i < stop) adv();
       tokens.push({ text: body, file, line: sl, col: sc, seg, quoted: true });

@@ -125,7 +125,7 @@ export function upstreamsOf(rp: CaddyNode): { text: string; at: Loc }[] {
 export function targetOf(text: string, at: Loc): Target {
   if (isUnknown(text) || hasEnv(text) || /\{[^}]*\}/.test(text)) return { at };
   let rest = text;
-  if (/^unix\/\//.test(rest)) return { socket: rest.slice(6), at };
+  if (/^unix\/\//.test(rest)) return { socket: rest.slice(5), at };
   let scheme = 'http';
   const m = /^([a-z0-9+.-]+):\/\//i.exec(rest);
   if (m) {
@@ -169,9 +169,8 @@ export function siteListeners(input: CaddyInput, site: CaddySite): Listener[] {
     else if (a.port === httpPort) tls = false;
     else if (a.host === undefined) tls = false;
     else tls = !autoOff || hasTls;
-    if (port === undefined && !a.unknown)
-      port =
-        a.scheme === 'http' || (a.scheme === undefined && tls === false) ? httpPort : httpsPort;
+    // Caddy's default listener port is the https port, unless the scheme says http
+    if (port === undefined && !a.unknown) port = a.scheme === 'http' ? httpPort : httpsPort;
     for (const host of binds.length > 0 ? binds : [undefined]) {
       const key = `${host}|${port}|${tls}`;
       if (seen.has(key)) continue;
