@@ -140,6 +140,7 @@ RemoteIPInternalProxy 10.0.0.0/8
 
   test('a virtual host that does not proxy is no hop; an unknown target is kept as unknown', () => {
     assert.deepEqual(model('<VirtualHost *:80>\n  DocumentRoot /srv\n</VirtualHost>\n'), []);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Apache's own ${VAR} syntax, not a template
     const h = model('<VirtualHost *:80>\n  ProxyPass / http://${BACKEND}/\n</VirtualHost>\n')[0]!;
     assert.deepEqual(
       h.targets.map((t) => [t.host, t.port]),

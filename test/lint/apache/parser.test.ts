@@ -78,13 +78,16 @@ describe('Apache parser', () => {
     assert.ok(r.findings.some((f) => f.rule === 'lint/parse-error' && f.line === 1));
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Apache's own ${VAR} syntax, not a template
   test('Define variables are substituted; an undefined ${VAR} stays as written', () => {
     const p = parseApache(
       'a.conf',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Apache's own ${VAR} syntax, not a template
       'Define APP 127.0.0.1:8000\nProxyPass / http://${APP}/\nErrorLog ${APACHE_LOG_DIR}/e.log\n',
     );
     assert.deepEqual(
       p.input.nodes.map((n) => n.args.join(' ')),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Apache's own ${VAR} syntax, not a template
       ['APP 127.0.0.1:8000', '/ http://127.0.0.1:8000/', '${APACHE_LOG_DIR}/e.log'],
     );
   });
@@ -173,6 +176,7 @@ describe('Apache parser', () => {
       'RemoteIPTrustedProxy 0.0.0.0/0',
       'SSLEngine on',
       'Include',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Apache's own ${VAR} syntax, not a template
       '${X}',
       '"',
       "'",
