@@ -5,6 +5,7 @@
  * every `*.conf` with certainty 2, so such a file answers 3. Parsed with its includes,
  * described per virtual host for the cross-file rules.
  */
+import { NOT_CONFIG } from '../caddy/handler.js';
 import type { Certainty, KindHandler } from '../kinds.js';
 import type { FileRule } from '../rule.js';
 import { stripTemplateExt } from '../template.js';
@@ -23,6 +24,7 @@ const APACHE_SURE =
 
 function detect(name: string, text: string): Certainty {
   const bare = stripTemplateExt(name);
+  if (NOT_CONFIG.test(bare)) return 0;
   if (/;\s*$/m.test(text) && /^\s*(server|location)\s*[^\n]*\{/m.test(text)) return 0;
   if (APACHE_SURE.test(text)) return 3;
   if (APACHE_NAME.test(bare) && (APACHE_CONTENT.test(text) || text.trim() === '')) return 3;

@@ -15,8 +15,13 @@ export const CADDY_NAME = /(^|[/\\])caddyfile([.-][\w.-]+)?$|\.caddy(file)?$/i;
 /** Lines only a Caddyfile writes: a `reverse_proxy` directive, with no `;` line ends. */
 const CADDY_CONTENT = /^\s*(reverse_proxy|php_fastcgi)\s+\S/m;
 
+/** Documents and code that may quote configuration without being it. */
+export const NOT_CONFIG =
+  /\.(md|markdown|rst|adoc|html?|py|js|mjs|cjs|ts|json|ya?ml|sh|go|rb|java)$/i;
+
 function detect(name: string, text: string): Certainty {
   if (CADDY_NAME.test(stripTemplateExt(name))) return 3;
+  if (NOT_CONFIG.test(stripTemplateExt(name))) return 0;
   if (CADDY_CONTENT.test(text) && /^[^\s#][^\n;]*\{\s*$/m.test(text) && !/;\s*$/m.test(text))
     return 1;
   return 0;

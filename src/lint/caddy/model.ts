@@ -191,7 +191,8 @@ export function siteTrust(input: CaddyInput, rp: CaddyNode): Trust | undefined {
   const lines = [...sub(rp, 'trusted_proxies'), ...globalTrustedProxies(input)];
   if (lines.length === 0) return undefined;
   const cidrs = lines.flatMap(trustedRanges);
-  const unknown = cidrs.some((c) => isUnknown(c) || hasEnv(c));
+  // a placeholder, or a module's name (`cloudflare`) whose ranges the file does not show
+  const unknown = cidrs.some((c) => isUnknown(c) || hasEnv(c) || !/^[0-9a-f.:]+(\/\d+)?$/i.test(c));
   const all = cidrs.some(coversAll);
   return {
     ...(all ? { all: true } : {}),

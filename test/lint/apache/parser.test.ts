@@ -148,6 +148,7 @@ describe('Apache parser', () => {
       'apache',
     );
     assert.equal(detectKind('etc/httpd/httpd.conf', 'ServerName a\n'), 'apache');
+    assert.notEqual(detectKind('README.md', '<VirtualHost *:80>\n</VirtualHost>\n'), 'apache');
     assert.equal(
       detectKind(
         'sites-available/app.conf',

@@ -92,6 +92,11 @@ a.example.com {
       '10.1.0.0/16',
     ]);
     assert.equal(narrow.trust?.all, undefined);
+    assert.equal(narrow.trust?.unknown, undefined);
+    const plugin = model(
+      'a.com {\n  reverse_proxy app:1 {\n    trusted_proxies cloudflare\n  }\n}\n',
+    )[0]!;
+    assert.equal(plugin.trust?.unknown, true);
     assert.equal(narrow.trust?.at.line, 8);
     assert.deepEqual(
       narrow.believes.map((b) => [b.name, b.purpose]),

@@ -239,6 +239,8 @@ a.example.com {
     assert.equal(detectKind('conf/site.caddy', 'x.com {\n}\n'), 'caddy');
     assert.equal(detectKind('edge.txt', 'x.com {\n  reverse_proxy app:8000\n}\n'), 'caddy');
     assert.equal(detectKind('edge.txt', 'hello {\n}\n'), undefined);
+    // documentation that quotes a Caddyfile is not one
+    assert.equal(detectKind('docs/proxy.md', 'x.com {\n  reverse_proxy app:8000\n}\n'), undefined);
   });
 
   test('property: arbitrary Caddyfile-ish text never throws', () => {
