@@ -18,7 +18,8 @@
  *   in `unknowns`. Then mod_proxy's own headers, added after mod_headers ran, unless
  *   `ProxyAddHeaders Off`: it appends the client's address to `X-Forwarded-For`, its Host to
  *   `X-Forwarded-Host` and the server name to `X-Forwarded-Server` (so after `RequestHeader
- *   unset X-Forwarded-For` the header holds the client's address alone: a `set`).
+ *   unset X-Forwarded-For` the header holds the client's address alone: a `set`). Without
+ *   `ProxyPreserveHost On`, Host is the upstream's own name (a `set`).
  * - believes and trust: `RemoteIPHeader` with its `RemoteIPTrustedProxy` /
  *   `RemoteIPInternalProxy` ranges (none listed: mod_remoteip trusts every peer).
  * - source: `ProxySourceAddress`; hsts: `Header ... set Strict-Transport-Security`.
@@ -291,6 +292,17 @@ export function contextWrites(ctx: ApContext): { writes: HeaderWrite[]; unknowns
       });
     }
   }
+  // without ProxyPreserveHost On, mod_proxy sends the upstream's own name as Host
+  const preserve = (last(ctx, 'proxypreservehost')?.args[0] ?? 'off').toLowerCase() === 'on';
+  const entry = proxyEntries(ctx)[0];
+  if (!preserve && entry)
+    writes.set('host', {
+      name: 'host',
+      action: 'set',
+      value: '(the upstream host)',
+      implicit: true,
+      at: loc(entry.node),
+    });
   return { writes: [...writes.values()], unknowns };
 }
 

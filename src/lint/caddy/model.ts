@@ -15,7 +15,8 @@
  *   client, so the writes are `append` and `if-absent`. Then the `header_up` lines in order:
  *   `Name value` sets (a value copied from the client's own header is a relay, not a
  *   write), `+Name value` adds a line, `-Name` deletes, `Name search replace` edits the
- *   client's value (no write of its own).
+ *   client's value (no write of its own). A site's `request_header` lines (without a
+ *   matcher) apply before all of these.
  * - believes and trust: the `trusted_proxies` of the `reverse_proxy` and of the global
  *   `servers` options (`private_ranges` as Caddy expands it); the X-Forwarded-* headers
  *   it keeps from those peers.
@@ -209,44 +210,68 @@ const IMPLICIT = [
   ['x-forwarded-host', '{host}'],
 ] as const;
 
-/** The request headers one proxying directive writes (see the module comment). */
-export function proxyWrites(rp: CaddyNode, trust: Trust | undefined): HeaderWrite[] {
-  const writes = new Map<string, HeaderWrite>();
-  for (const [name, value] of IMPLICIT) {
-    const action = trust?.all ? (name === 'x-forwarded-for' ? 'append' : 'if-absent') : 'set';
-    writes.set(name, { name, action, value, implicit: true, at: loc(rp) });
-  }
-  for (const h of sub(rp, 'header_up')) {
+/** Apply `header_up` (or site-level `request_header`) lines, in order, to `writes`. */
+function applyOps(writes: Map<string, HeaderWrite>, lines: readonly CaddyNode[]): void {
+  for (const h of lines) {
     const op = headerOp(h);
     if (op.name === '' || isUnknown(op.name)) continue;
     const at = loc(h);
+    const value = op.value ?? '';
     if (op.op === 'delete') writes.set(op.name, { name: op.name, action: 'clear', at });
     else if (op.op === 'replace') {
       // an edit of whatever the header holds: Caddy's own value stays Caddy's
       const prior = writes.get(op.name);
       if (!prior || prior.action === 'clear') writes.delete(op.name);
-    } else if (clientCopies(op.value ?? '').length > 0) {
+    } else if (clientCopies(value).length > 0) {
       // the client's own list with the peer added is an append; any other copy of a client
       // header is a relay: no write, whatever Caddy set before
-      const own = clientCopies(op.value ?? '').every((c) => c === op.name);
-      if (
-        op.op === 'set' &&
-        own &&
-        /\{(remote_host|remote|client_ip|http\.request\.remote\.host)\}/.test(op.value ?? '')
-      )
-        writes.set(op.name, { name: op.name, action: 'append', value: op.value ?? '', at });
+      const own = clientCopies(value).every((c) => c === op.name);
+      if (op.op === 'set' && own && PEER.test(value))
+        writes.set(op.name, { name: op.name, action: 'append', value, at });
       else if (op.op === 'set') writes.delete(op.name);
     } else if (op.op === 'add') {
       const prior = writes.get(op.name);
       if (!prior || prior.action === 'clear')
-        writes.set(op.name, {
-          name: op.name,
-          action: prior ? 'set' : 'append',
-          value: op.value ?? '',
-          at,
-        });
-    } else writes.set(op.name, { name: op.name, action: 'set', value: op.value ?? '', at });
+        writes.set(op.name, { name: op.name, action: prior ? 'set' : 'append', value, at });
+    } else writes.set(op.name, { name: op.name, action: 'set', value, at });
   }
+}
+
+/** A placeholder for the peer's own address. */
+const PEER = /\{(remote_host|remote|client_ip|http\.request\.remote\.host)\}/;
+
+/**
+ * The request headers one proxying directive writes (see the module comment): the site's
+ * `request_header` lines (no matcher) first, then Caddy's own X-Forwarded-*, then the
+ * `header_up` lines.
+ */
+export function proxyWrites(
+  rp: CaddyNode,
+  trust: Trust | undefined,
+  site?: CaddySite,
+): HeaderWrite[] {
+  const writes = new Map<string, HeaderWrite>();
+  const before = (site?.directives ?? []).filter(
+    (d) => d.name === 'request_header' && !isMatcher(d.args[0]),
+  );
+  applyOps(writes, before);
+  for (const [name, value] of IMPLICIT) {
+    const prior = writes.get(name);
+    // a trusted peer's value is kept: a value the site already replaced is no longer the client's
+    const replaced = prior !== undefined && (prior.action === 'set' || prior.action === 'clear');
+    const action =
+      trust?.all && !replaced ? (name === 'x-forwarded-for' ? 'append' : 'if-absent') : 'set';
+    // a trusted peer's X-Forwarded-Proto/-Host are kept as the site set them
+    const kept = trust?.all && prior?.action === 'set' && name !== 'x-forwarded-for';
+    writes.set(name, {
+      name,
+      action,
+      value: kept ? (prior.value ?? value) : value,
+      implicit: true,
+      at: loc(rp),
+    });
+  }
+  applyOps(writes, sub(rp, 'header_up'));
   return [...writes.values()];
 }
 
@@ -308,7 +333,7 @@ export function caddyModel(input: CaddyInput): HopModel[] {
       label: `caddy ${site.addresses.map((a) => a.raw).join(', ')}`,
       listens,
       targets,
-      writes: proxyWrites(main, trust),
+      writes: proxyWrites(main, trust, site),
       believes,
       ...(trust ? { trust } : {}),
       ...(hsts ? { hsts: loc(hsts) } : {}),

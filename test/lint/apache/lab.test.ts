@@ -116,12 +116,18 @@ labTest(
         ['x-forwarded-for', 'append', true],
         ['x-forwarded-host', 'append', true],
         ['x-forwarded-server', 'append', true],
+        // ProxyPreserveHost Off (the default): the upstream's own name
+        ['host', 'set', true],
       ],
     );
     // after RequestHeader unset, mod_proxy's X-Forwarded-For holds the client alone
     const cleared = await send(by.cleared.port, forgedLines());
     assert.deepEqual(values(cleared, 'x-forwarded-for'), [CLIENT_ADDRESS]);
-    assert.deepEqual(by.noAdd.hop.writes, []);
+    assert.deepEqual(
+      by.noAdd.hop.writes.map((w) => w.name),
+      ['host'],
+    );
+    assert.deepEqual(values(cleared, 'host'), [`${app.host}:${app.port}`]);
 
     // mod_remoteip with no proxy listed believes every peer; with a list, only those
     const all = by.remoteipAll.hop;

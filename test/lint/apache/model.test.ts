@@ -91,6 +91,7 @@ ProxySourceAddress 127.0.0.10
         ['x-scheme', 'set', false, false, 12],
         ['x-forwarded-host', 'append', true, false, 14],
         ['x-forwarded-server', 'append', true, false, 14],
+        ['host', 'set', true, false, 14],
       ],
     );
     const h = model(
@@ -100,8 +101,14 @@ ProxySourceAddress 127.0.0.10
     assert.ok(!h.writes.some((w) => w.name === 'x-forwarded-proto' || w.name === 'x-tenant'));
   });
 
-  test('ProxyAddHeaders Off: no implicit header; the main server proxies too', () => {
-    assert.deepEqual(writes('ProxyAddHeaders Off\nProxyPass / http://127.0.0.1:8000/\n'), []);
+  test('ProxyAddHeaders Off: no X-Forwarded-*; ProxyPreserveHost Off: Host set; the main server proxies too', () => {
+    assert.deepEqual(writes('ProxyAddHeaders Off\nProxyPass / http://127.0.0.1:8000/\n'), [
+      ['host', 'set', true, false, 2],
+    ]);
+    assert.deepEqual(
+      writes('ProxyAddHeaders Off\nProxyPreserveHost On\nProxyPass / http://127.0.0.1:8000/\n'),
+      [],
+    );
     const h = model('Listen 8080\nProxyPass / http://127.0.0.1:8000/\n')[0]!;
     assert.equal(h.label, 'apache main server');
     assert.deepEqual(

@@ -66,6 +66,20 @@ a.example.com {
     );
   });
 
+  test('site-level request_header applies first; Caddy then writes its own X-Forwarded-*', () => {
+    assert.deepEqual(
+      writes(
+        'a.com {\n  request_header -X-Real-IP\n  request_header X-Forwarded-Proto https\n  request_header /api/* -Forwarded\n  reverse_proxy app:1 {\n    trusted_proxies 0.0.0.0/0\n  }\n}\n',
+      ),
+      [
+        ['x-real-ip', 'clear', false, 2],
+        ['x-forwarded-proto', 'set', true, 5],
+        ['x-forwarded-for', 'append', true, 5],
+        ['x-forwarded-host', 'if-absent', true, 5],
+      ],
+    );
+  });
+
   test('trusted_proxies covering every address keeps the client values; a narrower one is a belief with its trust', () => {
     assert.deepEqual(
       writes('a.com {\n  reverse_proxy app:1 {\n    trusted_proxies 0.0.0.0/0\n  }\n}\n'),
