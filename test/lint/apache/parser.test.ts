@@ -1,10 +1,12 @@
 /** The Apache httpd parser: directives, sections, continuations, quoting, includes. */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { apacheHandler } from '../../../src/lint/apache/handler.js';
 import { type ApNode, parseApache, splitArgs } from '../../../src/lint/apache/parser.js';
-import { detectKind, lintText } from '../../../src/lint/engine.js';
+import { detectKind, lint, lintText } from '../../../src/lint/engine.js';
 import { memoryFs } from '../../../src/lint/nginx/parser.js';
 
 const shape = (nodes: readonly ApNode[]): unknown[] =>
@@ -197,5 +199,27 @@ describe('Apache parser', () => {
       ),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('Apache parser: the configuration Debian ships (/etc/apache2, installed with apache2)', () => {
+  test('every file reads as Apache without a problem; apache2.conf with its includes has no finding', () => {
+    const etc = '/etc/apache2';
+    const walk = (dir: string): string[] =>
+      readdirSync(dir).flatMap((n) => {
+        const p = join(dir, n);
+        return statSync(p).isDirectory() ? walk(p) : [p];
+      });
+    const all = walk(etc).filter((f) => /\.(conf|load)$/.test(f));
+    assert.ok(all.length > 100, `${all.length} files`);
+    for (const f of all) {
+      const text = readFileSync(f, 'utf8');
+      assert.equal(detectKind(f, text), 'apache', f);
+      assert.deepEqual(apacheHandler.parse(f, text, { noIncludes: true }).problems, [], f);
+    }
+    const r = lint([join(etc, 'apache2.conf')]);
+    assert.ok(r.results[0]!.files.length > 20, r.results[0]!.files.join(' '));
+    assert.deepEqual(r.results[0]!.findings, []);
+    assert.deepEqual(r.results[0]!.notes, []);
   });
 });
