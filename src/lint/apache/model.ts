@@ -196,8 +196,9 @@ function requestHeaders(ctx: ApContext): { ops: RequestHeaderOp[]; conditional: 
   const take = (nodes: readonly ApNode[]) => {
     for (const n of nodes) if (n.key === 'requestheader') ops.push(requestHeaderOp(n));
   };
+  // the main server's lines, then the context's own (for the main server, main is empty)
   take(ctx.main);
-  if (ctx.vhost) take(ctx.own);
+  take(ctx.own);
   // <Location /> applies to every request
   for (const n of ctx.own)
     if (n.key === 'location' && n.args[0] === '/' && n.block) take(flat(n.block));
@@ -399,7 +400,7 @@ export const coversAll = (v: string): boolean => /^[0-9a-f.:]*\/0$/i.test(v.trim
 
 /** The HSTS `Header` line in effect, if any. */
 function hstsOf(ctx: ApContext): ApNode | undefined {
-  for (const n of [...ctx.main, ...(ctx.vhost ? ctx.own : [])]) {
+  for (const n of [...ctx.main, ...ctx.own]) {
     if (n.key !== 'header') continue;
     const args = /^(always|onsuccess)$/i.test(n.args[0] ?? '') ? n.args.slice(1) : n.args;
     if (

@@ -109,7 +109,20 @@ ProxySourceAddress 127.0.0.10
       writes('ProxyAddHeaders Off\nProxyPreserveHost On\nProxyPass / http://127.0.0.1:8000/\n'),
       [],
     );
-    const h = model('Listen 8080\nProxyPass / http://127.0.0.1:8000/\n')[0]!;
+    const h = model(
+      'Listen 8080\nRequestHeader set X-Forwarded-Proto http\nHeader set Strict-Transport-Security max-age=1\nProxyPass / http://127.0.0.1:8000/\n',
+    )[0]!;
+    assert.deepEqual(
+      h.writes.map((w) => [w.name, w.action]),
+      [
+        ['x-forwarded-proto', 'set'],
+        ['x-forwarded-for', 'append'],
+        ['x-forwarded-host', 'append'],
+        ['x-forwarded-server', 'append'],
+        ['host', 'set'],
+      ],
+    );
+    assert.equal(h.hsts?.line, 3);
     assert.equal(h.label, 'apache main server');
     assert.deepEqual(
       h.listens.map((l) => [l.host, l.port]),
