@@ -137,6 +137,18 @@ describe('Apache parser', () => {
     assert.match(none.notes[0]!, /was not read/);
   });
 
+  test('inline suppressions: a # comment with a reason, on the line before', () => {
+    const r = lintText(
+      '<VirtualHost *:80>\n  # proxytrust-lint: ignore apache/client-ip-headers-not-cleared -- the app reads neither\n  ProxyPass / http://a:1/\n</VirtualHost>\n',
+      'apache',
+    );
+    assert.deepEqual(r.findings, []);
+    assert.deepEqual(
+      r.suppressed.map((f) => [f.rule, f.line]),
+      [['apache/client-ip-headers-not-cleared', 3]],
+    );
+  });
+
   test('detection: unmistakable Apache content wins over nginx on a *.conf', () => {
     assert.equal(
       detectKind(

@@ -233,6 +233,18 @@ a.example.com {
     assert.ok(close.findings.some((f) => f.rule === 'lint/parse-error' && f.line === 3));
   });
 
+  test('inline suppressions: a # comment with a reason, on the line before', () => {
+    const r = lintText(
+      'a.com {\n  reverse_proxy app:1 {\n    # proxytrust-lint: ignore caddy/trusted-proxies-all -- only our LB reaches this port\n    trusted_proxies 0.0.0.0/0\n  }\n}\n',
+      'caddy',
+    );
+    assert.deepEqual(r.findings, []);
+    assert.deepEqual(
+      r.suppressed.map((f) => [f.rule, f.line, f.reason]),
+      [['caddy/trusted-proxies-all', 4, 'only our LB reaches this port']],
+    );
+  });
+
   test('detection: by name, and by content with a reverse_proxy site block', () => {
     assert.equal(detectKind('deploy/Caddyfile', 'x.com {\n}\n'), 'caddy');
     assert.equal(detectKind('caddy/Caddyfile.prod', ''), 'caddy');
