@@ -108,8 +108,8 @@ export const APACHE_RULES: readonly ApacheRule[] = [
 export const HANDLERS: readonly KindHandler<unknown>[] = [
   nginxHandler,
   ingressHandler,
-  caddyHandler as KindHandler<unknown>,
-  apacheHandler as KindHandler<unknown>,
+  caddyHandler,
+  apacheHandler,
 ];
 
 /** The cross-file rules (./cross/): each reads one chain of hops. */
