@@ -2,10 +2,17 @@
  * Every kind of file lint reads (its handler), and every lint rule, in report order. One
  * file per rule under ./rules/; one handler per kind, in the kind's folder.
  */
+import { type ApacheRule, apacheHandler } from './apache/handler.js';
+import { type CaddyRule, caddyHandler } from './caddy/handler.js';
 import { ingressHandler } from './ingress.js';
 import type { KindHandler } from './kinds.js';
 import { nginxHandler } from './nginx/handler.js';
 import type { CrossRule, EngineRule, FileRule, IngressRule, NginxRule, Rule } from './rule.js';
+import { apacheClientIpHeadersNotCleared } from './rules/apache-client-ip-headers-not-cleared.js';
+import { apacheRemoteipTrustAll } from './rules/apache-remoteip-trust-all.js';
+import { apacheSslVhostWithoutScheme } from './rules/apache-ssl-vhost-without-scheme.js';
+import { caddyHeaderUpClientCopy } from './rules/caddy-header-up-client-copy.js';
+import { caddyTrustedProxiesAll } from './rules/caddy-trusted-proxies-all.js';
 import { clientHeaderRelayed } from './rules/client-header-relayed.js';
 import { configmapKeyAsAnnotation } from './rules/configmap-key-as-annotation.js';
 import { duplicateProxySetHeader } from './rules/duplicate-proxy-set-header.js';
@@ -84,17 +91,37 @@ export const INGRESS_RULES: readonly IngressRule[] = [
   configmapKeyAsAnnotation,
 ];
 
+/** The Caddy rules. */
+export const CADDY_RULES: readonly CaddyRule[] = [caddyTrustedProxiesAll, caddyHeaderUpClientCopy];
+
+/** The Apache httpd rules. */
+export const APACHE_RULES: readonly ApacheRule[] = [
+  apacheClientIpHeadersNotCleared,
+  apacheRemoteipTrustAll,
+  apacheSslVhostWithoutScheme,
+];
+
 /**
  * The handlers, one per kind. On a tie of certainty (see ./kinds.ts) the first listed
  * wins: nginx before the kinds that also read `.conf` files by content alone.
  */
-export const HANDLERS: readonly KindHandler<unknown>[] = [nginxHandler, ingressHandler];
+export const HANDLERS: readonly KindHandler<unknown>[] = [
+  nginxHandler,
+  ingressHandler,
+  caddyHandler,
+  apacheHandler,
+];
 
 /** The cross-file rules (./cross/): each reads one chain of hops. */
 export const CROSS_RULES: readonly CrossRule[] = [];
 
 /** Every rule over one file, in report order. */
-export const FILE_RULES: readonly FileRule<LintKind, never>[] = [...NGINX_RULES, ...INGRESS_RULES];
+export const FILE_RULES: readonly FileRule<LintKind, never>[] = [
+  ...NGINX_RULES,
+  ...INGRESS_RULES,
+  ...CADDY_RULES,
+  ...APACHE_RULES,
+];
 
 /** Every rule, in report order. */
 export const RULES: readonly Rule[] = [
