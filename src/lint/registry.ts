@@ -2,6 +2,8 @@
  * Every kind of file lint reads (its handler), and every lint rule, in report order. One
  * file per rule under ./rules/; one handler per kind, in the kind's folder.
  */
+import { haproxyHandler } from './haproxy/handler.js';
+import type { HaproxyRule } from './haproxy/proxy.js';
 import { ingressHandler } from './ingress.js';
 import type { KindHandler } from './kinds.js';
 import { nginxHandler } from './nginx/handler.js';
@@ -11,6 +13,10 @@ import { configmapKeyAsAnnotation } from './rules/configmap-key-as-annotation.js
 import { duplicateProxySetHeader } from './rules/duplicate-proxy-set-header.js';
 import { forwardedHeaderPassthrough } from './rules/forwarded-header-passthrough.js';
 import { forwardedHeadersTrustAll } from './rules/forwarded-headers-trust-all.js';
+import { haproxyAddHeaderForwarded } from './rules/haproxy-add-header-forwarded.js';
+import { haproxyForwardedNotCleared } from './rules/haproxy-forwarded-not-cleared.js';
+import { haproxyForwardforAtEdge } from './rules/haproxy-forwardfor-at-edge.js';
+import { haproxySchemeHeaderNotForced } from './rules/haproxy-scheme-header-not-forced.js';
 import { hostWithoutDefaultServer } from './rules/host-without-default-server.js';
 import { moreSetHeadersRequest } from './rules/more-set-headers-request.js';
 import { proxySetHeaderInheritance } from './rules/proxy-set-header-inheritance.js';
@@ -84,17 +90,33 @@ export const INGRESS_RULES: readonly IngressRule[] = [
   configmapKeyAsAnnotation,
 ];
 
+/** The HAProxy rules. */
+export const HAPROXY_RULES: readonly HaproxyRule[] = [
+  haproxyAddHeaderForwarded,
+  haproxySchemeHeaderNotForced,
+  haproxyForwardforAtEdge,
+  haproxyForwardedNotCleared,
+];
+
 /**
  * The handlers, one per kind. On a tie of certainty (see ./kinds.ts) the first listed
  * wins: nginx before the kinds that also read `.conf` files by content alone.
  */
-export const HANDLERS: readonly KindHandler<unknown>[] = [nginxHandler, ingressHandler];
+export const HANDLERS: readonly KindHandler<unknown>[] = [
+  nginxHandler,
+  ingressHandler,
+  haproxyHandler,
+];
 
 /** The cross-file rules (./cross/): each reads one chain of hops. */
 export const CROSS_RULES: readonly CrossRule[] = [];
 
 /** Every rule over one file, in report order. */
-export const FILE_RULES: readonly FileRule<LintKind, never>[] = [...NGINX_RULES, ...INGRESS_RULES];
+export const FILE_RULES: readonly FileRule<LintKind, never>[] = [
+  ...NGINX_RULES,
+  ...INGRESS_RULES,
+  ...HAPROXY_RULES,
+];
 
 /** Every rule, in report order. */
 export const RULES: readonly Rule[] = [

@@ -7,7 +7,7 @@
  * conditioned on `ssl_fc` apply to one of them only.
  */
 import type { HLine } from './parser.js';
-import type { ForwardedOption, ForwardFor, HeaderRule, Proxy } from './proxy.js';
+import type { ForwardedOption, ForwardFor, HeaderRule, HProxy } from './proxy.js';
 
 /**
  * What a header holds on its way to the server: `client` the client's, untouched;
@@ -27,7 +27,7 @@ export interface Effect {
 export type Path = 'tls' | 'plain';
 
 /** The kinds of listener a frontend has (both when it names none, or only unknown ones). */
-export function pathsOf(fe: Proxy): Path[] {
+export function pathsOf(fe: HProxy): Path[] {
   if (fe.binds.length === 0) return ['tls', 'plain'];
   const out: Path[] = [];
   if (fe.binds.some((b) => b.ssl)) out.push('tls');
@@ -36,9 +36,9 @@ export function pathsOf(fe: Proxy): Path[] {
 }
 
 /** The backends a frontend sends requests to (a `listen` section is its own). */
-export function backendsOf(fe: Proxy, all: readonly Proxy[]): Proxy[] {
+export function backendsOf(fe: HProxy, all: readonly HProxy[]): HProxy[] {
   const names = [...fe.useBackends, ...(fe.defaultBackend ? [fe.defaultBackend] : [])];
-  const out: Proxy[] = fe.type === 'listen' ? [fe] : [];
+  const out: HProxy[] = fe.type === 'listen' ? [fe] : [];
   for (const n of names) {
     const b = all.find((p) => p.name === n && (p.type === 'backend' || p.type === 'listen'));
     if (b && !out.includes(b)) out.push(b);
@@ -47,7 +47,7 @@ export function backendsOf(fe: Proxy, all: readonly Proxy[]): Proxy[] {
 }
 
 /** The backend whose rules describe a frontend's traffic: the default one, else the first. */
-export function mainBackend(fe: Proxy, all: readonly Proxy[]): Proxy | undefined {
+export function mainBackend(fe: HProxy, all: readonly HProxy[]): HProxy | undefined {
   if (fe.type === 'listen') return fe;
   const d = fe.defaultBackend
     ? all.find((p) => p.name === fe.defaultBackend && p.type !== 'frontend')
@@ -73,8 +73,8 @@ export const runsOn = (r: HeaderRule, path: Path): boolean =>
  * `onRule` sees each request header rule that runs, with the header's state before it.
  */
 export function simulate(
-  fe: Proxy,
-  be: Proxy | undefined,
+  fe: HProxy,
+  be: HProxy | undefined,
   path: Path,
   onRule?: (r: HeaderRule, before: Effect) => void,
 ): Map<string, Effect> {
@@ -108,23 +108,22 @@ export function simulate(
 }
 
 /** True when plain http requests on this frontend are forwarded (not all redirected). */
-export const forwardsPlain = (fe: Proxy): boolean =>
+export const forwardsPlain = (fe: HProxy): boolean =>
   pathsOf(fe).includes('plain') && fe.redirectsPlain === undefined;
 
 /**
  * True when a proxy speaks HTTP: `mode http` (its own or inherited), or no mode at all in a
  * file that writes HTTP headers (an excerpt that leaves the defaults out).
  */
-export const httpMode = (p: Proxy): boolean =>
-  p.mode === 'http' ||
-  (p.mode === undefined && (p.rules.length > 0 || p.forwardfor !== undefined));
+export const httpMode = (p: HProxy): boolean =>
+  p.mode === 'http' || (p.mode === undefined && (p.rules.length > 0 || p.forwardfor !== undefined));
 
 /** The client-facing proxies: frontends and listens. */
-export const frontends = (all: readonly Proxy[]): Proxy[] =>
+export const frontends = (all: readonly HProxy[]): HProxy[] =>
   all.filter((p) => p.type === 'frontend' || p.type === 'listen');
 
 /** A frontend that faces clients: nothing in it says a load balancer stands in front. */
-export const atEdge = (fe: Proxy): boolean => fe.behind === undefined;
+export const atEdge = (fe: HProxy): boolean => fe.behind === undefined;
 
 /** A line as evidence: `file:line: text`. */
 export const shownLine = (l: HLine): string => `${l.file}:${l.line}: ${l.text}`;
@@ -148,4 +147,8 @@ export const SCHEME_HEADERS: readonly string[] = [
 ];
 
 /** Request headers that carry the host or port (lower case). */
-export const HOST_HEADERS: readonly string[] = ['x-forwarded-host', 'x-forwarded-port', 'x-forwarded-server'];
+export const HOST_HEADERS: readonly string[] = [
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-server',
+];

@@ -19,7 +19,7 @@ import {
   simulate,
 } from './flow.js';
 import type { HLine } from './parser.js';
-import type { HaproxyInput, Proxy } from './proxy.js';
+import type { HaproxyInput, HProxy } from './proxy.js';
 
 const loc = (l: HLine): Loc => ({ file: l.file, line: l.line, col: l.col });
 
@@ -57,7 +57,7 @@ export function haproxyAddress(raw: string): { host?: string; port?: number; soc
   return { ...(host !== undefined ? { host } : {}), ...(p !== undefined ? { port: p } : {}) };
 }
 
-function listeners(fe: Proxy): Listener[] {
+function listeners(fe: HProxy): Listener[] {
   return fe.binds.flatMap((b) =>
     b.addrs.map((a) => ({
       ...haproxyAddress(a),
@@ -67,7 +67,7 @@ function listeners(fe: Proxy): Listener[] {
   );
 }
 
-function targets(fe: Proxy, all: readonly Proxy[]): Target[] {
+function targets(fe: HProxy, all: readonly HProxy[]): Target[] {
   return backendsOf(fe, all).flatMap((b) =>
     b.servers.map((s) => ({ ...haproxyAddress(s.addr), at: loc(s.line) })),
   );
@@ -88,7 +88,7 @@ function lineOf(e: Effect): HLine | undefined {
 }
 
 /** The request headers a frontend writes, over its TLS and plain listeners. */
-function writes(fe: Proxy, be: Proxy | undefined): HeaderWrite[] {
+function writes(fe: HProxy, be: HProxy | undefined): HeaderWrite[] {
   const paths = pathsOf(fe);
   const maps = new Map<Path, Map<string, Effect>>(paths.map((p) => [p, simulate(fe, be, p)]));
   const names = new Set([...maps.values()].flatMap((m) => [...m.keys()]));
@@ -124,7 +124,7 @@ function writes(fe: Proxy, be: Proxy | undefined): HeaderWrite[] {
 }
 
 /** `http-request set-src hdr(x-forwarded-for) if { src 10.0.0.0/8 }`: a client belief. */
-function beliefs(fe: Proxy): { believes: Belief[]; trust?: Trust } {
+function beliefs(fe: HProxy): { believes: Belief[]; trust?: Trust } {
   const l = fe.setSrc;
   if (!l) return { believes: [] };
   const expr = l.words[2] ?? '';
@@ -142,7 +142,8 @@ function beliefs(fe: Proxy): { believes: Belief[]; trust?: Trust } {
   const at = w.findIndex((x) => x === 'if');
   const cidrs: string[] = [];
   if (at > 0 && w[at + 1] === '{' && w[at + 2] === 'src') {
-    for (let i = at + 3; i < w.length && w[i] !== '}'; i++) if (!w[i]!.startsWith('-')) cidrs.push(w[i]!);
+    for (let i = at + 3; i < w.length && w[i] !== '}'; i++)
+      if (!w[i]!.startsWith('-')) cidrs.push(w[i]!);
   }
   const trust: Trust =
     cidrs.length > 0
@@ -161,7 +162,9 @@ export function haproxyModel(input: HaproxyInput): HopModel[] {
     const be = mainBackend(fe, all);
     const http = httpMode(fe) || (be !== undefined && httpMode(be));
     const ls = listeners(fe);
-    const ports = [...new Set(ls.map((l) => (l.port !== undefined ? `:${l.port}` : (l.socket ?? ''))))]
+    const ports = [
+      ...new Set(ls.map((l) => (l.port !== undefined ? `:${l.port}` : (l.socket ?? '')))),
+    ]
       .filter((x) => x !== '')
       .join(',');
     const hsts = [...fe.rules, ...(be && be !== fe ? be.rules : [])].find(
@@ -173,7 +176,9 @@ export function haproxyModel(input: HaproxyInput): HopModel[] {
     const source = be?.source ?? fe.source;
     const { believes, trust } = beliefs(fe);
     const unknowns = [
-      ...fe.binds.filter((b) => b.line.unknown).map((b) => `${b.line.file}:${b.line.line}: ${b.line.text}`),
+      ...fe.binds
+        .filter((b) => b.line.unknown)
+        .map((b) => `${b.line.file}:${b.line.line}: ${b.line.text}`),
       ...backendsOf(fe, all)
         .flatMap((b) => b.servers)
         .filter((s) => s.line.unknown)

@@ -79,9 +79,13 @@ const SECTIONS: Readonly<Record<string, SectionType>> = {
 const ESCAPES: Readonly<Record<string, string>> = { r: '\r', n: '\n', t: '\t' };
 
 /** Split one line into words (see the module comment). */
-export function splitLine(
-  src: string,
-): { words: string[]; cols: number[]; end: number; unknown: boolean; problem?: string } {
+export function splitLine(src: string): {
+  words: string[];
+  cols: number[];
+  end: number;
+  unknown: boolean;
+  problem?: string;
+} {
   const words: string[] = [];
   const cols: number[] = [];
   let unknown = isUnknown(src);
@@ -132,8 +136,7 @@ export function splitLine(
         continue;
       }
       if (ESCAPES[n]) add(ESCAPES[n]!);
-      else if (n === '\\' || n === ' ' || n === '#' || n === '"' || n === "'" || n === '$')
-        add(n);
+      else if (n === '\\' || n === ' ' || n === '#' || n === '"' || n === "'" || n === '$') add(n);
       else add(`\\${n}`);
       i += 2;
       continue;

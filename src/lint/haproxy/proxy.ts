@@ -75,7 +75,7 @@ export interface Server {
 }
 
 /** One proxy section with what it inherits. */
-export interface Proxy {
+export interface HProxy {
   readonly section: Section;
   readonly type: 'frontend' | 'backend' | 'listen';
   readonly name: string;
@@ -107,7 +107,7 @@ export interface Proxy {
 /** The parsed file and its proxies: what the HAProxy rules read. */
 export interface HaproxyInput {
   readonly file: HFile;
-  readonly proxies: readonly Proxy[];
+  readonly proxies: readonly HProxy[];
 }
 
 /** Words after `if`/`unless` classified. */
@@ -251,7 +251,12 @@ function headerRule(l: HLine, acls: ReadonlyMap<string, HLine[]>): HeaderRule | 
   const replaced = legacy[3] === 'rep' ? headerLine(w[2] ?? '') : undefined;
   return {
     line: l,
-    action: legacy[3] === 'del' ? 'del' : replaced?.name.toLowerCase() === name.toLowerCase() ? 'set' : 'replace',
+    action:
+      legacy[3] === 'del'
+        ? 'del'
+        : replaced?.name.toLowerCase() === name.toLowerCase()
+          ? 'set'
+          : 'replace',
     name: name.toLowerCase(),
     shown: name,
     ...(replaced ? { value: replaced.value } : {}),
@@ -281,7 +286,10 @@ function forwardforOf(l: HLine): ForwardFor {
   return {
     line: l,
     ifNone: w.includes('if-none', 2),
-    header: (headerAt > 0 ? (w[headerAt + 1] ?? 'x-forwarded-for') : 'x-forwarded-for').toLowerCase(),
+    header: (headerAt > 0
+      ? (w[headerAt + 1] ?? 'x-forwarded-for')
+      : 'x-forwarded-for'
+    ).toLowerCase(),
     ...(exceptAt > 0 && w[exceptAt + 1] ? { except: w[exceptAt + 1] } : {}),
   };
 }
@@ -289,7 +297,11 @@ function forwardforOf(l: HLine): ForwardFor {
 function forwardedOf(l: HLine): ForwardedOption {
   const params = l.words
     .slice(2)
-    .filter((x) => /^(proto|host|host-expr|by|by-expr|by_port|by_port-expr|for|for-expr|for_port|for_port-expr)$/.test(x))
+    .filter((x) =>
+      /^(proto|host|host-expr|by|by-expr|by_port|by_port-expr|for|for-expr|for_port|for_port-expr)$/.test(
+        x,
+      ),
+    )
     .map((x) => x.replace(/-expr$/, ''));
   return { line: l, params: params.length > 0 ? params : ['for', 'proto'] };
 }
@@ -306,8 +318,8 @@ function redirectsPlain(l: HLine, acls: ReadonlyMap<string, HLine[]>): boolean {
 }
 
 /** Resolve each proxy section against its defaults. */
-export function proxiesOf(file: HFile): Proxy[] {
-  const out: Proxy[] = [];
+export function proxiesOf(file: HFile): HProxy[] {
+  const out: HProxy[] = [];
   let lastDefaults: Section | undefined;
   const named = new Map<string, Section>();
   for (const s of file.sections) {

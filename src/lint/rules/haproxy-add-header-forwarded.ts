@@ -8,7 +8,7 @@ import {
   shownLine,
   simulate,
 } from '../haproxy/flow.js';
-import type { HaproxyRule, HeaderRule, Proxy } from '../haproxy/proxy.js';
+import type { HaproxyRule, HeaderRule, HProxy } from '../haproxy/proxy.js';
 import type { Hit } from '../rule.js';
 
 const WATCHED = new Set([...SCHEME_HEADERS, ...HOST_HEADERS, 'forwarded', 'x-real-ip']);
@@ -52,7 +52,7 @@ export const haproxyAddHeaderForwarded: HaproxyRule = {
         evidence: [shownLine(r.line)],
       });
     };
-    const reached = new Set<Proxy>();
+    const reached = new Set<HProxy>();
     for (const fe of frontends(proxies)) {
       const bes = backendsOf(fe, proxies);
       for (const be of bes.length > 0 ? bes : [undefined]) {
