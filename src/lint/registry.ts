@@ -2,6 +2,7 @@
  * Every kind of file lint reads (its handler), and every lint rule, in report order. One
  * file per rule under ./rules/; one handler per kind, in the kind's folder.
  */
+import { expressHandler } from './express/handler.js';
 import { haproxyHandler } from './haproxy/handler.js';
 import type { HaproxyRule } from './haproxy/proxy.js';
 import { ingressHandler } from './ingress.js';
@@ -11,6 +12,7 @@ import type { CrossRule, EngineRule, FileRule, IngressRule, NginxRule, Rule } fr
 import { clientHeaderRelayed } from './rules/client-header-relayed.js';
 import { configmapKeyAsAnnotation } from './rules/configmap-key-as-annotation.js';
 import { duplicateProxySetHeader } from './rules/duplicate-proxy-set-header.js';
+import { type ExpressRule, expressTrustProxyTrue } from './rules/express-trust-proxy-true.js';
 import { forwardedHeaderPassthrough } from './rules/forwarded-header-passthrough.js';
 import { forwardedHeadersTrustAll } from './rules/forwarded-headers-trust-all.js';
 import { haproxyAddHeaderForwarded } from './rules/haproxy-add-header-forwarded.js';
@@ -98,6 +100,9 @@ export const HAPROXY_RULES: readonly HaproxyRule[] = [
   haproxyForwardedNotCleared,
 ];
 
+/** The Express rules. */
+export const EXPRESS_RULES: readonly ExpressRule[] = [expressTrustProxyTrue];
+
 /**
  * The handlers, one per kind. On a tie of certainty (see ./kinds.ts) the first listed
  * wins: nginx before the kinds that also read `.conf` files by content alone.
@@ -106,6 +111,7 @@ export const HANDLERS: readonly KindHandler<unknown>[] = [
   nginxHandler,
   ingressHandler,
   haproxyHandler,
+  expressHandler,
 ];
 
 /** The cross-file rules (./cross/): each reads one chain of hops. */
@@ -116,6 +122,7 @@ export const FILE_RULES: readonly FileRule<LintKind, never>[] = [
   ...NGINX_RULES,
   ...INGRESS_RULES,
   ...HAPROXY_RULES,
+  ...EXPRESS_RULES,
 ];
 
 /** Every rule, in report order. */
