@@ -98,6 +98,27 @@ export function blankComments(src: string): string {
   return out;
 }
 
+/** Start and end offsets of the string literals of a comment-free source. */
+function stringRanges(src: string): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (c !== '"' && c !== "'" && c !== '`') continue;
+    let j = i + 1;
+    while (j < src.length && src[j] !== c && !(c !== '`' && src[j] === '\n')) {
+      if (src[j] === '\\') j++;
+      j++;
+    }
+    out.push([i, j]);
+    i = j;
+  }
+  return out;
+}
+
+/** True when `pos` is inside one of the (sorted) ranges. */
+const inside = (ranges: readonly [number, number][], pos: number): boolean =>
+  ranges.some(([a, b]) => pos > a && pos <= b);
+
 const STRING = /^(['"`])((?:\\.|(?!\1)[^\\\n])*)\1$/;
 
 /** A JS expression's text as a literal value, or unknown. */
@@ -177,12 +198,11 @@ const LISTEN = /([A-Za-z_$][\w$]*)\s*\.\s*listen\s*\(/g;
 
 /** True when a source holds a pattern this kind reads (the handler's detect). */
 export function hasExpressPattern(text: string): boolean {
-  TRUST_PROXY.lastIndex = 0;
-  POLICY_CALL.lastIndex = 0;
   const t = blankComments(text);
-  const found = TRUST_PROXY.test(t) || POLICY_CALL.test(t);
-  TRUST_PROXY.lastIndex = 0;
-  POLICY_CALL.lastIndex = 0;
+  const strings = stringRanges(t);
+  const found = [...t.matchAll(TRUST_PROXY), ...t.matchAll(POLICY_CALL)].some(
+    (m) => !inside(strings, m.index!),
+  );
   return found;
 }
 
@@ -202,8 +222,10 @@ export function parseExpress(file: string, text: string): ExpressInput {
     }
     return { file, line: lo + 1, col: pos - starts[lo]! + 1, text: (lines[lo] ?? '').trim() };
   };
+  const strings = stringRanges(src);
   const settings: TrustProxySetting[] = [];
   for (const m of src.matchAll(TRUST_PROXY)) {
+    if (inside(strings, m.index!)) continue;
     const how = m[2] as 'set' | 'enable' | 'disable';
     const open = src.indexOf('(', m.index! + m[1]!.length);
     const call = balanced(src, open);
@@ -218,6 +240,7 @@ export function parseExpress(file: string, text: string): ExpressInput {
   }
   const policies: PolicyLiteral[] = [];
   for (const m of src.matchAll(POLICY_CALL)) {
+    if (inside(strings, m.index!)) continue;
     const open = m.index! + m[0].length - 1;
     const obj = balanced(src, open);
     if (!obj) continue;
@@ -244,6 +267,7 @@ export function parseExpress(file: string, text: string): ExpressInput {
   }
   const listens: JsListen[] = [];
   for (const m of src.matchAll(LISTEN)) {
+    if (inside(strings, m.index!)) continue;
     const open = m.index! + m[0].length - 1;
     const call = balanced(src, open);
     if (!call) continue;
