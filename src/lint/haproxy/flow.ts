@@ -152,3 +152,14 @@ export const HOST_HEADERS: readonly string[] = [
   'x-forwarded-port',
   'x-forwarded-server',
 ];
+
+/**
+ * Where a frontend's requests go, for the rules: its backends in this file; `undefined`
+ * for a backend it names that this file does not hold (a `conf.d` part); none when it
+ * names no backend at all (it only redirects or answers).
+ */
+export function routes(fe: HProxy, all: readonly HProxy[]): (HProxy | undefined)[] {
+  const bes = backendsOf(fe, all);
+  if (bes.length > 0) return bes;
+  return fe.defaultBackend !== undefined || fe.useBackends.length > 0 ? [undefined] : [];
+}

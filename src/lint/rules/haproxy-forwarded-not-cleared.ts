@@ -1,24 +1,25 @@
 import {
   atEdge,
-  backendsOf,
+  forwardsPlain,
   frontends,
   httpMode,
   locOf,
   pathsOf,
+  routes,
   shownLine,
   simulate,
 } from '../haproxy/flow.js';
 import type { HaproxyRule } from '../haproxy/proxy.js';
 import type { Hit } from '../rule.js';
 
-/** A client-facing frontend that writes forwarded headers but leaves the client's Forwarded. */
+/** A client-facing frontend that forwards the client's own Forwarded header to its app. */
 export const haproxyForwardedNotCleared: HaproxyRule = {
   id: 'haproxy/forwarded-not-cleared',
   kind: 'haproxy',
   severity: 'warning',
   title: 'The client’s Forwarded header is not cleared at the edge',
   description:
-    "HAProxy passes every header it does not touch. A client-facing frontend that writes X-Forwarded-* for its app but leaves RFC 7239 `Forwarded` alone hands the app the client's own `Forwarded: for=...;proto=https;host=...`; frameworks and libraries that prefer Forwarded (or read both) then believe a forged client address, scheme or host. `option forwarded` (2.7+) appends to the client's header, it does not replace it.",
+    "HAProxy passes every header it does not touch. A client-facing frontend that forwards to its app and leaves RFC 7239 `Forwarded` alone hands the app the client's own `Forwarded: for=...;proto=https;host=...`; frameworks and libraries that prefer Forwarded (or read both) then believe a forged client address, scheme or host. `option forwarded` (2.7+) appends to the client's header, it does not replace it.",
   fix: 'Clear it in the frontend: http-request del-header Forwarded (or write your own with http-request set-header Forwarded "for=%[src];proto=https" if { ssl_fc }).',
   examples: {
     bad: [
@@ -39,22 +40,14 @@ export const haproxyForwardedNotCleared: HaproxyRule = {
     const hits: Hit[] = [];
     for (const fe of frontends(proxies)) {
       if (!atEdge(fe)) continue;
-      const bes = backendsOf(fe, proxies);
       let found = false;
-      for (const be of bes) {
-        if (found || (!httpMode(fe) && !httpMode(be))) continue;
+      for (const be of routes(fe, proxies)) {
+        if (found || (!httpMode(fe) && !(be && httpMode(be)))) continue;
         for (const path of pathsOf(fe)) {
-          if (path === 'plain' && fe.redirectsPlain) continue;
-          const m = simulate(fe, be, path);
-          // a proxy that writes forwarded headers for its app
-          const writes = [...m.entries()].some(
-            ([n, e]) =>
-              n !== 'forwarded' && /^x-forwarded-|^x-real-ip$/.test(n) && e.state !== 'client',
-          );
-          const fwd = m.get('forwarded');
-          const kept =
-            !fwd || fwd.state === 'client' || fwd.state === 'append' || fwd.state === 'ifabsent';
-          if (!writes || !kept || found) continue;
+          if (found || (path === 'plain' && !forwardsPlain(fe))) continue;
+          const fwd = simulate(fe, be, path).get('forwarded');
+          if (fwd && fwd.state !== 'client' && fwd.state !== 'append' && fwd.state !== 'ifabsent')
+            continue;
           found = true;
           hits.push({
             at: locOf(fe.section.header),

@@ -1,15 +1,15 @@
 import {
   atEdge,
-  backendsOf,
   frontends,
   httpMode,
   locOf,
   pathsOf,
+  routes,
   shownLine,
   simulate,
 } from '../haproxy/flow.js';
 import type { HLine } from '../haproxy/parser.js';
-import type { HaproxyRule, HProxy } from '../haproxy/proxy.js';
+import type { HaproxyRule } from '../haproxy/proxy.js';
 import type { Hit } from '../rule.js';
 
 /** `option forwardfor` on a client-facing frontend keeps the client's X-Forwarded-For. */
@@ -44,8 +44,7 @@ export const haproxyForwardforAtEdge: HaproxyRule = {
     const seen = new Set<HLine>();
     for (const fe of frontends(proxies)) {
       if (!atEdge(fe)) continue;
-      const bes = backendsOf(fe, proxies);
-      for (const be of bes.length > 0 ? bes : [undefined as HProxy | undefined]) {
+      for (const be of routes(fe, proxies)) {
         if (!httpMode(fe) && !(be && httpMode(be))) continue;
         for (const path of pathsOf(fe)) {
           const ff = be?.forwardfor ?? fe.forwardfor;

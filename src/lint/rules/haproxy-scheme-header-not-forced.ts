@@ -1,9 +1,9 @@
 import {
-  backendsOf,
   forwardsPlain,
   frontends,
   locOf,
   pathsOf,
+  routes,
   SCHEME_HEADERS,
   shownLine,
   simulate,
@@ -65,8 +65,7 @@ export const haproxySchemeHeaderNotForced: HaproxyRule = {
     );
     if (written.size === 0) return hits;
     for (const fe of frontends(proxies)) {
-      const bes = backendsOf(fe, proxies);
-      for (const be of bes) {
+      for (const be of routes(fe, proxies)) {
         for (const path of pathsOf(fe)) {
           if (path === 'plain' && !forwardsPlain(fe)) continue;
           const m = simulate(fe, be, path);
@@ -82,7 +81,7 @@ export const haproxySchemeHeaderNotForced: HaproxyRule = {
             }
             if (path !== 'plain' || (e && e.state !== 'client')) continue;
             // set somewhere for TLS only: point at that line when this frontend has it
-            const tlsOnly = [...fe.rules, ...(be !== fe ? be.rules : [])].find(
+            const tlsOnly = [...fe.rules, ...(be && be !== fe ? be.rules : [])].find(
               (r) => r.name === h && r.dir === 'request' && r.cond.tls === true,
             );
             const at = tlsOnly?.line ?? fe.section.header;
