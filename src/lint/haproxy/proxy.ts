@@ -351,6 +351,10 @@ export function proxiesOf(file: HFile): HProxy[] {
     let behind: HLine | undefined;
     let setSrc: HLine | undefined;
     const binds: Bind[] = [];
+    // the 1.x form `listen name <address>` (and `frontend name <address>`) binds on the section line
+    const legacyAddr = s.header.words[2];
+    if (legacyAddr && legacyAddr !== 'from' && s.type !== 'backend')
+      binds.push(bindOf({ ...s.header, words: ['bind', ...s.header.words.slice(2)] }));
     const servers: Server[] = [];
     const rules: HeaderRule[] = [];
     const useBackends: string[] = [];

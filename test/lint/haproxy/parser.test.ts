@@ -330,6 +330,11 @@ listen web
   server s 10.0.0.1:80
 `);
     assert.deepEqual(tcp!.writes, []);
+    const [old] = model('listen stats 127.0.0.1:8404\n  mode http\n  server s 10.0.0.1:80\n');
+    assert.deepEqual(
+      old!.listens.map((l) => [l.host, l.port]),
+      [['127.0.0.1', 8404]],
+    );
     assert.deepEqual(
       lst!.targets.map((t) => t.port),
       [80],
