@@ -4,6 +4,9 @@
  */
 import { type ApacheRule, apacheHandler } from './apache/handler.js';
 import { type CaddyRule, caddyHandler } from './caddy/handler.js';
+import { expressHandler } from './express/handler.js';
+import { haproxyHandler } from './haproxy/handler.js';
+import type { HaproxyRule } from './haproxy/proxy.js';
 import { ingressHandler } from './ingress.js';
 import type { KindHandler } from './kinds.js';
 import { nginxHandler } from './nginx/handler.js';
@@ -16,8 +19,13 @@ import { caddyTrustedProxiesAll } from './rules/caddy-trusted-proxies-all.js';
 import { clientHeaderRelayed } from './rules/client-header-relayed.js';
 import { configmapKeyAsAnnotation } from './rules/configmap-key-as-annotation.js';
 import { duplicateProxySetHeader } from './rules/duplicate-proxy-set-header.js';
+import { type ExpressRule, expressTrustProxyTrue } from './rules/express-trust-proxy-true.js';
 import { forwardedHeaderPassthrough } from './rules/forwarded-header-passthrough.js';
 import { forwardedHeadersTrustAll } from './rules/forwarded-headers-trust-all.js';
+import { haproxyAddHeaderForwarded } from './rules/haproxy-add-header-forwarded.js';
+import { haproxyForwardedNotCleared } from './rules/haproxy-forwarded-not-cleared.js';
+import { haproxyForwardforAtEdge } from './rules/haproxy-forwardfor-at-edge.js';
+import { haproxySchemeHeaderNotForced } from './rules/haproxy-scheme-header-not-forced.js';
 import { hostWithoutDefaultServer } from './rules/host-without-default-server.js';
 import { moreSetHeadersRequest } from './rules/more-set-headers-request.js';
 import { proxySetHeaderInheritance } from './rules/proxy-set-header-inheritance.js';
@@ -101,6 +109,17 @@ export const APACHE_RULES: readonly ApacheRule[] = [
   apacheSslVhostWithoutScheme,
 ];
 
+/** The HAProxy rules. */
+export const HAPROXY_RULES: readonly HaproxyRule[] = [
+  haproxyAddHeaderForwarded,
+  haproxySchemeHeaderNotForced,
+  haproxyForwardforAtEdge,
+  haproxyForwardedNotCleared,
+];
+
+/** The Express rules. */
+export const EXPRESS_RULES: readonly ExpressRule[] = [expressTrustProxyTrue];
+
 /**
  * The handlers, one per kind. On a tie of certainty (see ./kinds.ts) the first listed
  * wins: nginx before the kinds that also read `.conf` files by content alone.
@@ -110,6 +129,8 @@ export const HANDLERS: readonly KindHandler<unknown>[] = [
   ingressHandler,
   caddyHandler,
   apacheHandler,
+  haproxyHandler,
+  expressHandler,
 ];
 
 /** The cross-file rules (./cross/): each reads one chain of hops. */
@@ -121,6 +142,8 @@ export const FILE_RULES: readonly FileRule<LintKind, never>[] = [
   ...INGRESS_RULES,
   ...CADDY_RULES,
   ...APACHE_RULES,
+  ...HAPROXY_RULES,
+  ...EXPRESS_RULES,
 ];
 
 /** Every rule, in report order. */
