@@ -2,12 +2,24 @@
  * Every kind of file lint reads (its handler), and every lint rule, in report order. One
  * file per rule under ./rules/; one handler per kind, in the kind's folder.
  */
+import { type AppServerInput, appServerHandler } from './appserver/handler.js';
+import { composeHandler } from './compose/handler.js';
+import { type DjangoInput, djangoHandler } from './django/handler.js';
 import { ingressHandler } from './ingress.js';
 import type { KindHandler } from './kinds.js';
 import { nginxHandler } from './nginx/handler.js';
 import type { CrossRule, EngineRule, FileRule, IngressRule, NginxRule, Rule } from './rule.js';
+import { appserverForwardedAllowIpsAll } from './rules/appserver-forwarded-allow-ips-all.js';
+import { appserverGunicornSchemeHeaderCase } from './rules/appserver-gunicorn-scheme-header-case.js';
 import { clientHeaderRelayed } from './rules/client-header-relayed.js';
 import { configmapKeyAsAnnotation } from './rules/configmap-key-as-annotation.js';
+import { djangoAllowedHostsWildcard } from './rules/django-allowed-hosts-wildcard.js';
+import { djangoCsrfOriginsWithoutScheme } from './rules/django-csrf-origins-without-scheme.js';
+import { djangoHstsWithoutHttps } from './rules/django-hsts-without-https.js';
+import { djangoProxySslHeaderName } from './rules/django-proxy-ssl-header-name.js';
+import { djangoProxySslHeaderValue } from './rules/django-proxy-ssl-header-value.js';
+import { djangoRedirectWithoutHealthExempt } from './rules/django-redirect-without-health-exempt.js';
+import { djangoSslRedirectWithoutScheme } from './rules/django-ssl-redirect-without-scheme.js';
 import { duplicateProxySetHeader } from './rules/duplicate-proxy-set-header.js';
 import { forwardedHeaderPassthrough } from './rules/forwarded-header-passthrough.js';
 import { forwardedHeadersTrustAll } from './rules/forwarded-headers-trust-all.js';
@@ -84,17 +96,46 @@ export const INGRESS_RULES: readonly IngressRule[] = [
   configmapKeyAsAnnotation,
 ];
 
+/** The Django settings rules. */
+export const DJANGO_RULES: readonly FileRule<'django', DjangoInput>[] = [
+  djangoAllowedHostsWildcard,
+  djangoProxySslHeaderName,
+  djangoProxySslHeaderValue,
+  djangoSslRedirectWithoutScheme,
+  djangoRedirectWithoutHealthExempt,
+  djangoHstsWithoutHttps,
+  djangoCsrfOriginsWithoutScheme,
+];
+
+/** The app-server rules (gunicorn, uvicorn, uwsgi; also read compose commands). */
+export const APPSERVER_RULES: readonly FileRule<'appserver', AppServerInput>[] = [
+  appserverForwardedAllowIpsAll,
+  appserverGunicornSchemeHeaderCase,
+];
+
 /**
  * The handlers, one per kind. On a tie of certainty (see ./kinds.ts) the first listed
  * wins: nginx before the kinds that also read `.conf` files by content alone.
  */
-export const HANDLERS: readonly KindHandler<unknown>[] = [nginxHandler, ingressHandler];
+export const HANDLERS: readonly KindHandler<unknown>[] = [
+  nginxHandler,
+  // compose before ingress-nginx: both read YAML
+  composeHandler as KindHandler<unknown>,
+  ingressHandler,
+  djangoHandler as KindHandler<unknown>,
+  appServerHandler as KindHandler<unknown>,
+];
 
 /** The cross-file rules (./cross/): each reads one chain of hops. */
 export const CROSS_RULES: readonly CrossRule[] = [];
 
 /** Every rule over one file, in report order. */
-export const FILE_RULES: readonly FileRule<LintKind, never>[] = [...NGINX_RULES, ...INGRESS_RULES];
+export const FILE_RULES: readonly FileRule<LintKind, never>[] = [
+  ...NGINX_RULES,
+  ...INGRESS_RULES,
+  ...(DJANGO_RULES as readonly FileRule<LintKind, never>[]),
+  ...(APPSERVER_RULES as readonly FileRule<LintKind, never>[]),
+];
 
 /** Every rule, in report order. */
 export const RULES: readonly Rule[] = [
