@@ -573,20 +573,16 @@ export function readModule(text: string): PyModule {
   for (const toks of logicalLines(tokens)) {
     const first = toks[0]!;
     const nested = first.col > 1;
-    if (
-      first.t === 'name' &&
-      first.v === 'from' &&
-      toks.some((t) => t.v === '*') &&
-      toks[2]?.v === 'import'
-    )
-      starImports.push(
-        toks[1]?.v === '.'
-          ? toks
-              .slice(1, 3)
-              .map((t) => t.v)
-              .join('')
-          : (toks[1]?.v ?? ''),
-      );
+    if (first.t === 'name' && first.v === 'from') {
+      const imp = toks.findIndex((t) => t.t === 'name' && t.v === 'import');
+      if (imp > 1 && toks[imp + 1]?.v === '*')
+        starImports.push(
+          toks
+            .slice(1, imp)
+            .map((t) => t.v)
+            .join(''),
+        );
+    }
     // NAME [: annotation] (= | +=) expr; chained NAME = NAME = expr
     const targets: Token[] = [];
     let k = 0;
