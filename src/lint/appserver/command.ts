@@ -23,6 +23,8 @@ export interface Setting {
   readonly evidence: string;
   /** Set by an environment variable (FORWARDED_ALLOW_IPS), not an option. */
   readonly fromEnv?: boolean;
+  /** A bind that terminates TLS (uwsgi `https`). */
+  readonly tls?: boolean;
 }
 
 /** One app server as its command line or configuration file sets it. */
@@ -259,30 +261,32 @@ function readArgs(
   });
   for (let i = 0; i < args.length; i++) {
     const w = args[i]!;
-    const m = /^(--?[\w-]+)(?:=(.*))?$/s.exec(w.v);
-    if (!m) {
-      // gunicorn's short options take their value attached: -b0.0.0.0:80
-      continue;
-    }
-    let opt = m[1]!;
-    let value = m[2];
-    if (server === 'gunicorn' && /^-[bcek]./.test(w.v) && value === undefined) {
-      opt = w.v.slice(0, 2);
-      value = w.v.slice(2);
-    }
-    const takes = (): string | undefined => {
+    // gunicorn's short options may take their value attached: -b0.0.0.0:80
+    const short = server === 'gunicorn' ? /^(-[bcek])(.+)$/s.exec(w.v) : null;
+    const m = short ?? /^(--?[\w-]+)(?:=(.*))?$/s.exec(w.v);
+    if (!m) continue;
+    const opt = m[1]!;
+    const value = m[2];
+    const takes = (raw = false): string | undefined => {
       if (value !== undefined) return value;
       const next = args[i + 1];
       if (!next) return undefined;
       i++;
-      return next.dynamic ? undefined : next.v;
+      return next.dynamic && !raw ? undefined : next.v;
     };
     const at = value !== undefined ? w : (args[i + 1] ?? w);
     switch (opt) {
       case '-b':
-      case '--bind':
-        s.binds.push(setting(at, takes()));
+      case '--bind': {
+        // a bind keeps what it names even with a $VAR in it (`0.0.0.0:$PORT`: the port unknown)
+        const v = takes(true);
+        s.binds.push({
+          ...(v !== undefined ? { value: v } : {}),
+          at: at.at,
+          evidence: ev(at, lineOf),
+        });
         break;
+      }
       case '--forwarded-allow-ips':
         s.forwardedAllowIps = setting(at, takes());
         break;

@@ -163,8 +163,8 @@ export function readUwsgiIni(file: string, text: string): AppServer[] {
         ...(dyn ? {} : { value: v }),
         at: { file, line: i + 1, col: raw.indexOf(key) + 1 },
         evidence: `${file}:${i + 1}: ${line}`,
+        ...(key.startsWith('https') ? { tls: true } : {}),
       });
-      if (key.startsWith('https')) cur.tls = true;
     }
   });
   return out;

@@ -29,16 +29,24 @@ export function listenerOf(
   tls: boolean | undefined,
 ): Listener {
   const at = bind.at;
-  const t = tls ? { tls: true } : {};
+  const t = tls || bind.tls ? { tls: true } : {};
   const v = bind.value;
   if (v === undefined) return { at, ...t };
   if (v.startsWith('unix:')) return { socket: v.slice(5), at };
   if (v.startsWith('/') || v.startsWith('@')) return { socket: v, at };
   if (v.startsWith('fd://')) return { at };
-  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(v);
+  const m = /^(\[[^\]]*\]|[^:]*)(?::([^:]*))?$/.exec(v);
   if (!m) return { at, ...t };
-  const host = m[1]!.replace(/^\[|\]$/g, '');
-  const port = m[2] !== undefined ? Number(m[2]) : host === '' ? undefined : defaultPort;
+  // a $VAR or %(var) part is unknown
+  const host = /[$%@]/.test(m[1]!) ? '' : m[1]!.replace(/^\[|\]$/g, '');
+  const port =
+    m[2] !== undefined
+      ? /^\d+$/.test(m[2])
+        ? Number(m[2])
+        : undefined
+      : host === ''
+        ? undefined
+        : defaultPort;
   return {
     ...(host !== '' && host !== '*' ? { host } : {}),
     ...(port !== undefined ? { port } : {}),

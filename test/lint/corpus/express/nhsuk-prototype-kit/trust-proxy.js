@@ -6,5 +6,5 @@ export function setTrustProxy(app) {
   // a proxy and uses them to set the standard header in
   // req. This is needed for hosts like Heroku.
   // See https://expressjs.com/en/guide/behind-proxies.html
-  app.set('trust proxy', 1)
+  app.set('trust proxy', 1);
 }
