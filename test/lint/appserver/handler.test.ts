@@ -11,7 +11,7 @@ import type { HopModel } from '../../../src/lint/model.js';
 
 const parse = (name: string, text: string) =>
   appServerHandler.parse(name, text, { noIncludes: true });
-const models = (name: string, text: string): HopModel[] =>
+const models = (name: string, text: string): readonly HopModel[] =>
   appServerHandler.model!(parse(name, text).input);
 const listens = (m: HopModel) =>
   m.listens.map((l) =>
