@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { composeHandler } from '../../../src/lint/compose/handler.js';
 import { detectKind, lintText } from '../../../src/lint/engine.js';
+import type { HopModel } from '../../../src/lint/model.js';
 
 const parse = (text: string) => composeHandler.parse('compose.yaml', text, { noIncludes: true });
 
@@ -90,7 +91,9 @@ describe('compose', () => {
   test('the hops: app servers named by their service, proxies target-less with their mounts', () => {
     const { input } = parse(COMPOSE);
     const hops = composeHandler.model!(input);
-    const byLabel = Object.fromEntries(hops.map((h) => [h.names?.[0], h]));
+    const byLabel: Record<string, HopModel> = Object.fromEntries(
+      hops.map((h) => [h.names?.[0] ?? '', h]),
+    );
     assert.equal(byLabel.web!.role, 'app');
     assert.deepEqual(
       byLabel.web!.listens.map((l) => [l.host, l.port]),
