@@ -340,6 +340,12 @@ class Expr {
     if (t.t !== 'name') {
       let v = this.atom();
       while (this.isOp('[') || this.isOp('.') || this.isOp('(')) {
+        if (this.isOp('.') && this.peek(1)?.t === 'name' && this.isOp('(', 2)) {
+          const name = this.peek(1)!.v;
+          this.pos += 3;
+          v = method(v, name, this.callArgs().args);
+          continue;
+        }
         this.trailer();
         v = unknown('expression', at);
       }
@@ -356,6 +362,13 @@ class Expr {
     }
     let value: PyValue | undefined;
     for (;;) {
+      if (value && this.isOp('.') && this.peek(1)?.t === 'name' && this.isOp('(', 2)) {
+        const name = this.peek(1)!.v;
+        this.pos += 3;
+        const { args } = this.callArgs();
+        value = method(value, name, args);
+        continue;
+      }
       if (this.isOp('.') && this.peek(1)?.t === 'name') {
         path += `.${this.peek(1)!.v}`;
         this.pos += 2;
@@ -437,14 +450,25 @@ class Expr {
     if (!this.done() && !this.isOp(')') && !this.isOp(']') && !this.isOp('}')) this.pos++;
   }
   /** A `for ... in ...` inside brackets: skip it, the result is unknown. */
-  private comprehension(): boolean {
+  /** A `for x in IT ...` inside brackets: skipped; returns IT's value (or true when unread). */
+  private comprehension(): PyValue | boolean {
     const t = this.peek();
     if (t?.t !== 'name' || t.v !== 'for') return false;
+    let iterable: PyValue | undefined;
+    while (!this.done() && !(this.peek()?.t === 'name' && this.peek()!.v === 'in')) {
+      if (this.isOp(')') || this.isOp(']') || this.isOp('}')) return true;
+      this.pos++;
+    }
+    if (!this.done()) {
+      this.pos++;
+      iterable = this.sum();
+    }
     while (!this.done() && !this.isOp(')') && !this.isOp(']') && !this.isOp('}')) {
       this.skipExpr();
       if (this.isOp(',') || this.isOp(':')) this.pos++;
+      else if (!this.done() && !this.isOp(')') && !this.isOp(']') && !this.isOp('}')) this.pos++;
     }
-    return true;
+    return iterable ?? true;
   }
   private closeTo(close: string): void {
     let d = 0;
@@ -495,6 +519,7 @@ class Expr {
       const entries: [PyValue, PyValue][] = [];
       let comma = false;
       let comp = false;
+      let compOf: PyValue | undefined;
       let dict = false;
       while (!this.done() && !this.isOp(close)) {
         if (this.isOp('**')) {
@@ -513,7 +538,13 @@ class Expr {
             entries.push([v, this.expr()]);
           } else items.push(v);
         }
-        if (this.comprehension()) comp = true;
+        const c = this.comprehension();
+        if (c) {
+          comp = true;
+          // `[x.strip() for x in env(...)]`: the environment's default flows through
+          if (typeof c !== 'boolean' && c.t === 'unknown' && c.env) compOf = c;
+          else if (typeof c !== 'boolean' && (c.t === 'list' || c.t === 'tuple')) compOf = c;
+        }
         if (this.isOp(',')) {
           comma = true;
           this.pos++;
@@ -523,6 +554,11 @@ class Expr {
         }
       }
       this.closeTo(close);
+      if (compOf?.t === 'unknown')
+        return unknown('environment', at, {
+          ...(compOf.env ? { env: compOf.env } : {}),
+          ...(compOf.default ? { default: compOf.default } : {}),
+        });
       if (comp) return unknown('expression', at);
       if (t.v === '[') return { t: 'list', items, at };
       if (t.v === '(')
@@ -534,6 +570,41 @@ class Expr {
     }
     this.pos++;
     return unknown('expression', at);
+  }
+}
+
+/**
+ * A string method on a value: `split`, `strip`, `lower`, `upper` on a literal; on an
+ * environment read, applied to its default (the value stays unknown).
+ */
+function method(v: PyValue, name: string, args: readonly PyValue[]): PyValue {
+  if (v.t === 'unknown') {
+    if (!v.env && v.why !== 'environment') return unknown('expression', v.at);
+    const d = v.default ? method(v.default, name, args) : undefined;
+    return unknown('environment', v.at, {
+      ...(v.env ? { env: v.env } : {}),
+      ...(d && d.t !== 'unknown' ? { default: d } : {}),
+    });
+  }
+  if (v.t !== 'str') return unknown('expression', v.at);
+  const sep = args[0]?.t === 'str' ? args[0].v : undefined;
+  switch (name) {
+    case 'split': {
+      const parts = sep === undefined ? v.v.split(/\s+/).filter(Boolean) : v.v.split(sep);
+      return {
+        t: 'list',
+        items: parts.map((p) => ({ t: 'str', v: p, at: v.at }) as PyValue),
+        at: v.at,
+      };
+    }
+    case 'strip':
+      return { ...v, v: v.v.trim() };
+    case 'lower':
+      return { ...v, v: v.v.toLowerCase() };
+    case 'upper':
+      return { ...v, v: v.v.toUpperCase() };
+    default:
+      return unknown('expression', v.at);
   }
 }
 

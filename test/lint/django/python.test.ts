@@ -169,6 +169,8 @@ describe('python assignments', () => {
       "I = os.environ.get('HOSTS', 'a,b').split(',')",
       "J = bool(os.environ.get('FLAG'))",
       "K = int('3')",
+      "L = [h.strip() for h in os.environ.get('HOSTS', '*').split(',') if h]",
+      "M = 'a, b'.split(',')",
     ].join('\n');
     const got = Object.fromEntries(
       [...readModule(src).assigned].map(([k, a]) => [k, plain(a.value)]),
@@ -185,9 +187,11 @@ describe('python assignments', () => {
     });
     assert.deepEqual(got.G, { unknown: 'environment', env: 'HSTS', default: 0 });
     assert.deepEqual(got.H, { unknown: 'environment', env: 'X', default: false });
-    assert.equal((got.I as { unknown: string }).unknown, '\0.split()');
+    assert.deepEqual(got.I, { unknown: 'environment', env: 'HOSTS', default: ['a', 'b'] });
     assert.deepEqual(got.J, { unknown: 'environment', env: 'FLAG' });
     assert.equal((got.K as { unknown: string }).unknown, 'expression');
+    assert.deepEqual(got.L, { unknown: 'environment', env: 'HOSTS', default: ['*'] });
+    assert.deepEqual(got.M, ['a', ' b']);
   });
 
   test('assignments in blocks are conditional; star imports are listed; other statements ignored', () => {
