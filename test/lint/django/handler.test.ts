@@ -140,7 +140,7 @@ describe('django settings: the hop model', () => {
   });
 
   test('notes say what was not read; malformed settings are a parse error, never a crash', () => {
-    const p = parse('from .base import *\n');
+    const p = parse("from .base import *\nCSRF_TRUSTED_ORIGINS = ['https://a.example']\n");
     assert.ok(p.notes.some((n) => /from \.base import \*/.test(n)));
     assert.ok(p.notes.some((n) => /Django version is unknown/.test(n)));
     const r = lintText("ALLOWED_HOSTS = ['*'\nMIDDLEWARE = 'x\n", 'django');
