@@ -62,57 +62,55 @@ describe('Django 3.2 reads SECURE_PROXY_SSL_HEADER as the rules say', () => {
       lab.writeFile('lintdj.py', APP);
       // one server at a time: in parallel, Django's first import outlasts the request timeout on 2 cores
       for (const c of CASES) {
-        {
-          const text = `SECURE_PROXY_SSL_HEADER = ('${c.setting[0]}', '${c.setting[1]}')\n`;
-          const rules = lintText(text, 'django')
-            .findings.map((f) => f.rule)
-            .filter((r) => r.startsWith('django/proxy-ssl-header'));
-          assert.deepEqual(rules, c.rule ? [c.rule] : [], text);
-          const parsed = djangoHandler.parse('settings.py', text, { noIncludes: true });
-          const model = djangoHandler.model!(parsed.input)[0]!;
-          assert.equal(
-            model.believes.some((b) => b.name === 'x-forwarded-proto' && b.value === 'https'),
-            c.https,
-            `model: ${text}`,
-          );
-          const port = await lab.freePort();
-          const p = lab.spawn(
-            `gunicorn ${c.setting.join(' ')}`,
-            requireBinary(APP_SERVER_BINARIES.gunicorn),
-            [
-              '--bind',
-              `127.0.0.1:${port}`,
-              '--workers',
-              '1',
-              '--chdir',
-              lab.dir,
-              'lintdj:application',
-            ],
-            {
-              env: {
-                ...process.env,
-                SSL_HEADER: JSON.stringify(c.setting),
-                PYTHONDONTWRITEBYTECODE: '1',
-              },
+        const text = `SECURE_PROXY_SSL_HEADER = ('${c.setting[0]}', '${c.setting[1]}')\n`;
+        const rules = lintText(text, 'django')
+          .findings.map((f) => f.rule)
+          .filter((r) => r.startsWith('django/proxy-ssl-header'));
+        assert.deepEqual(rules, c.rule ? [c.rule] : [], text);
+        const parsed = djangoHandler.parse('settings.py', text, { noIncludes: true });
+        const model = djangoHandler.model!(parsed.input)[0]!;
+        assert.equal(
+          model.believes.some((b) => b.name === 'x-forwarded-proto' && b.value === 'https'),
+          c.https,
+          `model: ${text}`,
+        );
+        const port = await lab.freePort();
+        const p = lab.spawn(
+          `gunicorn ${c.setting.join(' ')}`,
+          requireBinary(APP_SERVER_BINARIES.gunicorn),
+          [
+            '--bind',
+            `127.0.0.1:${port}`,
+            '--workers',
+            '1',
+            '--chdir',
+            lab.dir,
+            'lintdj:application',
+          ],
+          {
+            env: {
+              ...process.env,
+              SSL_HEADER: JSON.stringify(c.setting),
+              PYTHONDONTWRITEBYTECODE: '1',
             },
-          );
-          await lab.waitForPort(port, { process: p, timeoutMs: 60000 });
-          const r = await request({
-            url: `http://app.test:${port}/`,
-            connect: { host: '127.0.0.1', port },
-            headers: [
-              ['X-Forwarded-Proto', 'https'],
-              ['X-Forwarded-For', '203.0.113.9'],
-            ],
-            localAddress: '127.0.0.77',
-          });
-          assert.equal(r.status, 200, r.body);
-          const got = JSON.parse(r.body) as { scheme: string; client: string };
-          assert.equal(got.scheme, c.https ? 'https' : 'http', text);
-          assert.equal(got.client, '127.0.0.77');
-          p.child.kill('SIGTERM');
-          await p.exited;
-        }
+          },
+        );
+        await lab.waitForPort(port, { process: p, timeoutMs: 60000 });
+        const r = await request({
+          url: `http://app.test:${port}/`,
+          connect: { host: '127.0.0.1', port },
+          headers: [
+            ['X-Forwarded-Proto', 'https'],
+            ['X-Forwarded-For', '203.0.113.9'],
+          ],
+          localAddress: '127.0.0.77',
+        });
+        assert.equal(r.status, 200, r.body);
+        const got = JSON.parse(r.body) as { scheme: string; client: string };
+        assert.equal(got.scheme, c.https ? 'https' : 'http', text);
+        assert.equal(got.client, '127.0.0.77');
+        p.child.kill('SIGTERM');
+        await p.exited;
       }
     },
     { timeout: 120000 },
