@@ -8,11 +8,6 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { type PyValue, readModule, strings, tokenize } from '../../../src/lint/django/python.js';
 
-const value = (text: string, name: string): PyValue => {
-  const a = readModule(text).assigned.get(name);
-  assert.ok(a, `${name} assigned`);
-  return a.value;
-};
 const plain = (v: PyValue): unknown => {
   switch (v.t) {
     case 'str':
