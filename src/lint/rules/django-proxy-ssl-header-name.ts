@@ -43,7 +43,11 @@ export function unseenMetaKey(name: string): { why: string; meant: string } | un
   if (!name.startsWith('HTTP_') && /^(X_|FORWARDED|CLOUDFRONT|FRONT_END)/.test(name))
     return { why: 'a request header is found in request.META under HTTP_ and its name', meant };
   if (name.startsWith('HTTP_') && !KNOWN.includes(name)) {
-    const near = KNOWN.find((k) => distance(k, name) <= 2);
+    // one letter off, or two letters swapped: a typo, not another header
+    const sorted = (x: string) => [...x].sort().join('');
+    const near = KNOWN.find(
+      (k) => distance(k, name) <= 1 || (distance(k, name) === 2 && sorted(k) === sorted(name)),
+    );
     if (near)
       return { why: `no proxy sends it; ${near} is the known header it resembles`, meant: near };
   }
@@ -64,10 +68,12 @@ export const djangoProxySslHeaderName: FileRule<'django', DjangoInput> = {
       { text: "SECURE_PROXY_SSL_HEADER = ('X-Forwarded-Proto', 'https')\n" },
       { text: "SECURE_PROXY_SSL_HEADER = ('X_FORWARDED_PROTO', 'https')\n" },
       { text: "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARED_PROTO', 'https')\n" },
+      { text: "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FROWARDED_PROTO', 'https')\n" },
     ],
     good: [
       { text: "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')\n" },
       { text: "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_SSL', 'on')\n" },
+      { text: "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_HTTPS', 'on')\n" },
     ],
   },
   check(input) {
