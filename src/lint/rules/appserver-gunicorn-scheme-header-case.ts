@@ -9,7 +9,7 @@ export const appserverGunicornSchemeHeaderCase: FileRule<'appserver', AppServerI
   severity: 'error',
   title: 'gunicorn secure_scheme_headers key not in upper case never matches',
   description:
-    "gunicorn upper-cases each request header's name and looks it up in secure_scheme_headers as written (gunicorn/http/message.py: `if name in cfg.secure_scheme_headers`, name upper-cased), so a key written 'X-Forwarded-Proto' is never found: gunicorn never sees https from it, while the keys you did not mean to keep are gone (the setting replaces the defaults).",
+    "gunicorn upper-cases each request header's name and looks it up in secure_scheme_headers as written (gunicorn/http/message.py: `if name in cfg.secure_scheme_headers`, name upper-cased), so a key written 'X-Forwarded-Proto' is never found and gunicorn never sees https from it. The setting replaces the defaults, so the upper-case default for that header is gone too, and the app sees http behind a TLS proxy (redirect loops, insecure absolute URLs).",
   fix: "Write the keys in upper case: secure_scheme_headers = {'X-FORWARDED-PROTO': 'https'}.",
   examples: {
     bad: [{ text: "secure_scheme_headers = {'X-Forwarded-Proto': 'https'}\n" }],
