@@ -16,7 +16,8 @@ import type { Scalar, YAMLMap } from 'yaml';
  * `nginx -T | proxytrust lint`) does not pay for loading it.
  */
 let yamlLib: typeof Yaml | undefined;
-function yaml(): typeof Yaml {
+/** The `yaml` package, loaded on first use (CLI-side only). */
+export function yaml(): typeof Yaml {
   yamlLib ??= createRequire(import.meta.url)('yaml') as typeof Yaml;
   return yamlLib;
 }

@@ -3,7 +3,10 @@
  * file per rule under ./rules/; one handler per kind, in the kind's folder.
  */
 import { type ApacheRule, apacheHandler } from './apache/handler.js';
+import { type AppServerInput, appServerHandler } from './appserver/handler.js';
 import { type CaddyRule, caddyHandler } from './caddy/handler.js';
+import { composeHandler } from './compose/handler.js';
+import { type DjangoInput, djangoHandler } from './django/handler.js';
 import { expressHandler } from './express/handler.js';
 import { haproxyHandler } from './haproxy/handler.js';
 import type { HaproxyRule } from './haproxy/proxy.js';
@@ -14,10 +17,19 @@ import type { CrossRule, EngineRule, FileRule, IngressRule, NginxRule, Rule } fr
 import { apacheClientIpHeadersNotCleared } from './rules/apache-client-ip-headers-not-cleared.js';
 import { apacheRemoteipTrustAll } from './rules/apache-remoteip-trust-all.js';
 import { apacheSslVhostWithoutScheme } from './rules/apache-ssl-vhost-without-scheme.js';
+import { appserverForwardedAllowIpsAll } from './rules/appserver-forwarded-allow-ips-all.js';
+import { appserverGunicornSchemeHeaderCase } from './rules/appserver-gunicorn-scheme-header-case.js';
 import { caddyHeaderUpClientCopy } from './rules/caddy-header-up-client-copy.js';
 import { caddyTrustedProxiesAll } from './rules/caddy-trusted-proxies-all.js';
 import { clientHeaderRelayed } from './rules/client-header-relayed.js';
 import { configmapKeyAsAnnotation } from './rules/configmap-key-as-annotation.js';
+import { djangoAllowedHostsWildcard } from './rules/django-allowed-hosts-wildcard.js';
+import { djangoCsrfOriginsWithoutScheme } from './rules/django-csrf-origins-without-scheme.js';
+import { djangoHstsWithoutHttps } from './rules/django-hsts-without-https.js';
+import { djangoProxySslHeaderName } from './rules/django-proxy-ssl-header-name.js';
+import { djangoProxySslHeaderValue } from './rules/django-proxy-ssl-header-value.js';
+import { djangoRedirectWithoutHealthExempt } from './rules/django-redirect-without-health-exempt.js';
+import { djangoSslRedirectWithoutScheme } from './rules/django-ssl-redirect-without-scheme.js';
 import { duplicateProxySetHeader } from './rules/duplicate-proxy-set-header.js';
 import { type ExpressRule, expressTrustProxyTrue } from './rules/express-trust-proxy-true.js';
 import { forwardedHeaderPassthrough } from './rules/forwarded-header-passthrough.js';
@@ -120,17 +132,38 @@ export const HAPROXY_RULES: readonly HaproxyRule[] = [
 /** The Express rules. */
 export const EXPRESS_RULES: readonly ExpressRule[] = [expressTrustProxyTrue];
 
+/** The Django settings rules. */
+export const DJANGO_RULES: readonly FileRule<'django', DjangoInput>[] = [
+  djangoAllowedHostsWildcard,
+  djangoProxySslHeaderName,
+  djangoProxySslHeaderValue,
+  djangoSslRedirectWithoutScheme,
+  djangoRedirectWithoutHealthExempt,
+  djangoHstsWithoutHttps,
+  djangoCsrfOriginsWithoutScheme,
+];
+
+/** The app-server rules (gunicorn, uvicorn, uwsgi; also read compose commands). */
+export const APPSERVER_RULES: readonly FileRule<'appserver', AppServerInput>[] = [
+  appserverForwardedAllowIpsAll,
+  appserverGunicornSchemeHeaderCase,
+];
+
 /**
  * The handlers, one per kind. On a tie of certainty (see ./kinds.ts) the first listed
  * wins: nginx before the kinds that also read `.conf` files by content alone.
  */
 export const HANDLERS: readonly KindHandler<unknown>[] = [
   nginxHandler,
+  // compose before ingress-nginx: both read YAML
+  composeHandler as KindHandler<unknown>,
   ingressHandler,
   caddyHandler,
   apacheHandler,
   haproxyHandler,
   expressHandler,
+  djangoHandler as KindHandler<unknown>,
+  appServerHandler as KindHandler<unknown>,
 ];
 
 /** The cross-file rules (./cross/): each reads one chain of hops. */
@@ -144,6 +177,8 @@ export const FILE_RULES: readonly FileRule<LintKind, never>[] = [
   ...APACHE_RULES,
   ...HAPROXY_RULES,
   ...EXPRESS_RULES,
+  ...(DJANGO_RULES as readonly FileRule<LintKind, never>[]),
+  ...(APPSERVER_RULES as readonly FileRule<LintKind, never>[]),
 ];
 
 /** Every rule, in report order. */
