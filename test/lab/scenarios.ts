@@ -174,6 +174,11 @@ function djangoTarget(o: {
   fail: AuditCheckId[];
   warn?: AuditCheckId[];
   unobservable?: AuditCheckId[];
+  /**
+   * Checks that fail only with the probe: without it they cannot be observed (not asserted),
+   * with it the probe shows the fault (e.g. csrf-origin behind a redirect loop).
+   */
+  probeFail?: AuditCheckId[];
   /** gunicorn's forwarded_allow_ips (default 127.0.0.1, which the proxies do not match). */
   forwardedAllowIps?: string;
   /** Run the Django probe: the probe checks are then asserted too. */
@@ -186,10 +191,16 @@ function djangoTarget(o: {
   server?: 'gunicorn' | 'uwsgi' | 'mod_wsgi';
 }): Scenario {
   // Without the probe, the probe checks end `skip`: not asserted.
+  const probeFail = o.probeFail ?? [];
+  const unobservable = [
+    ...(o.unobservable ?? []).filter((c) => !(o.probe && probeFail.includes(c))),
+    ...(o.probe ? [] : probeFail.filter((c) => !o.unobservable?.includes(c))),
+  ];
   const skip: AuditCheckId[] = [
     ...(o.probe ? [] : (['ip-spoof', 'scheme-detection', 'forwarded-duplicates'] as const)),
-    ...(o.unobservable ?? []),
+    ...unobservable,
   ];
+  const failing = [...o.fail, ...(o.probe ? probeFail : [])];
   const warned = o.warn ?? [];
   return {
     name: o.name,
@@ -213,16 +224,16 @@ function djangoTarget(o: {
       django: o.observe,
       audit: {
         pass: ALL_CHECKS.filter(
-          (c) => !o.fail.includes(c) && !skip.includes(c) && !warned.includes(c),
+          (c) => !failing.includes(c) && !skip.includes(c) && !warned.includes(c),
         ),
-        fail: o.fail.filter((c) => !skip.includes(c)),
+        fail: failing.filter((c) => !skip.includes(c)),
         ...(warned.length ? { warn: warned } : {}),
         ...(o.options ? { options: o.options } : {}),
       },
       notes: [
         ...(skip.length
           ? [
-              `Not asserted: ${skip.join(', ')} (${o.probe ? '' : 'no probe: Django has no client-IP belief of its own'}${o.unobservable ? `${o.probe ? '' : '; '}every page answers a redirect` : ''}).`,
+              `Not asserted: ${skip.join(', ')} (${o.probe ? '' : 'no probe: Django has no client-IP belief of its own'}${unobservable.length ? `${o.probe ? '' : '; '}every page answers a redirect` : ''}).`,
             ]
           : []),
         ...(o.notes ?? []),
@@ -687,7 +698,7 @@ export const scenarios: readonly Scenario[] = [
     },
     fail: [],
   }),
-  djangoTarget({
+  ...withAndWithoutProbe({
     name: 'django-no-proxy-ssl-header',
     correct: false,
     summary:
@@ -695,10 +706,11 @@ export const scenarios: readonly Scenario[] = [
     settings: { SECURE_PROXY_SSL_HEADER: null },
     observe: { httpsScheme: 'redirect-loop' },
     behaviour: { httpRoot: 301, httpHealth: 200, httpsRoot: 301 },
-    fail: ['redirect-loop', 'hsts'],
+    fail: ['redirect-loop', 'hsts', 'scheme-detection'],
     unobservable: ['cookie-flags', 'csrf-origin'],
+    probeFail: ['csrf-origin'],
   }),
-  djangoTarget({
+  ...withAndWithoutProbe({
     name: 'django-duplicated-proto',
     correct: false,
     summary:
@@ -710,10 +722,11 @@ export const scenarios: readonly Scenario[] = [
     settings: {},
     observe: { httpsScheme: 'redirect-loop' },
     behaviour: { httpRoot: 301, httpHealth: 200, httpsRoot: 301 },
-    fail: ['redirect-loop', 'hsts'],
+    fail: ['redirect-loop', 'hsts', 'scheme-detection', 'forwarded-duplicates'],
     unobservable: ['cookie-flags', 'csrf-origin'],
+    probeFail: ['csrf-origin'],
   }),
-  djangoTarget({
+  ...withAndWithoutProbe({
     name: 'django-allowed-hosts-any',
     correct: false,
     summary: "ALLOWED_HOSTS = ['*']: any Host is accepted and reflected in absolute links",
@@ -727,7 +740,7 @@ export const scenarios: readonly Scenario[] = [
     },
     fail: ['host-header'],
   }),
-  djangoTarget({
+  ...withAndWithoutProbe({
     name: 'django-health-redirected',
     correct: false,
     summary:
@@ -743,7 +756,7 @@ export const scenarios: readonly Scenario[] = [
     behaviour: { httpRoot: 301, httpHealth: 301, httpsRoot: 200 },
     fail: ['health-exempt'],
   }),
-  djangoTarget({
+  ...withAndWithoutProbe({
     name: 'django-hsts-off',
     correct: false,
     summary: 'SECURE_HSTS_SECONDS = 0: no Strict-Transport-Security',
@@ -757,7 +770,7 @@ export const scenarios: readonly Scenario[] = [
     },
     fail: ['hsts'],
   }),
-  djangoTarget({
+  ...withAndWithoutProbe({
     name: 'django-insecure-cookies',
     correct: false,
     summary: 'SESSION_COOKIE_SECURE and CSRF_COOKIE_SECURE off: cookies without Secure over https',
@@ -771,7 +784,7 @@ export const scenarios: readonly Scenario[] = [
     },
     fail: ['cookie-flags'],
   }),
-  djangoTarget({
+  ...withAndWithoutProbe({
     name: 'django-csrf-exempt',
     correct: false,
     summary:
@@ -891,7 +904,7 @@ export const scenarios: readonly Scenario[] = [
       "mod_proxy appends the client's X-Forwarded-Host to its own, so Django must not read it (USE_X_FORWARDED_HOST = False) and the Host is preserved instead.",
     ],
   }),
-  djangoTarget({
+  ...withAndWithoutProbe({
     name: 'django-trusts-xfssl-haproxy-passes',
     correct: false,
     summary:
@@ -907,12 +920,11 @@ export const scenarios: readonly Scenario[] = [
     },
     fail: ['proto-spoof'],
   }),
-  djangoTarget({
-    name: 'django-believes-http-probe',
+  ...withAndWithoutProbe({
+    name: 'django-believes-http',
     correct: false,
     summary:
-      'No SECURE_PROXY_SSL_HEADER and no SECURE_SSL_REDIRECT: Django believes every request is http, sends no HSTS and (3.2) checks no Referer, so a foreign origin with a valid token is accepted; with the Django probe',
-    probe: true,
+      'No SECURE_PROXY_SSL_HEADER and no SECURE_SSL_REDIRECT: Django believes every request is http, sends no HSTS and (3.2) checks no Referer, so a foreign origin with a valid token is accepted',
     settings: { SECURE_PROXY_SSL_HEADER: null, SECURE_SSL_REDIRECT: false },
     observe: { ...DJANGO_RIGHT_OBS, httpsScheme: 'http', hsts: false },
     behaviour: { httpRoot: 200, httpHealth: 200, httpsRoot: 200 },
