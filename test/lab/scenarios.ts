@@ -282,6 +282,12 @@ function apacheForDjango(unset: readonly string[], behaviour: string): HopSpec {
   });
 }
 
+/** Apache mod_proxy configured right for Django: Forwarded, -Port and vendor scheme headers unset. */
+const APACHE_FOR_DJANGO_RIGHT = apacheForDjango(
+  ['Forwarded', 'X-Forwarded-Ssl', 'X-Forwarded-Protocol', 'X-Forwarded-Port'],
+  'preserves Host, sets X-Forwarded-Proto per vhost, appends X-Forwarded-For/-Host, unsets Forwarded and vendor scheme headers',
+);
+
 /**
  * nginx as a CloudFront-like edge in front of Django: it refuses hosts it does not serve
  * (403, as CloudFront does), redirects plain http to https itself except the health check
@@ -884,19 +890,7 @@ export const scenarios: readonly Scenario[] = [
     summary:
       'Django behind Apache mod_proxy (ProxyPreserveHost On, X-Forwarded-Proto set per virtual host, vendor scheme headers unset), with the Django probe',
     probe: true,
-    proxy: apache({
-      behaviour:
-        'preserves Host, sets X-Forwarded-Proto per vhost, appends X-Forwarded-For/-Host, unsets Forwarded and vendor scheme headers',
-      headers: [
-        'ProxyPreserveHost On',
-        'RequestHeader unset Forwarded',
-        'RequestHeader unset X-Forwarded-Ssl',
-        'RequestHeader unset X-Forwarded-Protocol',
-        'RequestHeader unset X-Forwarded-Port',
-      ],
-      tlsHeaders: ['RequestHeader set X-Forwarded-Proto https'],
-      plainHeaders: ['RequestHeader set X-Forwarded-Proto http'],
-    }),
+    proxy: APACHE_FOR_DJANGO_RIGHT,
     settings: { USE_X_FORWARDED_HOST: false },
     observe: DJANGO_RIGHT_OBS,
     fail: [],
@@ -987,10 +981,7 @@ export const scenarios: readonly Scenario[] = [
     summary:
       'Django under Apache httpd mod_wsgi (embedded) behind Apache mod_proxy (Host preserved, X-Forwarded-Proto set per virtual host, Forwarded and vendor scheme headers unset)',
     server: 'mod_wsgi',
-    proxy: apacheForDjango(
-      ['Forwarded', 'X-Forwarded-Ssl', 'X-Forwarded-Protocol', 'X-Forwarded-Port'],
-      'preserves Host, sets X-Forwarded-Proto per vhost, appends X-Forwarded-For/-Host, unsets Forwarded and vendor scheme headers',
-    ),
+    proxy: APACHE_FOR_DJANGO_RIGHT,
     settings: { USE_X_FORWARDED_HOST: false },
     observe: DJANGO_RIGHT_OBS,
     fail: [],
