@@ -10,7 +10,11 @@ import { startScenario } from './start.js';
 
 const djangoScenarios = scenarios.filter((s) => s.app.kind === 'django');
 
-test('lab: Django reference targets', { concurrency: 4, timeout: 240000 }, async (t) => {
+// About 12 s a scenario on an idle 2-core machine, 4 at a time; the parent's budget grows
+// with the catalogue and leaves room for a loaded machine.
+const BUDGET_MS = 60000 + djangoScenarios.length * 15000;
+
+test('lab: Django reference targets', { concurrency: 4, timeout: BUDGET_MS }, async (t) => {
   const runs = djangoScenarios.map((s) =>
     t.test(s.name, { timeout: 90000 }, async (st) => {
       const lab = new Lab(`proxytrust-lab-${s.name}-`);

@@ -24,7 +24,7 @@ function appText(app: AppSpec): string {
     case 'node':
       return `Node + proxytrust, trusts ${[app.policy.trustedProxies].flat().join(', ')}`;
     case 'django':
-      return 'Django 3.2 under gunicorn';
+      return `Django 3.2 under ${app.server ?? 'gunicorn'}${app.probe ? ', with the Django probe' : ''}`;
     case 'wsgi':
       return `Flask under ${app.server}${app.proxyFix ? ' with ProxyFix(x_for=1, x_proto=1, x_host=1)' : ', no ProxyFix'}, WSGI probe`;
     case 'asgi':

@@ -174,6 +174,11 @@ function djangoTarget(o: {
   fail: AuditCheckId[];
   warn?: AuditCheckId[];
   unobservable?: AuditCheckId[];
+  /**
+   * Checks that fail only with the probe: without it they cannot be observed (not asserted),
+   * with it the probe shows the fault (e.g. csrf-origin behind a redirect loop).
+   */
+  probeFail?: AuditCheckId[];
   /** gunicorn's forwarded_allow_ips (default 127.0.0.1, which the proxies do not match). */
   forwardedAllowIps?: string;
   /** Run the Django probe: the probe checks are then asserted too. */
@@ -182,12 +187,20 @@ function djangoTarget(o: {
   notes?: string[];
   /** The app listens on ::1 (behind Caddy). */
   ipv6?: boolean;
+  /** The WSGI server (default gunicorn). */
+  server?: 'gunicorn' | 'uwsgi' | 'mod_wsgi';
 }): Scenario {
   // Without the probe, the probe checks end `skip`: not asserted.
+  const probeFail = o.probeFail ?? [];
+  const unobservable = [
+    ...(o.unobservable ?? []).filter((c) => !(o.probe && probeFail.includes(c))),
+    ...(o.probe ? [] : probeFail.filter((c) => !o.unobservable?.includes(c))),
+  ];
   const skip: AuditCheckId[] = [
     ...(o.probe ? [] : (['ip-spoof', 'scheme-detection', 'forwarded-duplicates'] as const)),
-    ...(o.unobservable ?? []),
+    ...unobservable,
   ];
+  const failing = [...o.fail, ...(o.probe ? probeFail : [])];
   const warned = o.warn ?? [];
   return {
     name: o.name,
@@ -200,6 +213,7 @@ function djangoTarget(o: {
     app: {
       kind: 'django',
       settings: { ...DJANGO_RIGHT, ...o.settings },
+      ...(o.server ? { server: o.server } : {}),
       ...(o.ipv6 ? { ipv6: true } : {}),
       ...(o.forwardedAllowIps ? { forwardedAllowIps: o.forwardedAllowIps } : {}),
       ...(o.probe ? { probe: true } : {}),
@@ -210,16 +224,16 @@ function djangoTarget(o: {
       django: o.observe,
       audit: {
         pass: ALL_CHECKS.filter(
-          (c) => !o.fail.includes(c) && !skip.includes(c) && !warned.includes(c),
+          (c) => !failing.includes(c) && !skip.includes(c) && !warned.includes(c),
         ),
-        fail: o.fail.filter((c) => !skip.includes(c)),
+        fail: failing.filter((c) => !skip.includes(c)),
         ...(warned.length ? { warn: warned } : {}),
         ...(o.options ? { options: o.options } : {}),
       },
       notes: [
         ...(skip.length
           ? [
-              `Not asserted: ${skip.join(', ')} (${o.probe ? '' : 'no probe: Django has no client-IP belief of its own'}${o.unobservable ? `${o.probe ? '' : '; '}every page answers a redirect` : ''}).`,
+              `Not asserted: ${skip.join(', ')} (${o.probe ? '' : 'no probe: Django has no client-IP belief of its own'}${unobservable.length ? `${o.probe ? '' : '; '}every page answers a redirect` : ''}).`,
             ]
           : []),
         ...(o.notes ?? []),
@@ -235,6 +249,7 @@ const DJANGO_RIGHT_OBS: DjangoObservations = {
   hsts: true,
   secureCookies: true,
   foreignPost: 403,
+  ownPost: 200,
 };
 
 const TRUST_EDGE = { trustedProxies: [HOP_ADDRESSES.edge] };
@@ -243,6 +258,79 @@ const TRUST_EDGE_WITH_HOST = {
   ...TRUST_EDGE,
   headers: ['x-forwarded-for' as const, 'x-forwarded-proto' as const, 'x-forwarded-host' as const],
 };
+
+/** A wrong Django target twice: without the probe, and with it (`<name>-probe`). */
+function withAndWithoutProbe(o: Parameters<typeof djangoTarget>[0]): Scenario[] {
+  return [
+    djangoTarget(o),
+    djangoTarget({
+      ...o,
+      name: `${o.name}-probe`,
+      summary: `${o.summary}; with the Django probe`,
+      probe: true,
+    }),
+  ];
+}
+
+/** Apache mod_proxy in front of Django: Host preserved, the scheme set per virtual host. */
+function apacheForDjango(unset: readonly string[], behaviour: string): HopSpec {
+  return apache({
+    behaviour,
+    headers: ['ProxyPreserveHost On', ...unset.map((h) => `RequestHeader unset ${h}`)],
+    tlsHeaders: ['RequestHeader set X-Forwarded-Proto https'],
+    plainHeaders: ['RequestHeader set X-Forwarded-Proto http'],
+  });
+}
+
+/** Apache mod_proxy configured right for Django: Forwarded, -Port and vendor scheme headers unset. */
+const APACHE_FOR_DJANGO_RIGHT = apacheForDjango(
+  ['Forwarded', 'X-Forwarded-Ssl', 'X-Forwarded-Protocol', 'X-Forwarded-Port'],
+  'preserves Host, sets X-Forwarded-Proto per vhost, appends X-Forwarded-For/-Host, unsets Forwarded and vendor scheme headers',
+);
+
+/**
+ * nginx as a CloudFront-like edge in front of Django: it refuses hosts it does not serve
+ * (403, as CloudFront does), redirects plain http to https itself except the health check
+ * (a viewer protocol policy), rewrites Host to the origin's name and sends the viewer's
+ * scheme as CloudFront-Forwarded-Proto.
+ */
+const CLOUDFRONT_LIKE_DJANGO_EDGE = nginx({
+  behaviour:
+    'CloudFront-like: refuses unknown hosts, redirects http except /healthz, Host -> origin.internal, CloudFront-Forwarded-Proto $scheme',
+  http: ['map $scheme$uri $edge_redirect { default 0; "http/healthz" 0; ~^http/ 1; }'],
+  headers: [
+    `if ($host != "${APP_HOST}") { return 403; }`,
+    'if ($edge_redirect) { return 301 https://$host$request_uri; }',
+    'proxy_set_header Host origin.internal;',
+    'proxy_set_header X-Forwarded-Host $host;',
+    'proxy_set_header CloudFront-Forwarded-Proto $scheme;',
+    'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    'proxy_set_header X-Forwarded-Proto "";',
+    'proxy_set_header X-Forwarded-Port "";',
+    'proxy_set_header X-Forwarded-Prefix "";',
+    'proxy_set_header Forwarded "";',
+  ],
+});
+
+/** Django behind the CloudFront-like edge: it trusts CloudFront-Forwarded-Proto and knows only the origin's name. */
+const DJANGO_BEHIND_CLOUDFRONT: Partial<DjangoSettings> = {
+  ALLOWED_HOSTS: ['origin.internal'],
+  SECURE_PROXY_SSL_HEADER: ['HTTP_CLOUDFRONT_FORWARDED_PROTO', 'https'],
+  USE_X_FORWARDED_HOST: false,
+  // The edge redirects plain http.
+  SECURE_SSL_REDIRECT: false,
+};
+
+/** What Django behind the CloudFront-like edge shows from outside. */
+const DJANGO_BEHIND_CLOUDFRONT_OBS: DjangoObservations = {
+  ...DJANGO_RIGHT_OBS,
+  djangoHost: 'origin.internal',
+  foreignHost: 403,
+};
+
+/** Why a 3.2 deployment behind a Host-rewriting edge needs CSRF_TRUSTED_ORIGINS. */
+const CSRF_TRUSTED_NOTE =
+  "Django 3.2 checks the Referer of a secure unsafe request against `get_host()` (here the origin's name, origin.internal) and the host names in CSRF_TRUSTED_ORIGINS; the Origin header is not checked before Django 4.0.";
 
 export const scenarios: readonly Scenario[] = [
   {
@@ -616,7 +704,7 @@ export const scenarios: readonly Scenario[] = [
     },
     fail: [],
   }),
-  djangoTarget({
+  ...withAndWithoutProbe({
     name: 'django-no-proxy-ssl-header',
     correct: false,
     summary:
@@ -624,10 +712,11 @@ export const scenarios: readonly Scenario[] = [
     settings: { SECURE_PROXY_SSL_HEADER: null },
     observe: { httpsScheme: 'redirect-loop' },
     behaviour: { httpRoot: 301, httpHealth: 200, httpsRoot: 301 },
-    fail: ['redirect-loop', 'hsts'],
+    fail: ['redirect-loop', 'hsts', 'scheme-detection'],
     unobservable: ['cookie-flags', 'csrf-origin'],
+    probeFail: ['csrf-origin'],
   }),
-  djangoTarget({
+  ...withAndWithoutProbe({
     name: 'django-duplicated-proto',
     correct: false,
     summary:
@@ -639,10 +728,11 @@ export const scenarios: readonly Scenario[] = [
     settings: {},
     observe: { httpsScheme: 'redirect-loop' },
     behaviour: { httpRoot: 301, httpHealth: 200, httpsRoot: 301 },
-    fail: ['redirect-loop', 'hsts'],
+    fail: ['redirect-loop', 'hsts', 'scheme-detection', 'forwarded-duplicates'],
     unobservable: ['cookie-flags', 'csrf-origin'],
+    probeFail: ['csrf-origin'],
   }),
-  djangoTarget({
+  ...withAndWithoutProbe({
     name: 'django-allowed-hosts-any',
     correct: false,
     summary: "ALLOWED_HOSTS = ['*']: any Host is accepted and reflected in absolute links",
@@ -656,7 +746,7 @@ export const scenarios: readonly Scenario[] = [
     },
     fail: ['host-header'],
   }),
-  djangoTarget({
+  ...withAndWithoutProbe({
     name: 'django-health-redirected',
     correct: false,
     summary:
@@ -672,7 +762,7 @@ export const scenarios: readonly Scenario[] = [
     behaviour: { httpRoot: 301, httpHealth: 301, httpsRoot: 200 },
     fail: ['health-exempt'],
   }),
-  djangoTarget({
+  ...withAndWithoutProbe({
     name: 'django-hsts-off',
     correct: false,
     summary: 'SECURE_HSTS_SECONDS = 0: no Strict-Transport-Security',
@@ -686,7 +776,7 @@ export const scenarios: readonly Scenario[] = [
     },
     fail: ['hsts'],
   }),
-  djangoTarget({
+  ...withAndWithoutProbe({
     name: 'django-insecure-cookies',
     correct: false,
     summary: 'SESSION_COOKIE_SECURE and CSRF_COOKIE_SECURE off: cookies without Secure over https',
@@ -700,7 +790,7 @@ export const scenarios: readonly Scenario[] = [
     },
     fail: ['cookie-flags'],
   }),
-  djangoTarget({
+  ...withAndWithoutProbe({
     name: 'django-csrf-exempt',
     correct: false,
     summary:
@@ -800,19 +890,7 @@ export const scenarios: readonly Scenario[] = [
     summary:
       'Django behind Apache mod_proxy (ProxyPreserveHost On, X-Forwarded-Proto set per virtual host, vendor scheme headers unset), with the Django probe',
     probe: true,
-    proxy: apache({
-      behaviour:
-        'preserves Host, sets X-Forwarded-Proto per vhost, appends X-Forwarded-For/-Host, unsets Forwarded and vendor scheme headers',
-      headers: [
-        'ProxyPreserveHost On',
-        'RequestHeader unset Forwarded',
-        'RequestHeader unset X-Forwarded-Ssl',
-        'RequestHeader unset X-Forwarded-Protocol',
-        'RequestHeader unset X-Forwarded-Port',
-      ],
-      tlsHeaders: ['RequestHeader set X-Forwarded-Proto https'],
-      plainHeaders: ['RequestHeader set X-Forwarded-Proto http'],
-    }),
+    proxy: APACHE_FOR_DJANGO_RIGHT,
     settings: { USE_X_FORWARDED_HOST: false },
     observe: DJANGO_RIGHT_OBS,
     fail: [],
@@ -820,7 +898,7 @@ export const scenarios: readonly Scenario[] = [
       "mod_proxy appends the client's X-Forwarded-Host to its own, so Django must not read it (USE_X_FORWARDED_HOST = False) and the Host is preserved instead.",
     ],
   }),
-  djangoTarget({
+  ...withAndWithoutProbe({
     name: 'django-trusts-xfssl-haproxy-passes',
     correct: false,
     summary:
@@ -836,12 +914,11 @@ export const scenarios: readonly Scenario[] = [
     },
     fail: ['proto-spoof'],
   }),
-  djangoTarget({
-    name: 'django-believes-http-probe',
+  ...withAndWithoutProbe({
+    name: 'django-believes-http',
     correct: false,
     summary:
-      'No SECURE_PROXY_SSL_HEADER and no SECURE_SSL_REDIRECT: Django believes every request is http, sends no HSTS and (3.2) checks no Referer, so a foreign origin with a valid token is accepted; with the Django probe',
-    probe: true,
+      'No SECURE_PROXY_SSL_HEADER and no SECURE_SSL_REDIRECT: Django believes every request is http, sends no HSTS and (3.2) checks no Referer, so a foreign origin with a valid token is accepted',
     settings: { SECURE_PROXY_SSL_HEADER: null, SECURE_SSL_REDIRECT: false },
     observe: { ...DJANGO_RIGHT_OBS, httpsScheme: 'http', hsts: false },
     behaviour: { httpRoot: 200, httpHealth: 200, httpsRoot: 200 },
@@ -864,6 +941,138 @@ export const scenarios: readonly Scenario[] = [
     notes: [
       "Safe only because of ALLOWED_HOSTS: the Django probe reports the DisallowedHost that a forged X-Forwarded-Host raises, so forwarded-host-spoof warns; without a probe Django's 400 (DEBUG off) hides it.",
     ],
+  }),
+  djangoTarget({
+    name: 'django-uwsgi-nginx-right-probe',
+    correct: true,
+    summary:
+      'Django under uwsgi (--http-socket) behind nginx that overwrites every forwarded header, with the Django probe',
+    server: 'uwsgi',
+    probe: true,
+    settings: {},
+    observe: DJANGO_RIGHT_OBS,
+    fail: [],
+  }),
+  ...withAndWithoutProbe({
+    name: 'django-uwsgi-nginx-proto-tls-only',
+    correct: false,
+    summary:
+      "Django under uwsgi behind nginx that sets X-Forwarded-Proto only for TLS requests (as a header in the TLS server block only) and passes the client's own over plain http: a client's `X-Forwarded-Proto: https` over http is believed",
+    server: 'uwsgi',
+    proxy: nginx({
+      behaviour: "sets X-Forwarded-Proto https over TLS, passes the client's over http",
+      http: ['map $scheme $tls_only_proto { https https; default $http_x_forwarded_proto; }'],
+      headers: NGINX_RIGHT.map((l) =>
+        l.startsWith('proxy_set_header X-Forwarded-Proto ')
+          ? 'proxy_set_header X-Forwarded-Proto $tls_only_proto;'
+          : l,
+      ),
+    }),
+    settings: {},
+    observe: {
+      ...DJANGO_RIGHT_OBS,
+      httpSpoof: { header: 'X-Forwarded-Proto', value: 'https', status: 200 },
+    },
+    fail: ['proto-spoof'],
+  }),
+  djangoTarget({
+    name: 'django-modwsgi-apache-right',
+    correct: true,
+    summary:
+      'Django under Apache httpd mod_wsgi (embedded) behind Apache mod_proxy (Host preserved, X-Forwarded-Proto set per virtual host, Forwarded and vendor scheme headers unset)',
+    server: 'mod_wsgi',
+    proxy: APACHE_FOR_DJANGO_RIGHT,
+    settings: { USE_X_FORWARDED_HOST: false },
+    observe: DJANGO_RIGHT_OBS,
+    fail: [],
+  }),
+  ...withAndWithoutProbe({
+    name: 'django-modwsgi-trusts-xfprotocol-haproxy-passes',
+    correct: false,
+    summary:
+      "Django under mod_wsgi with SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTOCOL', 'https') behind HAProxy that sets X-Forwarded-Protocol on TLS only and passes the client's over plain http",
+    server: 'mod_wsgi',
+    proxy: haproxy({
+      behaviour: "sets X-Forwarded-Protocol on TLS only, keeps the client's over http",
+      rules: [...HAPROXY_RIGHT, 'http-request set-header X-Forwarded-Protocol https if { ssl_fc }'],
+    }),
+    settings: { SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTOCOL', 'https'] },
+    observe: {
+      ...DJANGO_RIGHT_OBS,
+      httpSpoof: { header: 'X-Forwarded-Protocol', value: 'https', status: 200 },
+    },
+    fail: ['proto-spoof'],
+  }),
+  djangoTarget({
+    name: 'django-haproxy-gunicorn-allow-ips-mismatch-probe',
+    correct: true,
+    summary:
+      "gunicorn `forwarded_allow_ips` naming an address that is not the proxy's, behind HAProxy that passes the client's X-Forwarded-Ssl and X-Forwarded-Protocol through: gunicorn judges no scheme header, Django reads only X-Forwarded-Proto; with the Django probe",
+    forwardedAllowIps: '10.0.0.2',
+    probe: true,
+    proxy: haproxy({
+      behaviour: 'overwrites X-Forwarded-Proto/-Host/-For, deletes Forwarded/-Port/-Prefix only',
+      rules: HAPROXY_RIGHT,
+    }),
+    settings: {},
+    observe: DJANGO_RIGHT_OBS,
+    fail: [],
+    notes: [
+      "gunicorn rewrites wsgi.url_scheme, and refuses contradicting scheme headers, only for peers in forwarded_allow_ips: the proxy (127.0.0.10) is not one, so the client's vendor headers reach Django, which reads only the header SECURE_PROXY_SSL_HEADER names.",
+    ],
+  }),
+  djangoTarget({
+    name: 'django-apache-gunicorn-trusts-proxy-xfprotocol-passes-probe',
+    correct: true,
+    summary:
+      "gunicorn `forwarded_allow_ips = '*'` behind Apache mod_proxy that unsets X-Forwarded-Ssl but passes the client's X-Forwarded-Protocol: gunicorn refuses the contradiction with 400 (safe, but the header reaches it); with the Django probe",
+    forwardedAllowIps: '*',
+    probe: true,
+    proxy: apacheForDjango(
+      ['Forwarded', 'X-Forwarded-Ssl', 'X-Forwarded-Port'],
+      'preserves Host, sets X-Forwarded-Proto per vhost, unsets Forwarded and X-Forwarded-Ssl, passes X-Forwarded-Protocol',
+    ),
+    settings: { USE_X_FORWARDED_HOST: false },
+    observe: { ...DJANGO_RIGHT_OBS, refusedSpoofs: [{ attempt: 'vendor', status: 400 }] },
+    fail: [],
+    warn: ['proto-spoof'],
+    notes: [
+      'gunicorn reads `X-Forwarded-Protocol: ssl` as https and any other value as http, so a client\'s `X-Forwarded-Protocol: http` over https contradicts the proxy\'s `X-Forwarded-Proto: https`: 400 "Contradictory scheme headers", a refusal that proto-spoof reports as a warning.',
+    ],
+  }),
+  djangoTarget({
+    name: 'django-cloudfront-like-trusted-origins-probe',
+    correct: true,
+    summary:
+      "Django behind a CloudFront-like edge that rewrites Host to the origin's name: it trusts CloudFront-Forwarded-Proto, ALLOWED_HOSTS names the origin, and CSRF_TRUSTED_ORIGINS = ['app.example.com'] (Django 3.2: host names) lets the site's own Referer pass; with the Django probe",
+    proxy: CLOUDFRONT_LIKE_DJANGO_EDGE,
+    probe: true,
+    settings: { ...DJANGO_BEHIND_CLOUDFRONT, CSRF_TRUSTED_ORIGINS: [APP_HOST] },
+    observe: DJANGO_BEHIND_CLOUDFRONT_OBS,
+    fail: [],
+    notes: [CSRF_TRUSTED_NOTE],
+  }),
+  ...withAndWithoutProbe({
+    name: 'django-cloudfront-like-trusted-origins-with-scheme',
+    correct: false,
+    summary:
+      "The same, but CSRF_TRUSTED_ORIGINS = ['https://app.example.com'] (Django 4.0's form) on Django 3.2, which compares host names: the site's own POST with a valid token is refused",
+    proxy: CLOUDFRONT_LIKE_DJANGO_EDGE,
+    settings: { ...DJANGO_BEHIND_CLOUDFRONT, CSRF_TRUSTED_ORIGINS: [`https://${APP_HOST}`] },
+    observe: { ...DJANGO_BEHIND_CLOUDFRONT_OBS, ownPost: 403 },
+    fail: ['csrf-origin'],
+    notes: [CSRF_TRUSTED_NOTE],
+  }),
+  ...withAndWithoutProbe({
+    name: 'django-csrf-path-sets-no-cookie',
+    correct: true,
+    summary:
+      'Django right; --csrf-path names an endpoint whose GET sets no cookie and renders no token, and no --cookie-path: the same-origin POST is refused for the missing token, which the audit cannot tell from an origin failure',
+    settings: {},
+    observe: DJANGO_RIGHT_OBS,
+    fail: [],
+    warn: ['csrf-origin'],
+    options: { csrfPath: '/nocookie/' },
   }),
   // The sites on the shipped WSGI, ASGI and Node probes (test/lab/probe-scenarios.ts).
   ...probeScenarios,

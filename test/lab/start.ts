@@ -1,5 +1,6 @@
 /**
- * Start a scenario by name: the app (in this process for Node, gunicorn for Django), then
+ * Start a scenario by name: the app (in this process for Node; for Django under gunicorn,
+ * uwsgi or mod_wsgi), then
  * every proxy hop in parallel, each on free loopback ports with generated configuration and
  * the run's certificate, readiness polled. `stop()` (or the caller's Lab teardown) kills
  * exactly what was started.
@@ -9,6 +10,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startWsgiApp } from './app-servers.js';
 import {
   type CertificateAuthority,
   type IssuedCert,
@@ -190,51 +192,43 @@ async function warmUp(host: string, port: number, p: LabProcess): Promise<void> 
   }
 }
 
-/** Start gunicorn serving the lab's Django site with these settings; resolves when it listens. */
+/**
+ * Start the lab's Django site with these settings under the scenario's WSGI server
+ * (gunicorn by default, uwsgi or Apache mod_wsgi); resolves when it answers.
+ */
 async function startDjango(
   lab: Lab,
   app: DjangoAppSpec,
   probeSecret: string | undefined,
 ): Promise<{ host: string; port: number }> {
-  const settings = app.settings;
-  const host = app.ipv6 ? '::1' : '127.0.0.1';
-  const port = await lab.freePort(host);
-  const p = lab.spawn(
-    'django (gunicorn)',
-    requireBinary(BINARIES.gunicorn),
-    [
-      '--bind',
-      app.ipv6 ? `[::1]:${port}` : `127.0.0.1:${port}`,
-      '--workers',
-      '1',
+  const server = app.server ?? 'gunicorn';
+  if (app.forwardedAllowIps !== undefined && server !== 'gunicorn') {
+    throw new Error(`forwardedAllowIps is a gunicorn setting, not ${server}'s`);
+  }
+  const running = await startWsgiApp(lab, {
+    server,
+    pythonPath: [join(here, 'django')],
+    module: 'labsite.wsgi',
+    host: app.ipv6 ? '::1' : '127.0.0.1',
+    env: {
+      LAB_DJANGO_SETTINGS: JSON.stringify(app.settings),
+      LAB_PROBE_DIR: join(here, '..', '..', 'probes', 'django'),
+      ...(probeSecret ? { PROXYTRUST_PROBE_SECRET: probeSecret } : {}),
+    },
+    gunicornArgs: [
       // Threads, so that the audit's few parallel requests do not queue behind each other.
       '--threads',
       '4',
-      '--chdir',
-      join(here, 'django'),
       // gunicorn's own default, made explicit: it rewrites wsgi.url_scheme only for peers in
       // this list, and the proxies connect from 127.0.0.10/.11, so Django's settings decide.
       '--forwarded-allow-ips',
       app.forwardedAllowIps ?? '127.0.0.1',
-      '--error-logfile',
-      '-',
-      'labsite.wsgi:application',
     ],
-    {
-      env: {
-        ...process.env,
-        PYTHONDONTWRITEBYTECODE: '1',
-        LAB_DJANGO_SETTINGS: JSON.stringify(settings),
-        LAB_PROBE_DIR: join(here, '..', '..', 'probes', 'django'),
-        ...(probeSecret ? { PROXYTRUST_PROBE_SECRET: probeSecret } : {}),
-      },
-    },
-  );
-  await lab.waitForPort(port, { host, process: p, timeoutMs: 30000 });
+  });
   // Django imports most of itself on the first request: answer one before the scenario
   // counts as started, so that no test's first request pays for it.
-  await warmUp(host, port, p);
-  return { host, port };
+  await warmUp(running.host, running.port, running.process);
+  return running;
 }
 
 /**

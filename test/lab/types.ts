@@ -94,15 +94,17 @@ export interface DjangoSettings {
   readonly CSRF_TRUSTED_ORIGINS?: readonly string[];
 }
 
-/** A real Django app under gunicorn. */
+/** A real Django app under gunicorn (the default), uwsgi or Apache httpd with mod_wsgi. */
 export interface DjangoAppSpec {
   readonly kind: 'django';
   readonly settings: DjangoSettings;
+  /** The WSGI server (test/lab/app-servers.ts). Default `gunicorn`. */
+  readonly server?: 'gunicorn' | 'uwsgi' | 'mod_wsgi';
   /**
    * gunicorn's `forwarded_allow_ips` (default `127.0.0.1`, gunicorn's own default, which the
    * lab's proxies at 127.0.0.10/.11 do not match). With a matching address (or `*`),
    * gunicorn itself sets `wsgi.url_scheme` from X-Forwarded-Proto/-Ssl/-Protocol and
-   * answers 400 when they contradict.
+   * answers 400 when they contradict. gunicorn only.
    */
   readonly forwardedAllowIps?: string;
   /** Run the Django probe (probes/django/proxytrust_probe.py, first in MIDDLEWARE). */
@@ -255,14 +257,25 @@ export interface GroundTruth {
 export interface DjangoObservations {
   /** GET /__django/ over https: Django's scheme, or 'redirect-loop' (301 to the same URL). */
   readonly httpsScheme: 'https' | 'http' | 'redirect-loop';
-  /** GET / over https with `Host: evil.example`: 400, or 200 with the host reflected. */
-  readonly foreignHost?: 400 | 200;
+  /**
+   * GET / over https with `Host: evil.example`: 400 (Django), 403 (an edge that refuses
+   * hosts it does not serve, as CloudFront does), or 200 with the host reflected.
+   */
+  readonly foreignHost?: 400 | 403 | 200;
+  /** What Django's `get_host()` says for an honest request (default APP_HOST). */
+  readonly djangoHost?: string;
   /** Strict-Transport-Security on an https page. */
   readonly hsts?: boolean;
   /** Secure on the session and CSRF cookies set over https. */
   readonly secureCookies?: boolean;
   /** POST /form/ over https with a foreign Origin and Referer and no token: 403 or 200. */
   readonly foreignPost?: 403 | 200;
+  /**
+   * POST /form/ over https from the site's own origin (Origin and Referer), with the
+   * `csrftoken` cookie and the `csrfmiddlewaretoken` field its GET issued: 200 when Django
+   * accepts its own origin, 403 when it does not.
+   */
+  readonly ownPost?: 403 | 200;
   /**
    * Spoof attempts over https that the app server refuses (gunicorn's 400 "Contradictory
    * scheme headers" when it trusts the proxy and a client's X-Forwarded-Ssl passes through).

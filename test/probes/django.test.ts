@@ -1,8 +1,8 @@
 /**
  * The Django probe on real app servers behind real proxies: its answers equal what a Django
  * view sees (`request.scheme`, `is_secure()`, `get_host()` or its DisallowedHost,
- * `REMOTE_ADDR`) under gunicorn, uwsgi and Apache mod_wsgi, behind nginx, HAProxy, Caddy and
- * Apache mod_proxy; unauthenticated requests get the app's own 404; without the secret the
+ * `REMOTE_ADDR`) under gunicorn, uwsgi and Apache mod_wsgi, each behind nginx, HAProxy, Caddy
+ * and Apache mod_proxy; unauthenticated requests get the app's own 404; without the secret the
  * probe is off; a probe's own request refused by CSRF carries the reason.
  */
 import assert from 'node:assert/strict';
@@ -25,15 +25,15 @@ import {
   type Target,
 } from './util.js';
 
-/** The pairs: every app server twice, every proxy at least once. */
-const PAIRS: readonly { server: WsgiServerKind; proxy: keyof typeof PROXIES }[] = [
-  { server: 'gunicorn', proxy: 'nginx' },
-  { server: 'gunicorn', proxy: 'apache' },
-  { server: 'uwsgi', proxy: 'haproxy' },
-  { server: 'uwsgi', proxy: 'caddy' },
-  { server: 'mod_wsgi', proxy: 'nginx' },
-  { server: 'mod_wsgi', proxy: 'apache' },
-];
+/**
+ * Every app server behind every proxy (3 x 4: the pairs of two factors are their product;
+ * each pair starts one app server and one proxy, a few seconds).
+ */
+const PAIRS: readonly { server: WsgiServerKind; proxy: keyof typeof PROXIES }[] = (
+  ['gunicorn', 'uwsgi', 'mod_wsgi'] as const
+).flatMap((server) =>
+  (['nginx', 'haproxy', 'caddy', 'apache'] as const).map((proxy) => ({ server, proxy })),
+);
 
 /** Requests to compare: honest, and with client-forged forwarded headers. */
 const VARIANTS: readonly { name: string; headers: [string, string][] }[] = [
