@@ -8,6 +8,11 @@ import { nginxHandler } from './nginx/handler.js';
 import type { CrossRule, EngineRule, FileRule, IngressRule, NginxRule, Rule } from './rule.js';
 import { clientHeaderRelayed } from './rules/client-header-relayed.js';
 import { configmapKeyAsAnnotation } from './rules/configmap-key-as-annotation.js';
+import { hstsTwice } from './rules/cross-hsts-twice.js';
+import { leftmostXffBehindAppend } from './rules/cross-leftmost-xff-behind-append.js';
+import { schemeHeaderMismatch } from './rules/cross-scheme-header-mismatch.js';
+import { trustWiderThanProxies } from './rules/cross-trust-wider-than-proxies.js';
+import { unwrittenHeaderBelieved } from './rules/cross-unwritten-header-believed.js';
 import { duplicateProxySetHeader } from './rules/duplicate-proxy-set-header.js';
 import { forwardedHeaderPassthrough } from './rules/forwarded-header-passthrough.js';
 import { forwardedHeadersTrustAll } from './rules/forwarded-headers-trust-all.js';
@@ -91,7 +96,13 @@ export const INGRESS_RULES: readonly IngressRule[] = [
 export const HANDLERS: readonly KindHandler<unknown>[] = [nginxHandler, ingressHandler];
 
 /** The cross-file rules (./cross/): each reads one chain of hops. */
-export const CROSS_RULES: readonly CrossRule[] = [];
+export const CROSS_RULES: readonly CrossRule[] = [
+  unwrittenHeaderBelieved,
+  leftmostXffBehindAppend,
+  schemeHeaderMismatch,
+  trustWiderThanProxies,
+  hstsTwice,
+];
 
 /** Every rule over one file, in report order. */
 export const FILE_RULES: readonly FileRule<LintKind, never>[] = [...NGINX_RULES, ...INGRESS_RULES];

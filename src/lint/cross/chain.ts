@@ -1,0 +1,100 @@
+/**
+ * What the cross-file rules ask of a chain: for a hop, the proxy in front of it, the last
+ * hop before it that writes a header, and whether it believes that proxy at all.
+ */
+import type { Belief, HeaderWrite, HopModel, Loc, Purpose } from '../model.js';
+import type { ChainModel } from '../rule.js';
+import { isLoopback, reaches } from './infer.js';
+
+/** `file:line: what` evidence. */
+export const ev = (at: Loc, what: string): string => `${at.file}:${at.line}: ${what}`;
+
+/** The header's name as people write it (`X-Forwarded-Proto`). */
+export const display = (name: string): string =>
+  name.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase());
+
+/** The last proxy before hop `k`, or undefined. */
+export function frontOf(chain: ChainModel, k: number): HopModel | undefined {
+  for (let j = k - 1; j >= 0; j--) if (chain.hops[j]!.role === 'proxy') return chain.hops[j];
+  return undefined;
+}
+
+/** The number of proxies before hop `k`. */
+export const proxiesBefore = (chain: ChainModel, k: number): number =>
+  chain.hops.slice(0, k).filter((h) => h.role === 'proxy').length;
+
+/** The last write of `name` by a hop before `k` (the value the hop at `k` receives). */
+export function writerFor(
+  chain: ChainModel,
+  k: number,
+  name: string,
+): { hop: HopModel; write: HeaderWrite } | undefined {
+  for (let j = k - 1; j >= 0; j--) {
+    const hop = chain.hops[j]!;
+    const ws = hop.writes.filter((w) => w.name === name);
+    // a header written on several lines is judged by its first (nginx sends every line;
+    // duplicates are the single-file rules' business)
+    if (ws.length > 0) return { hop, write: ws[0]! };
+  }
+  return undefined;
+}
+
+/**
+ * Where the proxy in front reaches hop `k` from: `loopback` when every link between them is
+ * a loopback address or a Unix socket, else `unknown` (a container network, another host).
+ */
+export function sourceOf(chain: ChainModel, k: number): 'loopback' | 'unknown' {
+  const front = frontOf(chain, k);
+  const hop = chain.hops[k]!;
+  if (!front) return 'unknown';
+  // an app configuration without listeners runs inside the app server before it
+  let target = hop;
+  for (let j = k; j > 0 && target.listens.length === 0; j--) target = chain.hops[j - 1]!;
+  if (target === front) return 'unknown';
+  const links = front.targets.filter((t) => target.listens.some((l) => reaches(t, l, target)));
+  if (links.length === 0) return 'unknown';
+  return links.every((t) => t.socket !== undefined || isLoopback(t.host)) ? 'loopback' : 'unknown';
+}
+
+/** True when a CIDR or address covers the loopback address the proxy connects from. */
+const coversLoopback = (c: string): boolean =>
+  /^(127\.|::1$|0\.0\.0\.0\/0$|::\/0$|\*$|localhost$)/.test(c.trim());
+
+/**
+ * True when hop `k` believes the proxy in front at all: it trusts every peer, its trust is
+ * unknown, it has no notion of trust (Django reads what the app server hands it), or its
+ * addresses cover the loopback address the proxy connects from. When where the proxy
+ * connects from is unknown, the hop is taken to believe it.
+ */
+export function believesFront(chain: ChainModel, k: number): boolean {
+  const t = chain.hops[k]!.trust;
+  if (!t || t.all || t.unknown || t.hops !== undefined) return true;
+  if (sourceOf(chain, k) !== 'loopback') return true;
+  return (t.cidrs ?? []).some(coversLoopback);
+}
+
+/** Every belief of the hops after the edge, with its hop's index. */
+export function beliefs(chain: ChainModel): { k: number; hop: HopModel; belief: Belief }[] {
+  const out: { k: number; hop: HopModel; belief: Belief }[] = [];
+  chain.hops.forEach((hop, k) => {
+    if (k > 0) for (const belief of hop.believes) out.push({ k, hop, belief });
+  });
+  return out;
+}
+
+/** True when a write replaces the client's value on every listener of its hop. */
+export const replaces = (w: HeaderWrite | undefined): boolean =>
+  w !== undefined && (w.action === 'set' || w.action === 'clear') && w.onlyTls !== true;
+
+/**
+ * True when the hop refuses a request whose believed headers of this purpose disagree and
+ * one of them is replaced by the proxies in front: a forged one then gets a refusal, not
+ * belief (gunicorn's scheme headers).
+ */
+export function guardedByAgreement(chain: ChainModel, k: number, purpose: Purpose): boolean {
+  const hop = chain.hops[k]!;
+  if (!hop.mustAgree?.includes(purpose)) return false;
+  return hop.believes.some(
+    (b) => b.purpose === purpose && replaces(writerFor(chain, k, b.name)?.write),
+  );
+}
