@@ -2,6 +2,8 @@
  * What the cross-file rules ask of a chain: for a hop, the proxy in front of it, the last
  * hop before it that writes a header, and whether it believes that proxy at all.
  */
+
+import { parseCidr, parseIpWords } from '../../core/address.js';
 import type { Belief, HeaderWrite, HopModel, Loc, Purpose } from '../model.js';
 import type { ChainModel } from '../rule.js';
 import { isLoopback, reaches } from './infer.js';
@@ -40,37 +42,59 @@ export function writerFor(
 }
 
 /**
- * Where the proxy in front reaches hop `k` from: `loopback` when every link between them is
- * a loopback address or a Unix socket, else `unknown` (a container network, another host).
+ * The address the proxy in front connects to hop `k` from: the one its file names (nginx
+ * `proxy_bind`), else `127.0.0.1` when every link between them is a loopback address or a
+ * Unix socket, else undefined (a container network, another host).
  */
-export function sourceOf(chain: ChainModel, k: number): 'loopback' | 'unknown' {
+export function sourceOf(chain: ChainModel, k: number): string | undefined {
   const front = frontOf(chain, k);
-  const hop = chain.hops[k]!;
-  if (!front) return 'unknown';
+  if (!front) return undefined;
+  if (front.source !== undefined) return front.source;
   // an app configuration without listeners runs inside the app server before it
-  let target = hop;
+  let target = chain.hops[k]!;
   for (let j = k; j > 0 && target.listens.length === 0; j--) target = chain.hops[j - 1]!;
-  if (target === front) return 'unknown';
+  if (target === front) return undefined;
   const links = front.targets.filter((t) => target.listens.some((l) => reaches(t, l, target)));
-  if (links.length === 0) return 'unknown';
-  return links.every((t) => t.socket !== undefined || isLoopback(t.host)) ? 'loopback' : 'unknown';
+  if (links.length === 0) return undefined;
+  if (links.every((t) => t.socket !== undefined)) return '127.0.0.1';
+  return links.every((t) => isLoopback(t.host)) ? '127.0.0.1' : undefined;
 }
 
-/** True when a CIDR or address covers the loopback address the proxy connects from. */
-const coversLoopback = (c: string): boolean =>
-  /^(127\.|::1$|0\.0\.0\.0\/0$|::\/0$|\*$|localhost$)/.test(c.trim());
+const scratch = new Uint32Array(4);
+
+/** True when `cidr` (an address, a CIDR, `*`, `localhost`) covers the address `addr`. */
+export function covers(cidr: string, addr: string): boolean {
+  const c = cidr.trim();
+  if (c === '*') return true;
+  if (c === 'localhost') return isLoopback(addr);
+  let range: ReturnType<typeof parseCidr>;
+  try {
+    range = parseCidr(c);
+  } catch {
+    return false;
+  }
+  const v = parseIpWords(addr, 0, addr.length, scratch);
+  if (v !== range.version) return false;
+  for (let w = 0; w < range.words.length; w++) {
+    const bits = Math.max(0, Math.min(32, range.prefix - w * 32));
+    const mask = bits === 0 ? 0 : bits === 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
+    if ((scratch[w]! & mask) >>> 0 !== range.words[w]) return false;
+  }
+  return true;
+}
 
 /**
  * True when hop `k` believes the proxy in front at all: it trusts every peer, its trust is
- * unknown, it has no notion of trust (Django reads what the app server hands it), or its
- * addresses cover the loopback address the proxy connects from. When where the proxy
- * connects from is unknown, the hop is taken to believe it.
+ * unknown or a hop count, it has no notion of trust (Django reads what the app server hands
+ * it), or its addresses cover the address the proxy connects from. When that address is
+ * unknown, the hop is taken to believe it.
  */
 export function believesFront(chain: ChainModel, k: number): boolean {
   const t = chain.hops[k]!.trust;
   if (!t || t.all || t.unknown || t.hops !== undefined) return true;
-  if (sourceOf(chain, k) !== 'loopback') return true;
-  return (t.cidrs ?? []).some(coversLoopback);
+  const src = sourceOf(chain, k);
+  if (src === undefined) return true;
+  return (t.cidrs ?? []).some((c) => covers(c, src));
 }
 
 /** Every belief of the hops after the edge, with its hop's index. */

@@ -3,6 +3,7 @@
  * front of it: a peer that is not one of them is believed too.
  */
 import { ev, frontOf, proxiesBefore, sourceOf } from '../cross/chain.js';
+import { isLoopback } from '../cross/infer.js';
 import type { CrossRule, Hit } from '../rule.js';
 
 const EDGE = {
@@ -45,12 +46,13 @@ export const trustWiderThanProxies: CrossRule = {
           });
         return;
       }
-      if (sourceOf(chain, k) !== 'loopback') return;
+      const src = sourceOf(chain, k);
+      if (src === undefined || !isLoopback(src)) return;
       const wide = t.all ? ['every peer'] : (t.cidrs ?? []).filter((c) => !loopbackOnly(c));
       if (wide.length === 0) return;
       hits.push({
         at: t.at,
-        message: `${hop.label} trusts ${wide.join(', ')}, but the proxy in front connects from the loopback address only`,
+        message: `${hop.label} trusts ${wide.join(', ')}, but the proxy in front connects from ${src}`,
         evidence: [
           ev(t.at, `${hop.label} trusts ${t.all ? 'every peer' : (t.cidrs ?? []).join(' ')}`),
         ],

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { covers } from '../../../src/lint/cross/chain.js';
 import type { Belief, HeaderWrite, HopModel, Trust } from '../../../src/lint/model.js';
 import type { ChainModel, CrossRule } from '../../../src/lint/rule.js';
 import { hstsTwice } from '../../../src/lint/rules/cross-hsts-twice.js';
@@ -255,5 +256,29 @@ describe('cross/hsts-twice', () => {
     assert.equal(run(hstsTwice, chain(p, app([], { hsts: at('app', 12) }))).length, 1);
     assert.deepEqual(run(hstsTwice, chain(p, app([]))), []);
     assert.deepEqual(run(hstsTwice, chain(proxy([]), app([], { hsts: at('app', 12) }))), []);
+  });
+});
+
+describe('who the app believes', () => {
+  test('the address the proxy connects from, against the trusted ranges', () => {
+    assert.ok(
+      covers('127.0.0.0/8', '127.0.0.10') && covers('*', '10.1.2.3') && covers('::1', '::1'),
+    );
+    assert.ok(
+      !covers('127.0.0.1', '127.0.0.10') &&
+        !covers('10.0.0.0/8', '::1') &&
+        !covers('junk', '1.2.3.4'),
+    );
+    // gunicorn's default (127.0.0.1) does not cover a proxy bound to 127.0.0.10: nothing believed
+    const bound = proxy([], { source: '127.0.0.10' });
+    const g = app([b('x-forwarded-proto', 'scheme')], { trust: loopbackTrust });
+    assert.deepEqual(run(unwrittenHeaderBelieved, chain(bound, g)), []);
+    assert.equal(
+      run(
+        unwrittenHeaderBelieved,
+        chain(bound, { ...g, trust: { cidrs: ['127.0.0.10'], at: at('app') } }),
+      ).length,
+      1,
+    );
   });
 });
