@@ -189,6 +189,28 @@ async function warmUp(host: string, port: number, p: LabProcess): Promise<void> 
   }
 }
 
+/** The gunicorn command line that serves the lab's Django site (also linted: test/lint/cross/lab.test.ts). */
+export function djangoGunicornArgs(app: DjangoAppSpec, port: number): string[] {
+  return [
+    '--bind',
+    app.ipv6 ? `[::1]:${port}` : `127.0.0.1:${port}`,
+    '--workers',
+    '1',
+    // Threads, so that the audit's few parallel requests do not queue behind each other.
+    '--threads',
+    '4',
+    '--chdir',
+    join(here, 'django'),
+    // gunicorn's own default, made explicit: it rewrites wsgi.url_scheme only for peers in
+    // this list, and the proxies connect from 127.0.0.10/.11, so Django's settings decide.
+    '--forwarded-allow-ips',
+    app.forwardedAllowIps ?? '127.0.0.1',
+    '--error-logfile',
+    '-',
+    'labsite.wsgi:application',
+  ];
+}
+
 /** Start gunicorn serving the lab's Django site with these settings; resolves when it listens. */
 async function startDjango(
   lab: Lab,
@@ -201,24 +223,7 @@ async function startDjango(
   const p = lab.spawn(
     'django (gunicorn)',
     requireBinary(BINARIES.gunicorn),
-    [
-      '--bind',
-      app.ipv6 ? `[::1]:${port}` : `127.0.0.1:${port}`,
-      '--workers',
-      '1',
-      // Threads, so that the audit's few parallel requests do not queue behind each other.
-      '--threads',
-      '4',
-      '--chdir',
-      join(here, 'django'),
-      // gunicorn's own default, made explicit: it rewrites wsgi.url_scheme only for peers in
-      // this list, and the proxies connect from 127.0.0.10/.11, so Django's settings decide.
-      '--forwarded-allow-ips',
-      app.forwardedAllowIps ?? '127.0.0.1',
-      '--error-logfile',
-      '-',
-      'labsite.wsgi:application',
-    ],
+    djangoGunicornArgs(app, port),
     {
       env: {
         ...process.env,

@@ -57,7 +57,11 @@ export function sourceOf(chain: ChainModel, k: number): string | undefined {
   const links = front.targets.filter((t) => target.listens.some((l) => reaches(t, l, target)));
   if (links.length === 0) return undefined;
   if (links.every((t) => t.socket !== undefined)) return '127.0.0.1';
-  return links.every((t) => isLoopback(t.host)) ? '127.0.0.1' : undefined;
+  if (!links.every((t) => t.socket !== undefined || isLoopback(t.host))) return undefined;
+  // a proxy that reaches the app at ::1 connects from ::1
+  return links.some((t) => t.host !== undefined && t.host.replace(/^\[|\]$/g, '') === '::1')
+    ? '::1'
+    : '127.0.0.1';
 }
 
 const scratch = new Uint32Array(4);
