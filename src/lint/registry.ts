@@ -23,6 +23,11 @@ import { caddyHeaderUpClientCopy } from './rules/caddy-header-up-client-copy.js'
 import { caddyTrustedProxiesAll } from './rules/caddy-trusted-proxies-all.js';
 import { clientHeaderRelayed } from './rules/client-header-relayed.js';
 import { configmapKeyAsAnnotation } from './rules/configmap-key-as-annotation.js';
+import { hstsTwice } from './rules/cross-hsts-twice.js';
+import { leftmostXffBehindAppend } from './rules/cross-leftmost-xff-behind-append.js';
+import { schemeHeaderMismatch } from './rules/cross-scheme-header-mismatch.js';
+import { trustWiderThanProxies } from './rules/cross-trust-wider-than-proxies.js';
+import { unwrittenHeaderBelieved } from './rules/cross-unwritten-header-believed.js';
 import { djangoAllowedHostsWildcard } from './rules/django-allowed-hosts-wildcard.js';
 import { djangoCsrfOriginsWithoutScheme } from './rules/django-csrf-origins-without-scheme.js';
 import { djangoHstsWithoutHttps } from './rules/django-hsts-without-https.js';
@@ -167,7 +172,13 @@ export const HANDLERS: readonly KindHandler<unknown>[] = [
 ];
 
 /** The cross-file rules (./cross/): each reads one chain of hops. */
-export const CROSS_RULES: readonly CrossRule[] = [];
+export const CROSS_RULES: readonly CrossRule[] = [
+  unwrittenHeaderBelieved,
+  leftmostXffBehindAppend,
+  schemeHeaderMismatch,
+  trustWiderThanProxies,
+  hstsTwice,
+];
 
 /** Every rule over one file, in report order. */
 export const FILE_RULES: readonly FileRule<LintKind, never>[] = [

@@ -106,6 +106,20 @@ function requireModule(path: string): void {
   }
 }
 
+/** The gunicorn command line (after `gunicorn`) that serves `opts` on `port`. */
+export function gunicornArgv(opts: WsgiAppOptions, port: number): string[] {
+  return [
+    '--bind',
+    hostPort(opts.host ?? '127.0.0.1', port),
+    '--workers',
+    '1',
+    '--error-logfile',
+    '-',
+    ...(opts.gunicornArgs ?? []),
+    `${opts.module}:${opts.callable ?? 'application'}`,
+  ];
+}
+
 /** Start `opts.module` under `opts.server`; resolves when it listens. */
 export async function startWsgiApp(lab: Lab, opts: WsgiAppOptions): Promise<RunningAppServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -118,16 +132,7 @@ export async function startWsgiApp(lab: Lab, opts: WsgiAppOptions): Promise<Runn
       p = lab.spawn(
         'app (gunicorn)',
         requireBinary(APP_SERVER_BINARIES.gunicorn),
-        [
-          '--bind',
-          hostPort(host, port),
-          '--workers',
-          '1',
-          '--error-logfile',
-          '-',
-          ...(opts.gunicornArgs ?? []),
-          `${opts.module}:${callable}`,
-        ],
+        gunicornArgv(opts, port),
         { env },
       );
       break;

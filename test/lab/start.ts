@@ -10,7 +10,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startWsgiApp } from './app-servers.js';
+import { gunicornArgv, startWsgiApp, type WsgiAppOptions } from './app-servers.js';
 import {
   type CertificateAuthority,
   type IssuedCert,
@@ -192,20 +192,13 @@ async function warmUp(host: string, port: number, p: LabProcess): Promise<void> 
   }
 }
 
-/**
- * Start the lab's Django site with these settings under the scenario's WSGI server
- * (gunicorn by default, uwsgi or Apache mod_wsgi); resolves when it answers.
- */
-async function startDjango(
-  lab: Lab,
-  app: DjangoAppSpec,
-  probeSecret: string | undefined,
-): Promise<{ host: string; port: number }> {
+/** How the lab serves its Django site with these settings (the server's options). */
+function djangoWsgiOptions(app: DjangoAppSpec, probeSecret?: string): WsgiAppOptions {
   const server = app.server ?? 'gunicorn';
   if (app.forwardedAllowIps !== undefined && server !== 'gunicorn') {
     throw new Error(`forwardedAllowIps is a gunicorn setting, not ${server}'s`);
   }
-  const running = await startWsgiApp(lab, {
+  return {
     server,
     pythonPath: [join(here, 'django')],
     module: 'labsite.wsgi',
@@ -224,7 +217,27 @@ async function startDjango(
       '--forwarded-allow-ips',
       app.forwardedAllowIps ?? '127.0.0.1',
     ],
-  });
+  };
+}
+
+/**
+ * The gunicorn command line (after `gunicorn`) that serves the lab's Django site, exactly as
+ * the lab runs it (also linted: test/lint/cross/lab.test.ts).
+ */
+export function djangoGunicornArgs(app: DjangoAppSpec, port: number): string[] {
+  return gunicornArgv(djangoWsgiOptions(app), port);
+}
+
+/**
+ * Start the lab's Django site with these settings under the scenario's WSGI server
+ * (gunicorn by default, uwsgi or Apache mod_wsgi); resolves when it answers.
+ */
+async function startDjango(
+  lab: Lab,
+  app: DjangoAppSpec,
+  probeSecret: string | undefined,
+): Promise<{ host: string; port: number }> {
+  const running = await startWsgiApp(lab, djangoWsgiOptions(app, probeSecret));
   // Django imports most of itself on the first request: answer one before the scenario
   // counts as started, so that no test's first request pays for it.
   await warmUp(running.host, running.port, running.process);

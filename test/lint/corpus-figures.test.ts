@@ -97,6 +97,66 @@ export function measure(): Map<LintKind, Figures> {
   return out;
 }
 
+interface Group {
+  name: string;
+  files: string[];
+  chain: string[];
+  expected: { rule: string; severity: string; file: string; line: number }[];
+}
+
+/**
+ * The groups measured: each group's files linted with its labelled chain (declared, as
+ * `--chain`), when lint reads every file of the chain; the cross-file findings against the
+ * group's labels (file, rule and line).
+ */
+export function measureGroups(): Figures & { groups: number } {
+  const all = JSON.parse(readFileSync(join(ROOT, 'labels.json'), 'utf8')) as {
+    files: Record<string, Label>;
+    groups: Group[];
+  };
+  const handled = new Set<string>(HANDLERS.map((h) => h.kind));
+  const m = {
+    groups: 0,
+    files: 0,
+    tp: 0,
+    fp: 0,
+    fn: 0,
+    precision: 1,
+    recall: 1,
+    misses: [] as string[],
+    extras: [] as string[],
+    errorsOnCorrect: [] as string[],
+  };
+  for (const g of all.groups) {
+    if (!g.chain.every((f) => handled.has(lintKind(all.files[f]!.kind)))) continue;
+    m.groups++;
+    m.files += g.files.length;
+    const abs = (f: string) => join(ROOT, f);
+    const r = lint(g.files.map(abs), { chains: [g.chain.map(abs)] });
+    const got = r.results
+      .flatMap((x) => x.findings)
+      .filter((f) => f.rule.startsWith('cross/') && f.severity !== 'info');
+    const open = [...g.expected];
+    for (const f of got) {
+      const i = open.findIndex(
+        (e) => e.rule === f.rule && abs(e.file) === f.file && e.line === f.line,
+      );
+      if (i >= 0) {
+        m.tp++;
+        open.splice(i, 1);
+      } else {
+        m.fp++;
+        m.extras.push(`${g.name}: ${f.file}:${f.line} ${f.rule}`);
+      }
+    }
+    m.fn += open.length;
+    m.misses.push(...open.map((e) => `${g.name}: ${e.file}:${e.line} ${e.rule}`));
+  }
+  m.precision = m.tp + m.fp === 0 ? 1 : m.tp / (m.tp + m.fp);
+  m.recall = m.tp + m.fn === 0 ? 1 : m.tp / (m.tp + m.fn);
+  return m;
+}
+
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 test('corpus: per kind, recall >= 90%, no error on a file labelled correct', () => {
@@ -114,4 +174,14 @@ test('corpus: per kind, recall >= 90%, no error on a file labelled correct', () 
   }
   const nginx = (all.get('nginx')?.files ?? 0) + (all.get('ingress-nginx')?.files ?? 0);
   assert.ok(nginx >= 25, `only ${nginx} nginx and ingress-nginx files`);
+});
+
+test('corpus groups: the cross-file rules on each labelled deployment', () => {
+  const m = measureGroups();
+  process.stdout.write(
+    `# corpus cross: ${m.groups} groups, ${m.tp + m.fn} labelled findings; tp ${m.tp}, fp ${m.fp}, fn ${m.fn}; precision ${pct(m.precision)}, recall ${pct(m.recall)}\n`,
+  );
+  assert.ok(m.groups >= 5, `only ${m.groups} groups measured (every file kind of a chain must be read)`);
+  assert.ok(m.recall >= 0.9, `recall ${m.recall}; missed: ${m.misses.join(', ')}`);
+  assert.ok(m.precision >= 0.9, `precision ${m.precision}; extra: ${m.extras.join(', ')}`);
 });

@@ -3,6 +3,8 @@
  * the two field reports are each caught by a named rule.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { lintText, lintTexts } from '../../src/lint/engine.js';
 import { RULES } from '../../src/lint/registry.js';
@@ -114,5 +116,15 @@ describe('the two field reports', () => {
       'example.conf:5: proxy_set_header X-Forwarded-Protocol https;',
       'example.conf:13: proxy_pass http://127.0.0.1:8000;',
     ]);
+  });
+});
+
+describe('every rule is documented', () => {
+  test('docs/lint.md has a section for each rule id, with its severity', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../docs/lint.md'), 'utf8');
+    const missing = RULES.filter((r) => !doc.includes(`### \`${r.id}\` (${r.severity})`)).map(
+      (r) => r.id,
+    );
+    assert.deepEqual(missing, []);
   });
 });
