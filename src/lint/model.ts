@@ -80,6 +80,11 @@ export interface Trust {
   readonly hops?: number;
   /** The value comes from the environment or a template: unknown. */
   readonly unknown?: boolean;
+  /**
+   * The hop has no setting that names its proxies (Django believes its settings' headers
+   * from whoever reaches it): only the network in front narrows it, so no fix in the file.
+   */
+  readonly inherent?: boolean;
   readonly at: Loc;
 }
 

@@ -181,7 +181,10 @@ test('corpus groups: the cross-file rules on each labelled deployment', () => {
   process.stdout.write(
     `# corpus cross: ${m.groups} groups, ${m.tp + m.fn} labelled findings; tp ${m.tp}, fp ${m.fp}, fn ${m.fn}; precision ${pct(m.precision)}, recall ${pct(m.recall)}\n`,
   );
-  assert.ok(m.groups >= 5, `only ${m.groups} groups measured (every file kind of a chain must be read)`);
+  assert.ok(
+    m.groups >= 5,
+    `only ${m.groups} groups measured (every file kind of a chain must be read)`,
+  );
   assert.ok(m.recall >= 0.9, `recall ${m.recall}; missed: ${m.misses.join(', ')}`);
   assert.ok(m.precision >= 0.9, `precision ${m.precision}; extra: ${m.extras.join(', ')}`);
 });

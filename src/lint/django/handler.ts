@@ -142,7 +142,7 @@ export function djangoModel(input: DjangoInput): HopModel[] {
       writes: [],
       believes,
       // Django has no list of proxies: it believes these headers from whoever reaches it
-      ...(trustAt ? { trust: { all: true, at: trustAt } } : {}),
+      ...(trustAt ? { trust: { all: true, inherent: true, at: trustAt } } : {}),
       ...(hsts ? { hsts } : {}),
       ...(unknowns.length ? { unknowns } : {}),
     },

@@ -164,9 +164,15 @@ export function nginxModel(input: NginxInput): HopModel[] {
     const realHeader = [main.scope, ...ancestors(main.scope)]
       .flatMap((c) => own(c, 'real_ip_header'))
       .at(0);
+    const unknowns: string[] = [];
     if (realFrom.length > 0) {
       const header = (realHeader?.args[0] ?? 'X-Real-IP').toLowerCase();
-      if (header !== 'proxy_protocol')
+      // nginx takes no variables here: a `$` is a template's placeholder, filled in elsewhere
+      if (header.includes('$') || isUnknown(header))
+        unknowns.push(
+          `${realHeader!.file}:${realHeader!.line}: real_ip_header is a template value`,
+        );
+      else if (header !== 'proxy_protocol')
         believes.push({ name: header, purpose: 'client', at: loc(realHeader ?? realFrom[0]!) });
     }
     const hsts = effective(main.scope, 'add_header').lines.find(
@@ -194,12 +200,17 @@ export function nginxModel(input: NginxInput): HopModel[] {
         ? {
             trust: {
               cidrs: realFrom.map((n) => n.args[0] ?? ''),
-              ...(realFrom.some((n) => isUnknown(n.args[0] ?? '')) ? { unknown: true } : {}),
+              ...(realFrom.some(
+                (n) => isUnknown(n.args[0] ?? '') || (n.args[0] ?? '').includes('$'),
+              )
+                ? { unknown: true }
+                : {}),
               at: loc(realFrom[0]!),
             },
           }
         : {}),
       ...(hsts ? { hsts: loc(hsts) } : {}),
+      ...(unknowns.length > 0 ? { unknowns } : {}),
     });
   }
   return hops;

@@ -6,7 +6,7 @@
 import { believesFront, display, ev, frontOf, writerFor } from '../cross/chain.js';
 import type { HeaderWrite } from '../model.js';
 import { SCHEME_HEADERS } from '../nginx/tree.js';
-import type { CrossRule, Hit } from '../rule.js';
+import type { ChainModel, CrossRule, Hit } from '../rule.js';
 
 const EDGE = {
   name: 'edge.conf',
@@ -30,6 +30,22 @@ function canMatch(w: HeaderWrite, want: string | undefined): boolean {
     return /scheme|proto|ssl_fc|https/i.test(w.value) ? want === 'https' || want === 'http' : true;
   }
   return w.value.replace(/^"|"$/g, '') === want;
+}
+
+/** The values that say "plain http" for a scheme header. */
+const PLAIN = new Set(['http', 'off']);
+
+/**
+ * True when hop `j` writes a literal plain-http value and every hop up to it listens on plain
+ * http only (an nginx or Apache server for port 80 beside the one for 443): the value is the
+ * truth for the requests that pass there, not a mismatch.
+ */
+function truthfulPlain(chain: ChainModel, j: number, w: HeaderWrite): boolean {
+  if (w.value === undefined || !PLAIN.has(w.value.replace(/^"|"$/g, '').toLowerCase()))
+    return false;
+  return chain.hops
+    .slice(0, j + 1)
+    .every((h) => h.listens.length > 0 && !h.listens.some((l) => l.tls));
 }
 
 export const schemeHeaderMismatch: CrossRule = {
@@ -66,7 +82,11 @@ export const schemeHeaderMismatch: CrossRule = {
       if (
         scheme.some((b) => {
           const w = writerFor(chain, k, b.name);
-          return w !== undefined && w.write.action !== 'clear' && canMatch(w.write, b.value);
+          return (
+            w !== undefined &&
+            w.write.action !== 'clear' &&
+            (canMatch(w.write, b.value) || truthfulPlain(chain, chain.hops.indexOf(w.hop), w.write))
+          );
         })
       )
         return;

@@ -35,7 +35,8 @@ export const trustWiderThanProxies: CrossRule = {
     const hits: Hit[] = [];
     chain.hops.forEach((hop, k) => {
       const t = hop.trust;
-      if (k === 0 || !t || t.unknown || !frontOf(chain, k)) return;
+      // a trust no setting can narrow (Django) is the app server's and the network's to bound
+      if (k === 0 || !t || t.unknown || t.inherent || !frontOf(chain, k)) return;
       const n = proxiesBefore(chain, k);
       if (t.hops !== undefined) {
         if (t.hops > n)

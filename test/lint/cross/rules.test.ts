@@ -206,9 +206,44 @@ describe('cross/scheme-header-mismatch', () => {
     // no scheme header written at all: that is the unwritten rule's, not a mismatch
     assert.deepEqual(run(schemeHeaderMismatch, chain(proxy([]), django)), []);
   });
+
+  test("a plain-http server's literal http is the truth there, not behind a TLS hop", () => {
+    const wantsHttps = app([b('x-forwarded-proto', 'scheme', { value: 'https' })]);
+    const plain = (extra: Partial<HopModel> = {}) =>
+      proxy([w('x-forwarded-proto', 'set', { value: 'http' })], {
+        listens: [{ port: 80, at: at('edge') }],
+        ...extra,
+      });
+    // Apache's or nginx's port-80 server beside the 443 one: requests there are http
+    assert.deepEqual(run(schemeHeaderMismatch, chain(plain(), wantsHttps)), []);
+    // the same server behind a TLS edge tells the app http for https requests
+    const edge = proxy([], { file: 'lb', label: 'lb' });
+    assert.equal(run(schemeHeaderMismatch, chain(edge, plain(), wantsHttps)).length, 1);
+    // and a TLS listener writing http is wrong
+    assert.equal(
+      run(
+        schemeHeaderMismatch,
+        chain(proxy([w('x-forwarded-proto', 'set', { value: 'http' })]), wantsHttps),
+      ).length,
+      1,
+    );
+  });
 });
 
 describe('cross/trust-wider-than-proxies', () => {
+  test("Django's trust is inherent (no setting names proxies): the app server's is judged", () => {
+    const django = app([b('x-forwarded-proto', 'scheme', { value: 'https' })], {
+      kind: 'django',
+      label: 'Django',
+      listens: [],
+      trust: { all: true, inherent: true, at: at('settings.py') },
+    });
+    const gunicorn = app(GUNICORN_SCHEME, { trust: loopbackTrust });
+    assert.deepEqual(run(trustWiderThanProxies, chain(proxy([]), gunicorn, django)), []);
+    const wide = app(GUNICORN_SCHEME, { trust: { all: true, at: at('app', 2) } });
+    assert.equal(run(trustWiderThanProxies, chain(proxy([]), wide, django)).length, 1);
+  });
+
   test('every peer, ranges beyond loopback, too many hops; the loopback proxy itself is fine', () => {
     const p = proxy([]);
     assert.equal(

@@ -77,6 +77,19 @@ server {
     assert.deepEqual(h!.trust?.cidrs, ['10.0.0.0/8']);
   });
 
+  test('a template placeholder (envsubst `${VAR}`) in real_ip is unknown, never a header name', () => {
+    const [h] = model(`
+server {
+  listen 8080;
+  set_real_ip_from \${UPSTREAM_REAL_IP_ADDRESS};
+  real_ip_header \${UPSTREAM_REAL_IP_HEADER};
+  location / { proxy_pass http://backend:8000; }
+}`);
+    assert.deepEqual(h!.believes, []);
+    assert.equal(h!.trust?.unknown, true);
+    assert.match(h!.unknowns?.join('\n') ?? '', /real_ip_header is a template value/);
+  });
+
   test('addresses', () => {
     assert.deepEqual(splitAddress('127.0.0.1:8000', 80), { host: '127.0.0.1', port: 8000 });
     assert.deepEqual(splitAddress('[::1]:81', 80), { host: '::1', port: 81 });
