@@ -199,7 +199,8 @@ export function parseText(
       }
       const d: Directive = { directive: t.value, line: t.line, args: [], col: t.col };
       if (opts.branch) d.branch = branchOf(t.line);
-      const pending: Directive[] = [];
+      // comments inside a directive (kept after it, as crossplane does); allocated when met
+      let pending: Directive[] | undefined;
       let done = false;
       let dropped = false;
       while (!done) {
@@ -216,7 +217,13 @@ export function parseText(
         if ('comment' in a) {
           comments.push(a);
           if (opts.comments)
-            pending.push({ directive: '#', line: d.line, args: [], comment: a.text, col: a.col });
+            (pending ??= []).push({
+              directive: '#',
+              line: d.line,
+              args: [],
+              comment: a.text,
+              col: a.col,
+            });
           continue;
         }
         if (isWord(a)) {
@@ -236,7 +243,7 @@ export function parseText(
             line: d.line,
             col: d.col,
           });
-          out.push(...pending);
+          if (pending) out.push(...pending);
           if (depth > 0) return out;
           done = true;
           dropped = true;
@@ -244,7 +251,8 @@ export function parseText(
       }
       if (d.directive === 'if' && !d.block) d.args = ifArgs(d.args);
       if (dropped) continue;
-      out.push(d, ...pending);
+      out.push(d);
+      if (pending) out.push(...pending);
     }
   };
   const parsed = parseBlock(0);
