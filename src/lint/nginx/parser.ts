@@ -216,14 +216,16 @@ export function parseText(
         }
         if ('comment' in a) {
           comments.push(a);
-          if (opts.comments)
-            (pending ??= []).push({
+          if (opts.comments) {
+            if (!pending) pending = [];
+            pending.push({
               directive: '#',
               line: d.line,
               args: [],
               comment: a.text,
               col: a.col,
             });
+          }
           continue;
         }
         if (isWord(a)) {
