@@ -13,7 +13,7 @@
  *   N runs; `node -e 0` is printed as the floor (Node's own start). Goal: ratio <= 2.
  *
  * Run: npm run bench -- lint   (builds dist first). PROXYTRUST_BENCH_RUNS sets N (default
- * 41 in process, 15 as a command).
+ * 41 in process, 15 as a command); PROXYTRUST_BENCH_PART=in-process (or command) runs one part.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -161,53 +161,58 @@ function spawnTimed(
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const runs = Number(process.env.PROXYTRUST_BENCH_RUNS) || 0;
+  const part = process.env.PROXYTRUST_BENCH_PART ?? 'both';
   const dir = mkdtempSync(join(tmpdir(), 'pt-lint-bench-'));
   try {
     const { main, files, lines } = generate(dir);
     const paths = [...files.keys()];
     process.stdout.write(`config: ${files.size} files, ${lines} lines (${dir})\n`);
-    const [a, b] = interleaved(
-      [() => lintInProcess(main), () => nginxConfInProcess(paths)],
-      runs || 41,
-      10,
-    ) as [Times, Times];
-    const f = (v: Times) =>
-      `median ${median(v.wall).toFixed(2)} ms (cpu ${median(v.cpu).toFixed(2)} ms, min ${Math.min(...v.wall).toFixed(2)} ms)`;
-    process.stdout.write(
-      `in process: proxytrust read + parse + ${rulesFor('nginx').length} rules ${f(a)}; nginx-conf read + parse ${f(b)}; ratio ${(median(a.wall) / median(b.wall)).toFixed(2)} (cpu ${(median(a.cpu) / median(b.cpu)).toFixed(2)}, minima ${(Math.min(...a.wall) / Math.min(...b.wall)).toFixed(2)}) (goal < 1)\n`,
-    );
-    const cli = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url));
-    const cmd = {
-      lint: [] as number[],
-      nginx: [] as number[],
-      node: [] as number[],
-    };
-    let lintStatus: number | null = null;
-    for (let i = 0; i < 1 + (runs || 15); i++) {
-      const l = spawnTimed(process.execPath, [cli, 'lint', '--format', 'json', main]);
-      const g = spawnTimed('nginx', [
-        '-t',
-        '-q',
-        '-e',
-        join(dir, 'error.log'),
-        '-c',
-        main,
-        '-p',
-        dir,
-      ]);
-      const z = spawnTimed(process.execPath, ['-e', '0']);
-      if (g.status !== 0) throw new Error(`nginx -t failed: ${g.stderr}`);
-      if (l.status !== 0 && l.status !== 1) throw new Error(`lint failed: ${l.stderr}`);
-      lintStatus = l.status;
-      if (i === 0) continue; // warm the page cache
-      cmd.lint.push(l.ms);
-      cmd.nginx.push(g.ms);
-      cmd.node.push(z.ms);
+    if (part !== 'command') {
+      const [a, b] = interleaved(
+        [() => lintInProcess(main), () => nginxConfInProcess(paths)],
+        runs || 41,
+        10,
+      ) as [Times, Times];
+      const f = (v: Times) =>
+        `median ${median(v.wall).toFixed(2)} ms (cpu ${median(v.cpu).toFixed(2)} ms, min ${Math.min(...v.wall).toFixed(2)} ms)`;
+      process.stdout.write(
+        `in process: proxytrust read + parse + ${rulesFor('nginx').length} rules ${f(a)}; nginx-conf read + parse ${f(b)}; ratio ${(median(a.wall) / median(b.wall)).toFixed(2)} (cpu ${(median(a.cpu) / median(b.cpu)).toFixed(2)}, minima ${(Math.min(...a.wall) / Math.min(...b.wall)).toFixed(2)}) (goal < 1)\n`,
+      );
     }
-    const [l, g, z] = [median(cmd.lint), median(cmd.nginx), median(cmd.node)];
-    process.stdout.write(
-      `as a command: proxytrust lint ${l.toFixed(1)} ms (exit ${lintStatus}); nginx -t ${g.toFixed(1)} ms; ratio ${(l / g).toFixed(2)} (goal <= 2); floor: node -e 0 ${z.toFixed(1)} ms, ${(z / g).toFixed(2)}x nginx -t\n`,
-    );
+    if (part !== 'in-process') {
+      const cli = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url));
+      const cmd = {
+        lint: [] as number[],
+        nginx: [] as number[],
+        node: [] as number[],
+      };
+      let lintStatus: number | null = null;
+      for (let i = 0; i < 1 + (runs || 15); i++) {
+        const l = spawnTimed(process.execPath, [cli, 'lint', '--format', 'json', main]);
+        const g = spawnTimed('nginx', [
+          '-t',
+          '-q',
+          '-e',
+          join(dir, 'error.log'),
+          '-c',
+          main,
+          '-p',
+          dir,
+        ]);
+        const z = spawnTimed(process.execPath, ['-e', '0']);
+        if (g.status !== 0) throw new Error(`nginx -t failed: ${g.stderr}`);
+        if (l.status !== 0 && l.status !== 1) throw new Error(`lint failed: ${l.stderr}`);
+        lintStatus = l.status;
+        if (i === 0) continue; // warm the page cache
+        cmd.lint.push(l.ms);
+        cmd.nginx.push(g.ms);
+        cmd.node.push(z.ms);
+      }
+      const [l, g, z] = [median(cmd.lint), median(cmd.nginx), median(cmd.node)];
+      process.stdout.write(
+        `as a command: proxytrust lint ${l.toFixed(1)} ms (exit ${lintStatus}); nginx -t ${g.toFixed(1)} ms; ratio ${(l / g).toFixed(2)} (goal <= 2); floor: node -e 0 ${z.toFixed(1)} ms, ${(z / g).toFixed(2)}x nginx -t\n`,
+      );
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
