@@ -2,24 +2,28 @@
  * Lint benchmark. A generated 10,000-line nginx configuration of 50 files (a main file that
  * includes 10 upstream files and 39 server files; upstreams by IP address, no DNS):
  *
- * - in process: proxytrust's parse (includes followed) plus every nginx rule, against the
- *   `nginx-conf` npm parser's parse alone of the same 50 texts (it does not follow
- *   includes); both from memory, best of many runs. Goal: ratio < 1.
+ * - in process: proxytrust's nginx handler (it reads the main file and every include from
+ *   disk, parses, expands includes) plus every nginx rule, against the `nginx-conf` npm
+ *   parser's parse alone of the same 50 files, each read from disk with readFileSync (it
+ *   does not follow includes, so it is handed the list). Both warm, interleaved, with a
+ *   full garbage collection before each timed run (so neither pays for the other's
+ *   garbage), median of N runs (the minimum is printed too). Goal: ratio < 1.
  * - as a command: `proxytrust lint <main>` (node dist/cli/index.js) against
- *   `nginx -t -c <main> -p <prefix>` on the same files, median wall time of 7 runs.
- *   Goal: ratio <= 2.
+ *   `nginx -t -c <main> -p <prefix>` on the same files, interleaved, median wall time of
+ *   N runs; `node -e 0` is printed as the floor (Node's own start). Goal: ratio <= 2.
  *
- * Run: npm run bench -- lint   (builds dist first)
+ * Run: npm run bench -- lint   (builds dist first). PROXYTRUST_BENCH_RUNS sets N (default
+ * 41 in process, 15 as a command); PROXYTRUST_BENCH_PART=in-process (or command) runs one part.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as nginxConfParse } from 'nginx-conf';
-import { memoryFs, parseConfig } from '../src/lint/nginx/parser.js';
-import { combine, rootScope } from '../src/lint/nginx/tree.js';
-import { NGINX_RULES } from '../src/lint/registry.js';
+import { nginxHandler } from '../src/lint/nginx/handler.js';
+import { rulesFor } from '../src/lint/registry.js';
+import type { NginxInput } from '../src/lint/rule.js';
 
 /** Write the configuration; returns the main file and every file's text. */
 export function generate(dir: string): { main: string; files: Map<string, string>; lines: number } {
@@ -99,74 +103,116 @@ export function generate(dir: string): { main: string; files: Map<string, string
   return { main: join(dir, 'nginx.conf'), files, lines };
 }
 
-function best(fn: () => void, runs: number): number {
-  let min = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < runs; i++) {
-    const t = process.hrtime.bigint();
-    fn();
-    min = Math.min(min, Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return min;
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
+
+/** Wall and CPU (user + system, this process's threads) times of runs, in ms. */
+export interface Times {
+  readonly wall: number[];
+  readonly cpu: number[];
 }
 
-function median(
+/** Time `fns` interleaved, `runs` times each, after `warm` untimed rounds. */
+export function interleaved(fns: readonly (() => unknown)[], runs: number, warm: number): Times[] {
+  const times = fns.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+  for (let i = 0; i < warm + runs; i++) {
+    fns.forEach((fn, k) => {
+      const c = process.cpuUsage();
+      const t = process.hrtime.bigint();
+      fn();
+      const wall = ms(t);
+      const d = process.cpuUsage(c);
+      if (i >= warm) {
+        times[k]!.wall.push(wall);
+        times[k]!.cpu.push((d.user + d.system) / 1000);
+      }
+    });
+  }
+  return times;
+}
+
+/** proxytrust: the nginx handler (reads and parses from disk) and every nginx rule. */
+export function lintInProcess(main: string): number {
+  const parsed = nginxHandler.parse(main, readFileSync(main, 'utf8'), {});
+  let n = 0;
+  for (const r of rulesFor('nginx'))
+    n += (r.check as (i: NginxInput) => unknown[])(parsed.input).length;
+  if (parsed.files.length !== 50) throw new Error(`parsed ${parsed.files.length} files`);
+  return n;
+}
+
+/** nginx-conf: read each of the same files from disk and parse it. */
+export function nginxConfInProcess(paths: readonly string[]): void {
+  for (const p of paths) {
+    nginxConfParse(readFileSync(p, 'utf8'), (err) => {
+      if (err) throw err;
+    });
+  }
+}
+
+function spawnTimed(
   cmd: string,
   args: string[],
-  runs: number,
 ): { ms: number; status: number | null; stderr: string } {
-  const times: number[] = [];
-  let last: ReturnType<typeof spawnSync> | undefined;
-  for (let i = 0; i < runs; i++) {
-    const t = process.hrtime.bigint();
-    last = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
-    times.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(runs / 2)]!, status: last!.status, stderr: String(last!.stderr) };
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return { ms: ms(t), status: r.status, stderr: String(r.stderr) };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const runs = Number(process.env.PROXYTRUST_BENCH_RUNS) || 0;
+  const part = process.env.PROXYTRUST_BENCH_PART ?? 'both';
   const dir = mkdtempSync(join(tmpdir(), 'pt-lint-bench-'));
   try {
     const { main, files, lines } = generate(dir);
+    const paths = [...files.keys()];
     process.stdout.write(`config: ${files.size} files, ${lines} lines (${dir})\n`);
-    const fs = memoryFs(files);
-    const ours = () => {
-      const payload = parseConfig(main, { fs });
-      const tree = combine(payload);
-      const root = rootScope(tree);
-      let n = 0;
-      for (const r of NGINX_RULES) n += r.check({ tree, root }).length;
-      if (payload.config.length !== 50) throw new Error(`parsed ${payload.config.length} files`);
-      return n;
-    };
-    const theirs = () => {
-      for (const text of files.values()) {
-        nginxConfParse(text, (err) => {
-          if (err) throw err;
-        });
-      }
-    };
-    for (let i = 0; i < 5; i++) {
-      ours();
-      theirs();
+    if (part !== 'command') {
+      const [a, b] = interleaved(
+        [() => lintInProcess(main), () => nginxConfInProcess(paths)],
+        runs || 41,
+        10,
+      ) as [Times, Times];
+      const f = (v: Times) =>
+        `median ${median(v.wall).toFixed(2)} ms (cpu ${median(v.cpu).toFixed(2)} ms, min ${Math.min(...v.wall).toFixed(2)} ms)`;
+      process.stdout.write(
+        `in process: proxytrust read + parse + ${rulesFor('nginx').length} rules ${f(a)}; nginx-conf read + parse ${f(b)}; ratio ${(median(a.wall) / median(b.wall)).toFixed(2)} (cpu ${(median(a.cpu) / median(b.cpu)).toFixed(2)}, minima ${(Math.min(...a.wall) / Math.min(...b.wall)).toFixed(2)}) (goal < 1)\n`,
+      );
     }
-    const a = best(ours, 30);
-    const b = best(theirs, 30);
-    process.stdout.write(
-      `in process: proxytrust parse + ${NGINX_RULES.length} rules ${a.toFixed(2)} ms; nginx-conf parse alone ${b.toFixed(2)} ms; ratio ${(a / b).toFixed(3)} (goal < 1)\n`,
-    );
-    const cli = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url));
-    const lintRun = median(process.execPath, [cli, 'lint', '--format', 'json', main], 7);
-    const nginxRun = median(
-      'nginx',
-      ['-t', '-q', '-e', join(dir, 'error.log'), '-c', main, '-p', dir],
-      7,
-    );
-    if (nginxRun.status !== 0) throw new Error(`nginx -t failed: ${nginxRun.stderr}`);
-    process.stdout.write(
-      `as a command: proxytrust lint ${lintRun.ms.toFixed(1)} ms (exit ${lintRun.status}); nginx -t ${nginxRun.ms.toFixed(1)} ms; ratio ${(lintRun.ms / nginxRun.ms).toFixed(3)} (goal <= 2)\n`,
-    );
+    if (part !== 'in-process') {
+      const cli = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url));
+      const cmd = {
+        lint: [] as number[],
+        nginx: [] as number[],
+        node: [] as number[],
+      };
+      let lintStatus: number | null = null;
+      for (let i = 0; i < 1 + (runs || 15); i++) {
+        const l = spawnTimed(process.execPath, [cli, 'lint', '--format', 'json', main]);
+        const g = spawnTimed('nginx', [
+          '-t',
+          '-q',
+          '-e',
+          join(dir, 'error.log'),
+          '-c',
+          main,
+          '-p',
+          dir,
+        ]);
+        const z = spawnTimed(process.execPath, ['-e', '0']);
+        if (g.status !== 0) throw new Error(`nginx -t failed: ${g.stderr}`);
+        if (l.status !== 0 && l.status !== 1) throw new Error(`lint failed: ${l.stderr}`);
+        lintStatus = l.status;
+        if (i === 0) continue; // warm the page cache
+        cmd.lint.push(l.ms);
+        cmd.nginx.push(g.ms);
+        cmd.node.push(z.ms);
+      }
+      const [l, g, z] = [median(cmd.lint), median(cmd.nginx), median(cmd.node)];
+      process.stdout.write(
+        `as a command: proxytrust lint ${l.toFixed(1)} ms (exit ${lintStatus}); nginx -t ${g.toFixed(1)} ms; ratio ${(l / g).toFixed(2)} (goal <= 2); floor: node -e 0 ${z.toFixed(1)} ms, ${(z / g).toFixed(2)}x nginx -t\n`,
+      );
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -22,44 +22,10 @@ import {
   type TargetReport,
 } from '../audit/types.js';
 import { loadProjectConfig, parseProjectConfig } from '../config/project.js';
+import { AUDIT_HELP } from './help.js';
 import { didYouMean, parseCommandLine, UsageError } from './usage.js';
 
-export const AUDIT_HELP = `Usage: proxytrust audit <https-url> [options]
-       proxytrust audit --targets FILE [options]
-       proxytrust audit [--config FILE] [options]   (the targets of ./proxytrust.json)
-
-Prove that a live deployment keeps the trust contract: one clean https redirect, no loop,
-spoofed forwarded headers ignored, foreign Host rejected, HSTS, cookie flags, CSRF origin
-check, health checks not redirected; with --probe-secret, what the app itself believed.
-
-  --http-url URL           the plain-http entry point (default: the same host on http)
-  --resolve H:P:ADDR       connect to ADDR for H:P (curl-compatible; repeatable)
-  --connect-to H1:P1:H2:P2 connect to H2:P2 instead of H1:P1 (curl-compatible; repeatable)
-  --interface ADDR         the local address to connect from
-  --cacert FILE            trust this CA (PEM) too
-  --insecure               do not verify certificates (staging only)
-  --health PATH            a health-check path that must not be redirected (repeatable)
-  --csrf-path PATH         an endpoint that accepts POST (for csrf-origin)
-  --cookie-path PATH       a page that sets cookies (for cookie-flags; default the URL's path)
-  --probe-secret S         the app's proxytrust probe secret (or env PROXYTRUST_PROBE_SECRET)
-  --probe-path PATH        the probe path (default /.well-known/proxytrust/probe)
-  --hsts-min-age N         the least HSTS max-age accepted, seconds (default 15552000)
-  --only IDS, --skip IDS   comma-separated check ids to run, or not to run
-  --format F               text (default), json, junit, sarif or html (one self-contained page)
-  --output FILE            write the report to FILE instead of standard output
-  --timeout MS             the time limit of one request (default 10000)
-  --targets FILE           audit many targets: one URL per line, or JSON with per-target options
-  --config FILE            the project config (default ./proxytrust.json, read when no URL
-                           and no --targets is given; see docs/config.md)
-  --concurrency N          targets audited at once in fleet mode (default 8)
-  --verbose                print each request and response (to standard error)
-  --no-color               no colours in the text report (also NO_COLOR)
-  -h, --help               this help
-
-Checks: ${CHECK_IDS.join(', ')}
-
-Exit status: 0 no check failed, 1 a check failed or ended in error, 2 usage error,
-3 a target was unreachable (and nothing else failed).`;
+export { AUDIT_HELP };
 
 /** The report formats of `audit --format`. */
 export const AUDIT_FORMATS = ['text', 'json', 'junit', 'sarif', 'html'] as const;

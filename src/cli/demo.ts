@@ -6,18 +6,10 @@
 import { renderJson } from '../audit/report/json.js';
 import { renderText } from '../audit/report/text.js';
 import { runDemo } from '../demo/index.js';
+import { DEMO_HELP } from './help.js';
 import { parseCommandLine } from './usage.js';
 
-export const DEMO_HELP = `Usage: proxytrust demo [--json] [--no-color]
-
-Start two small proxy chains in this process (a TLS edge, a load balancer, an app), one
-configured right and one with the classic mistakes (appended proto header, client headers
-passed through, a proto header set twice, no host check), audit both and print the reports.
-Needs nothing but Node; it exits by itself.
-
-  --json       print both reports as JSON ({ right, wrong })
-  --no-color   no colours (also NO_COLOR)
-  -h, --help   this help`;
+export { DEMO_HELP };
 
 /** Run the demo; resolves with the exit status. */
 export async function demoCommand(

@@ -7,9 +7,8 @@ import { escapeControls } from '../audit/report/escape.js';
  * error, 3 an audit target unreachable (or a lint input unreadable).
  */
 import { TOOL_VERSION } from '../audit/types.js';
-import { AUDIT_HELP, auditCommand } from './audit.js';
-import { DEMO_HELP, demoCommand } from './demo.js';
 import { EXPLAIN_HELP, runExplain } from './explain.js';
+import { AUDIT_HELP, DEMO_HELP } from './help.js';
 import { LINT_HELP, lintCommand } from './lint.js';
 import { PROBE_HELP, probeCommand } from './probe.js';
 import { didYouMean, UsageError } from './usage.js';
@@ -99,8 +98,9 @@ export async function run(
   err: (s: string) => void = (s) => process.stderr.write(`${s}\n`),
 ): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === 'audit') return auditCommand(rest, out, err);
-  if (command === 'demo') return demoCommand(rest, out, err);
+  // loaded only when their command runs: the audit and the demo weigh more than the rest
+  if (command === 'audit') return (await import('./audit.js')).auditCommand(rest, out, err);
+  if (command === 'demo') return (await import('./demo.js')).demoCommand(rest, out, err);
   return main(argv, out, err);
 }
 

@@ -9,7 +9,10 @@ import type { NginxInput } from '../rule.js';
 import { isTemplateName, stripTemplateExt } from '../template.js';
 import { nginxModel } from './model.js';
 import {
+  type CachedFs,
   type ConfigFile,
+  cachedFs,
+  diskFs,
   isDump,
   type Payload,
   parseConfig,
@@ -71,12 +74,15 @@ export const nginxHandler: KindHandler<NginxInput> = {
   parse(file, text, opts) {
     let payload: Payload;
     const dump = isDump(text);
+    let fs: CachedFs | undefined;
     if (opts.noIncludes) {
       const cf = parseFileText(file, text);
       payload = { status: cf.status, errors: cf.errors, config: [cf] };
     } else if (dump) payload = parseDump(text);
     else {
+      fs = cachedFs(diskFs);
       payload = parseConfig(file === '-' ? '/dev/stdin' : file, {
+        fs,
         mainText: text,
         ...(opts.confRoot
           ? { confRoot: opts.confRoot }
@@ -90,6 +96,11 @@ export const nginxHandler: KindHandler<NginxInput> = {
     for (const cf of payload.config) {
       if (cf.file === '-' || cf.file === file) texts.set(cf.file, text);
       else if (!opts.noIncludes) {
+        const read = fs?.texts.get(cf.file);
+        if (read !== undefined) {
+          texts.set(cf.file, read);
+          continue;
+        }
         try {
           texts.set(cf.file, readFileSync(cf.file, 'utf8'));
         } catch {

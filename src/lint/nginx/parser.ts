@@ -101,6 +101,34 @@ export function memoryFs(files: ReadonlyMap<string, string>): ConfFs {
   };
 }
 
+/** A file system that remembers what it read (so each file is read once per parse). */
+export interface CachedFs extends ConfFs {
+  /** The texts read so far, by path. */
+  readonly texts: ReadonlyMap<string, string>;
+}
+
+/** Wrap a file system so that each path is read (and each directory listed) once. */
+export function cachedFs(fs: ConfFs): CachedFs {
+  if ('texts' in fs) return fs as CachedFs;
+  const reads = new Map<string, string | undefined>();
+  const texts = new Map<string, string>();
+  const lists = new Map<string, string[] | undefined>();
+  return {
+    texts,
+    read(path) {
+      if (reads.has(path)) return reads.get(path);
+      const t = fs.read(path); // a throw is not cached: the caller reports it
+      reads.set(path, t);
+      if (t !== undefined) texts.set(path, t);
+      return t;
+    },
+    list(dir) {
+      if (!lists.has(dir)) lists.set(dir, fs.list(dir));
+      return lists.get(dir);
+    },
+  };
+}
+
 /** Options of {@link parseConfig}. */
 export interface ParseOptions {
   /** Where relative include paths resolve (default: the main file's directory). */
@@ -171,7 +199,8 @@ export function parseText(
       }
       const d: Directive = { directive: t.value, line: t.line, args: [], col: t.col };
       if (opts.branch) d.branch = branchOf(t.line);
-      const pending: Directive[] = [];
+      // comments inside a directive (kept after it, as crossplane does); allocated when met
+      let pending: Directive[] | undefined;
       let done = false;
       let dropped = false;
       while (!done) {
@@ -187,8 +216,16 @@ export function parseText(
         }
         if ('comment' in a) {
           comments.push(a);
-          if (opts.comments)
-            pending.push({ directive: '#', line: d.line, args: [], comment: a.text, col: a.col });
+          if (opts.comments) {
+            if (!pending) pending = [];
+            pending.push({
+              directive: '#',
+              line: d.line,
+              args: [],
+              comment: a.text,
+              col: a.col,
+            });
+          }
           continue;
         }
         if (isWord(a)) {
@@ -208,7 +245,7 @@ export function parseText(
             line: d.line,
             col: d.col,
           });
-          out.push(...pending);
+          if (pending) out.push(...pending);
           if (depth > 0) return out;
           done = true;
           dropped = true;
@@ -216,7 +253,8 @@ export function parseText(
       }
       if (d.directive === 'if' && !d.block) d.args = ifArgs(d.args);
       if (dropped) continue;
-      out.push(d, ...pending);
+      out.push(d);
+      if (pending) out.push(...pending);
     }
   };
   const parsed = parseBlock(0);
@@ -310,7 +348,7 @@ export function parseFileText(
  * files are errors in the payload.
  */
 export function parseConfig(main: string, opts: ParseOptions = {}): Payload {
-  const fs = opts.fs ?? diskFs;
+  const fs = cachedFs(opts.fs ?? diskFs);
   const root = opts.confRoot ?? dirname(main);
   const config: ConfigFile[] = [];
   const index = new Map<string, number>();

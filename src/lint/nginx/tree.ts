@@ -128,63 +128,122 @@ export interface Scope {
   readonly parent?: Scope;
 }
 
-/** The root scope of a tree. */
-export function rootScope(tree: Tree): Scope {
-  return { kind: tree.context, children: tree.nodes };
+/**
+ * A scope with its indexes, built once and shared by every rule: its directives by name,
+ * its block children's scopes, every scope under it, the effective header lines, and a
+ * memo for facts rules derive from it. Plain fields, not weak maps: the whole index goes
+ * away with the tree.
+ */
+class IndexedScope implements Scope {
+  readonly node: Node | undefined;
+  readonly kind: string;
+  readonly children: readonly Node[];
+  readonly parent: IndexedScope | undefined;
+  /** Directives by name (built on first use). */
+  byName: Map<string, Node[]> | undefined = undefined;
+  /** The scopes of the block directives among `children`, by node. */
+  kids: Map<Node, IndexedScope> | undefined = undefined;
+  /** This scope and every one under it, depth first. */
+  all: IndexedScope[] | undefined = undefined;
+  effProxy: Effective | undefined = undefined;
+  effAdd: Effective | undefined = undefined;
+  memo: Map<string, unknown> | undefined = undefined;
+  constructor(kind: string, children: readonly Node[], node?: Node, parent?: IndexedScope) {
+    this.kind = kind;
+    this.children = children;
+    this.node = node;
+    this.parent = parent;
+  }
 }
 
-const childCache = new WeakMap<Node, Scope>();
-const subCache = new WeakMap<Scope, Scope[]>();
-const ownCache = new WeakMap<Scope, Map<string, Node[]>>();
+const rootCache = new WeakMap<Tree, IndexedScope>();
+/** Scopes made by hand (not from {@link rootScope}) get an index of their own here. */
+const foreign = new WeakMap<Scope, IndexedScope>();
 
-/** The scope of a block directive under a parent scope (one object per node). */
+function indexed(s: Scope): IndexedScope {
+  if (s instanceof IndexedScope) return s;
+  let i = foreign.get(s);
+  if (!i) {
+    i = new IndexedScope(s.kind, s.children, s.node, s.parent ? indexed(s.parent) : undefined);
+    foreign.set(s, i);
+  }
+  return i;
+}
+
+/** The root scope of a tree (one object per tree, so every rule shares its indexes). */
+export function rootScope(tree: Tree): Scope {
+  let r = rootCache.get(tree);
+  if (!r) {
+    r = new IndexedScope(tree.context, tree.nodes);
+    rootCache.set(tree, r);
+  }
+  return r;
+}
+
+/** The scope of a block directive under a parent scope (one object per node and parent). */
 export function childScope(parent: Scope, node: Node): Scope {
-  let c = childCache.get(node);
-  if (!c || c.parent !== parent) {
-    c = { node, kind: node.name, children: node.block ?? [], parent };
-    childCache.set(node, c);
+  const p = indexed(parent);
+  let c = p.kids?.get(node);
+  if (!c) {
+    c = new IndexedScope(node.name, node.block ?? [], node, p);
+    if (!p.kids) p.kids = new Map();
+    p.kids.set(node, c);
   }
   return c;
 }
 
-function collectScopes(s: Scope, into: Scope[]): void {
+function collectScopes(s: IndexedScope, into: IndexedScope[]): void {
   into.push(s);
-  for (const n of s.children) if (n.block) collectScopes(childScope(s, n), into);
-}
-
-function subScopes(s: Scope): Scope[] {
-  let list = subCache.get(s);
-  if (!list) {
-    list = [];
-    collectScopes(s, list);
-    subCache.set(s, list);
-  }
-  return list;
+  for (const n of s.children) if (n.block) collectScopes(childScope(s, n) as IndexedScope, into);
 }
 
 /** Every scope under (and including) `s`, depth first, in order. */
 export function scopes(s: Scope): readonly Scope[] {
-  return subScopes(s);
+  const i = indexed(s);
+  if (!i.all) {
+    const list: IndexedScope[] = [];
+    collectScopes(i, list);
+    i.all = list;
+  }
+  return i.all;
 }
+
+const NONE: Node[] = [];
 
 /** Directives named `name` directly in a scope (includes already expanded). */
 export function own(s: Scope, name: string): Node[] {
-  let m = ownCache.get(s);
+  const i = indexed(s);
+  let m = i.byName;
   if (!m) {
     m = new Map();
-    for (const n of s.children) {
+    for (const n of i.children) {
       const l = m.get(n.name);
       if (l) l.push(n);
       else m.set(n.name, [n]);
     }
-    ownCache.set(s, m);
+    i.byName = m;
   }
-  return m.get(name) ?? [];
+  return m.get(name) ?? NONE;
+}
+
+/**
+ * A fact derived from a scope, computed once per scope and key and shared by every rule
+ * (`key` names the fact; `compute` must depend on the scope alone).
+ */
+export function memo<T>(s: Scope, key: string, compute: () => T): T {
+  const i = indexed(s);
+  if (!i.memo) i.memo = new Map();
+  const m = i.memo;
+  if (m.has(key)) return m.get(key) as T;
+  const v = compute();
+  m.set(key, v);
+  return v;
 }
 
 /** True when the scope has an include whose content is unknown. */
 export function hasUnknownInclude(s: Scope): boolean {
-  return own(s, 'include').some((n) => n.unresolved === true);
+  for (const n of own(s, 'include')) if (n.unresolved === true) return true;
+  return false;
 }
 
 /** The scopes from `s` outwards to the root. */
@@ -196,7 +255,8 @@ export function chain(s: Scope): Scope[] {
 
 /** The enclosing scope of a kind (`server`, `http`), or undefined. */
 export function enclosing(s: Scope, kind: string): Scope | undefined {
-  return chain(s).find((c) => c.kind === kind);
+  for (let c: Scope | undefined = s; c; c = c.parent) if (c.kind === kind) return c;
+  return undefined;
 }
 
 /** Levels that merge `proxy_set_header` (it is not allowed in `if` or `limit_except`). */
@@ -217,26 +277,20 @@ export interface Effective {
  * nginx's all-or-nothing inheritance: the nearest level, from `s` outwards, that has any
  * `name` line of its own supplies them all.
  */
-const effCache = new WeakMap<Scope, Map<string, Effective>>();
-
 export function effective(s: Scope, name: 'proxy_set_header' | 'add_header'): Effective {
-  let m = effCache.get(s);
-  if (!m) {
-    m = new Map();
-    effCache.set(s, m);
+  const i = indexed(s);
+  if (name === 'add_header') {
+    if (!i.effAdd) i.effAdd = computeEffective(i, name);
+    return i.effAdd;
   }
-  let e = m.get(name);
-  if (!e) {
-    e = computeEffective(s, name);
-    m.set(name, e);
-  }
-  return e;
+  if (!i.effProxy) i.effProxy = computeEffective(i, name);
+  return i.effProxy;
 }
 
 function computeEffective(s: Scope, name: 'proxy_set_header' | 'add_header'): Effective {
   const levels = name === 'add_header' ? ADD_HEADER_LEVELS : PROXY_LEVELS;
   let unknown = false;
-  for (const c of chain(s)) {
+  for (let c: Scope | undefined = s; c; c = c.parent) {
     if (!levels.has(c.kind)) continue;
     if (hasUnknownInclude(c)) unknown = true;
     const lines = own(c, name);
@@ -297,6 +351,10 @@ export interface Listen {
 
 /** What a server listens on. */
 export function listenOf(server: Scope): Listen {
+  return memo(server, 'listenOf', () => computeListen(server));
+}
+
+function computeListen(server: Scope): Listen {
   const listens = own(server, 'listen');
   const sslOn = own(server, 'ssl').some((n) => n.args[0] === 'on');
   let tls = sslOn;
@@ -322,21 +380,26 @@ export interface ProxySite {
   readonly server?: Scope;
 }
 
-/** Every `proxy_pass` of a tree. */
+/** Every `proxy_pass` under a scope (computed once per scope). */
 export function proxySites(root: Scope): ProxySite[] {
-  const out: ProxySite[] = [];
-  for (const s of scopes(root)) {
-    for (const pass of own(s, 'proxy_pass')) {
-      const server = enclosing(s, 'server') ?? (root.kind === 'server' ? root : undefined);
-      out.push({ pass, scope: s, ...(server ? { server } : {}) });
+  return memo(root, 'proxySites', () => {
+    const out: ProxySite[] = [];
+    const rootServer = root.kind === 'server' ? root : undefined;
+    for (const s of scopes(root)) {
+      const passes = own(s, 'proxy_pass');
+      if (passes.length === 0) continue;
+      const server = enclosing(s, 'server') ?? rootServer;
+      for (const pass of passes) out.push({ pass, scope: s, ...(server ? { server } : {}) });
     }
-  }
-  return out;
+    return out;
+  });
 }
 
 /** True when a real-IP source list applies to the scope (declared behind a proxy). */
 export function behindDeclaredProxy(s: Scope): boolean {
-  return chain(s).some((c) => own(c, 'set_real_ip_from').length > 0);
+  for (let c: Scope | undefined = s; c; c = c.parent)
+    if (own(c, 'set_real_ip_from').length > 0) return true;
+  return false;
 }
 
 /** Variables whose value comes from the client's forwarded headers. */

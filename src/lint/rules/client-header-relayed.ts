@@ -9,6 +9,9 @@ const RELAY = new Set([
   'scgi_param',
 ]);
 
+/** A value that may name a client forwarded-header variable (every one is `$http_x_*` or `$http_forwarded`). */
+const CLIENT_VAR_HINT = /http_(?:x_|forwarded)/i;
+
 /** The client's own forwarded header relayed as if the proxy had written it. */
 export const clientHeaderRelayed: NginxRule = {
   id: 'nginx/client-header-relayed',
@@ -35,13 +38,13 @@ export const clientHeaderRelayed: NginxRule = {
   },
   check({ root }) {
     const tainted = clientVars(root);
-    // without map/set-derived variables, only a value naming $http_ can be tainted
-    const direct = [...tainted.keys()].every((v) => v.startsWith('$http_'));
+    // without map/set-derived variables, only a value naming $http_x_* or $http_forwarded can be tainted
+    const direct = [...tainted.keys()].every((v) => CLIENT_VAR_HINT.test(v));
     const hits: Hit[] = [];
     for (const s of scopes(root)) {
       for (const n of s.children) {
         if (!RELAY.has(n.name) || n.args.length < 2) continue;
-        if (direct && !n.args.some((a) => a.includes('http_'))) continue;
+        if (direct && !n.args.some((a) => CLIENT_VAR_HINT.test(a))) continue;
         if (/^(x-original-|http_x_original_)/i.test(n.args[0]!)) continue;
         const v = n.args
           .slice(1)

@@ -29,8 +29,10 @@ export const duplicateProxySetHeader: NginxRule = {
     const hits: Hit[] = [];
     for (const s of scopes(root)) {
       for (const d of RELAY) {
+        const lines = own(s, d);
+        if (lines.length < 2) continue;
         const seen = new Map<string, (typeof s.children)[number][]>();
-        for (const n of own(s, d)) {
+        for (const n of lines) {
           const h = headerName(n);
           if (!isForwardedHeader(h) || headerValue(n) === '') continue;
           const prior = (seen.get(h) ?? []).filter((p) => sameRun(p.branch, n.branch));

@@ -1,11 +1,12 @@
 /** Small helpers the nginx rules share. */
 import {
-  chain,
   effective,
   enclosing,
   headerName,
   known,
+  memo,
   type Node,
+  own,
   type ProxySite,
   proxySites,
   type Scope,
@@ -22,18 +23,21 @@ export function serverNode(s: Scope): Scope | undefined {
 export function atEdge(s: Scope): boolean {
   const srv = serverNode(s);
   if (!srv) return false;
-  if (chain(s).some((c) => c.children.some((n) => n.name === 'set_real_ip_from'))) return false;
+  for (let c: Scope | undefined = s; c; c = c.parent)
+    if (own(c, 'set_real_ip_from').length > 0) return false;
   // real_ip inside the server's other blocks says the same
-  for (const sc of scopes(srv))
-    if (sc.children.some((n) => n.name === 'set_real_ip_from')) return false;
-  return true;
+  return !memo(srv, 'realIpInside', () =>
+    scopes(srv).some((sc) => own(sc, 'set_real_ip_from').length > 0),
+  );
 }
 
 /** The effective `proxy_set_header` names of a proxy site, or undefined when unknown. */
 export function effectiveNames(site: ProxySite): Set<string> | undefined {
   const eff = effective(site.scope, 'proxy_set_header');
-  if (eff.unknown || !eff.lines.every(known)) return undefined;
-  return new Set(eff.lines.map(headerName));
+  // computed once per level that supplies the lines (every location inheriting them shares it)
+  return memo(eff.from ?? site.scope, eff.unknown ? 'namesUnknown' : 'names', () =>
+    eff.unknown || !eff.lines.every(known) ? undefined : new Set(eff.lines.map(headerName)),
+  );
 }
 
 /**
@@ -45,9 +49,16 @@ export function thirdParty(pass: Node, root: Scope): boolean {
   if (!m) return false;
   const host = m[1]!;
   if (/^[\d.]+$/.test(host) || host === 'localhost' || !host.includes('.')) return false;
-  for (const s of scopes(root))
-    if (s.children.some((n) => n.name === 'upstream' && n.args[0] === host)) return false;
-  return true;
+  return !upstreamNames(root).has(host);
+}
+
+/** The names of the `upstream` blocks under a scope. */
+function upstreamNames(root: Scope): Set<string> {
+  return memo(root, 'upstreamNames', () => {
+    const names = new Set<string>();
+    for (const s of scopes(root)) for (const n of own(s, 'upstream')) names.add(n.args[0] ?? '');
+    return names;
+  });
 }
 
 /** `name arg arg;` as written (quoted when needed). */
@@ -66,10 +77,13 @@ export function listenPort(arg: string): string {
 
 /** True when a location only answers ACME challenges (not the app). */
 export function acmeOnly(s: Scope): boolean {
-  return chain(s).some(
-    (c) =>
-      c.kind === 'location' && c.node?.args.some((a) => a.includes('/.well-known/acme-challenge')),
-  );
+  for (let c: Scope | undefined = s; c; c = c.parent)
+    if (
+      c.kind === 'location' &&
+      c.node?.args.some((a) => a.includes('/.well-known/acme-challenge'))
+    )
+      return true;
+  return false;
 }
 
 /**
@@ -78,8 +92,10 @@ export function acmeOnly(s: Scope): boolean {
  * take no effect).
  */
 export function takesEffect(s: Scope): boolean {
-  return proxySites(s).some((site) => {
-    const from = effective(site.scope, 'proxy_set_header').from;
-    return from !== undefined && from.node === s.node && from.kind === s.kind;
-  });
+  return memo(s, 'takesEffect', () =>
+    proxySites(s).some((site) => {
+      const from = effective(site.scope, 'proxy_set_header').from;
+      return from !== undefined && from.node === s.node && from.kind === s.kind;
+    }),
+  );
 }

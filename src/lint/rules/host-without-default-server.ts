@@ -1,12 +1,14 @@
-import { childScope, headerName, own, type Scope, scopes, varsIn } from '../nginx/tree.js';
+import { childScope, headerName, memo, own, type Scope, scopes, varsIn } from '../nginx/tree.js';
 import type { Hit, NginxRule } from '../rule.js';
 import { listenPort, serverNode, takesEffect } from './helpers.js';
 
 const CLIENT_HOST = new Set(['$host', '$http_host', '$http_x_forwarded_host']);
 
 function ports(srv: Scope): string[] {
-  const l = own(srv, 'listen');
-  return l.length === 0 ? ['80'] : l.map((n) => listenPort(n.args[0] ?? '80'));
+  return memo(srv, 'listenPorts', () => {
+    const l = own(srv, 'listen');
+    return [...new Set(l.length === 0 ? ['80'] : l.map((n) => listenPort(n.args[0] ?? '80')))];
+  });
 }
 
 /** A default server that rejects: returns 444 or 4xx, or rejects the TLS handshake. */
@@ -61,7 +63,7 @@ export const hostWithoutDefaultServer: NginxRule = {
         if (h !== 'host' && h !== 'x-forwarded-host') continue;
         if (!varsIn(n.args[1] ?? '').some((v) => CLIENT_HOST.has(v))) continue;
         if (!takesEffect(s)) break;
-        const open = [...new Set(ports(srv))].filter((p) => !guarded.has(p));
+        const open = ports(srv).filter((p) => !guarded.has(p));
         if (open.length === 0) continue;
         hits.push({
           at: n,

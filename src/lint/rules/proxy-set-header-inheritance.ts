@@ -1,4 +1,12 @@
-import { effective, headerName, isForwardedHeader, known, own, scopes } from '../nginx/tree.js';
+import {
+  effective,
+  headerName,
+  isForwardedHeader,
+  known,
+  own,
+  proxySites,
+  scopes,
+} from '../nginx/tree.js';
 import type { Hit, NginxRule } from '../rule.js';
 
 /** A level's own proxy_set_header drops every forwarded header set above it. */
@@ -35,8 +43,7 @@ export const proxySetHeaderInheritance: NginxRule = {
         (l) => isForwardedHeader(headerName(l)) && !names.has(headerName(l)),
       );
       if (dropped.length === 0) continue;
-      const proxies = scopes(s).some((c) => own(c, 'proxy_pass').length > 0);
-      if (!proxies) continue;
+      if (proxySites(s).length === 0) continue;
       hits.push({
         at: mine[0]!,
         message: `this ${s.kind} sets its own proxy_set_header, so ${dropped.map((d) => d.args[0]).join(', ')} from the outer level are not sent`,
