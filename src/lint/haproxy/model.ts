@@ -139,7 +139,7 @@ function beliefs(fe: HProxy): { believes: Belief[]; trust?: Trust } {
     at: loc(l),
   };
   const w = l.words;
-  const at = w.findIndex((x) => x === 'if');
+  const at = w.indexOf('if');
   const cidrs: string[] = [];
   if (at > 0 && w[at + 1] === '{' && w[at + 2] === 'src') {
     for (let i = at + 3; i < w.length && w[i] !== '}'; i++)

@@ -77,7 +77,7 @@ server {
     assert.deepEqual(h!.trust?.cidrs, ['10.0.0.0/8']);
   });
 
-  test('a template placeholder (envsubst `${VAR}`) in real_ip is unknown, never a header name', () => {
+  test('a template placeholder (envsubst, dollar-brace VAR) in real_ip is unknown, never a header name', () => {
     const [h] = model(`
 server {
   listen 8080;
