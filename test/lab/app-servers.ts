@@ -120,6 +120,24 @@ export function gunicornArgv(opts: WsgiAppOptions, port: number): string[] {
   ];
 }
 
+/** The uwsgi command line (after `uwsgi`) that serves `opts` on `port` (HTTP, one process). */
+export function uwsgiArgv(opts: WsgiAppOptions, port: number): string[] {
+  return [
+    '--plugin',
+    'python3',
+    '--http-socket',
+    hostPort(opts.host ?? '127.0.0.1', port),
+    '--module',
+    `${opts.module}:${opts.callable ?? 'application'}`,
+    '--need-app',
+    '--die-on-term',
+    '--processes',
+    '1',
+    '--threads',
+    '4',
+  ];
+}
+
 /** Start `opts.module` under `opts.server`; resolves when it listens. */
 export async function startWsgiApp(lab: Lab, opts: WsgiAppOptions): Promise<RunningAppServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -140,21 +158,10 @@ export async function startWsgiApp(lab: Lab, opts: WsgiAppOptions): Promise<Runn
       p = lab.spawn(
         'app (uwsgi)',
         requireBinary(APP_SERVER_BINARIES.uwsgi),
-        [
-          '--plugin',
-          'python3',
-          '--http-socket',
-          hostPort(host, port),
-          '--module',
-          `${opts.module}:${callable}`,
-          '--need-app',
-          '--die-on-term',
-          '--processes',
-          '1',
-          '--threads',
-          '4',
-        ],
-        { env },
+        uwsgiArgv(opts, port),
+        {
+          env,
+        },
       );
       break;
     case 'mod_wsgi': {

@@ -10,7 +10,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunicornArgv, startWsgiApp, type WsgiAppOptions } from './app-servers.js';
+import { gunicornArgv, startWsgiApp, uwsgiArgv, type WsgiAppOptions } from './app-servers.js';
 import {
   type CertificateAuthority,
   type IssuedCert,
@@ -221,11 +221,18 @@ function djangoWsgiOptions(app: DjangoAppSpec, probeSecret?: string): WsgiAppOpt
 }
 
 /**
- * The gunicorn command line (after `gunicorn`) that serves the lab's Django site, exactly as
- * the lab runs it (also linted: test/lint/cross/lab.test.ts).
+ * The command line (after the program's name) of the WSGI server that serves the lab's
+ * Django site, exactly as the lab runs it (also linted: test/lint/cross/lab.test.ts); none
+ * for mod_wsgi, where Apache runs Django in its own process.
  */
-export function djangoGunicornArgs(app: DjangoAppSpec, port: number): string[] {
-  return gunicornArgv(djangoWsgiOptions(app), port);
+export function djangoServerArgs(
+  app: DjangoAppSpec,
+  port: number,
+): { server: 'gunicorn' | 'uwsgi'; argv: string[] } | undefined {
+  const opts = djangoWsgiOptions(app);
+  if (opts.server === 'gunicorn') return { server: 'gunicorn', argv: gunicornArgv(opts, port) };
+  if (opts.server === 'uwsgi') return { server: 'uwsgi', argv: uwsgiArgv(opts, port) };
+  return undefined;
 }
 
 /**

@@ -139,7 +139,8 @@ export function serverModel(file: string, s: AppServer): HopModel {
       { name: 'x-forwarded-proto', purpose: 'scheme', value: 'https', at: s.at },
       { name: 'x-forwarded-ssl', purpose: 'scheme', value: 'on', at: s.at },
     ];
-    trust = { all: true, at: s.at };
+    // uwsgi has no list of proxies: only the network in front narrows whom it believes
+    trust = { all: true, inherent: true, at: s.at };
   }
   const where = listens
     .map((l) => (l.socket !== undefined ? `unix:${l.socket}` : `${l.host ?? '*'}:${l.port ?? '?'}`))

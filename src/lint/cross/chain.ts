@@ -126,3 +126,19 @@ export function guardedByAgreement(chain: ChainModel, k: number, purpose: Purpos
     (b) => b.purpose === purpose && replaces(writerFor(chain, k, b.name)?.write),
   );
 }
+
+/**
+ * True when an app behind hop `k` reads its own header of this purpose and the proxies set it
+ * on every request: it then never falls back to what hop `k` made of the others. Django reads
+ * `SECURE_PROXY_SSL_HEADER` when the request has it, and only without it the WSGI server's
+ * `wsgi.url_scheme` (which gunicorn or uwsgi derived from their own scheme headers).
+ */
+export function decidedDownstream(chain: ChainModel, k: number, purpose: Purpose): boolean {
+  return chain.hops.slice(k + 1).some((hop, i) =>
+    hop.believes.some((b) => {
+      if (b.purpose !== purpose) return false;
+      const w = writerFor(chain, k + 1 + i, b.name)?.write;
+      return w !== undefined && w.action === 'set' && w.onlyTls !== true;
+    }),
+  );
+}

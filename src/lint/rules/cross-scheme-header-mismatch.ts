@@ -3,7 +3,14 @@
  * the proxy never writes): the app never learns that a request came over https, so its
  * https redirect sends every https request back to itself.
  */
-import { believesFront, display, ev, frontOf, writerFor } from '../cross/chain.js';
+import {
+  believesFront,
+  decidedDownstream,
+  display,
+  ev,
+  frontOf,
+  writerFor,
+} from '../cross/chain.js';
 import type { HeaderWrite } from '../model.js';
 import { SCHEME_HEADERS } from '../nginx/tree.js';
 import type { ChainModel, CrossRule, Hit } from '../rule.js';
@@ -73,7 +80,7 @@ export const schemeHeaderMismatch: CrossRule = {
   check(chain) {
     const hits: Hit[] = [];
     chain.hops.forEach((hop, k) => {
-      if (k === 0 || hop.role !== 'app') return;
+      if (k === 0 || hop.role !== 'app' || decidedDownstream(chain, k, 'scheme')) return;
       const front = frontOf(chain, k);
       if (!front || !believesFront(chain, k)) return;
       const scheme = hop.believes.filter((b) => b.purpose === 'scheme');

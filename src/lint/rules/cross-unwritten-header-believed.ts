@@ -5,6 +5,7 @@
 import {
   beliefs,
   believesFront,
+  decidedDownstream,
   display,
   ev,
   frontOf,
@@ -70,7 +71,11 @@ export const unwrittenHeaderBelieved: CrossRule = {
       else if (w.write.action === 'append' && belief.purpose !== 'client')
         why = `which ${w.hop.label} appends to the client's own value`;
       if (!why) continue;
-      if (guardedByAgreement(chain, k, belief.purpose)) continue;
+      if (
+        guardedByAgreement(chain, k, belief.purpose) ||
+        decidedDownstream(chain, k, belief.purpose)
+      )
+        continue;
       hits.push({
         at: belief.at,
         message: `${hop.label} believes ${name} (the ${belief.purpose}), ${why}`,

@@ -1,7 +1,8 @@
 /**
  * The cross-file rules on the lab's own deployments: each Django scenario's real proxy
  * configuration (rendered by the same code that starts the proxy in the lab), its gunicorn
- * command line (the same argv) as a Procfile, and its settings as a settings.py. The
+ * command line (the same argv) as a Procfile or its uwsgi command line as a uwsgi.ini (none
+ * under mod_wsgi), and its settings as a settings.py. The
  * scenarios whose proxy and app disagree are found by the named rule; the others get no
  * cross-file finding.
  */
@@ -15,7 +16,7 @@ import { lintTexts } from '../../../src/lint/engine.js';
 import { DJANGO_PROXY_SETTINGS, djangoSettingsPy, shellWord } from '../../lab/django-files.js';
 import { requireBinary } from '../../lab/harness.js';
 import { scenarios } from '../../lab/scenarios.js';
-import { djangoGunicornArgs } from '../../lab/start.js';
+import { djangoServerArgs } from '../../lab/start.js';
 import type { DjangoAppSpec, HopContext, HopSpec, Scenario } from '../../lab/types.js';
 
 const FILE_NAME: Record<HopSpec['kind'], string> = {
@@ -54,16 +55,38 @@ const EXPECTED: Record<string, { rules: string[]; why: string }> = {
     rules: ['cross/trust-wider-than-proxies'],
     why: "gunicorn trusts '*' while Apache connects from 127.0.0.10 (the X-Forwarded-Protocol Apache passes is refused by gunicorn's agreement check)",
   },
+  'django-uwsgi-nginx-proto-tls-only': {
+    rules: ['cross/unwritten-header-believed'],
+    why: "nginx sets X-Forwarded-Proto only over TLS (a map that passes the client's over http): Django and uwsgi both believe the client's own value over plain http (the audit's proto-spoof FAIL)",
+  },
+  'django-modwsgi-trusts-xfprotocol-haproxy-passes': {
+    rules: ['cross/unwritten-header-believed'],
+    why: "Django under mod_wsgi believes X-Forwarded-Protocol, which HAProxy sets only on TLS: over plain http the client's own value reaches Django (the audit's proto-spoof FAIL)",
+  },
 };
 
 /** A scenario's expectation: its own, else (for `<name>-probe`) the one without the probe. */
 const expected = (name: string) => EXPECTED[name] ?? EXPECTED[name.replace(/-probe$/, '')];
 
-/** The lab's Django scenarios served by gunicorn. */
+/** The lab's Django scenarios (gunicorn, uwsgi and mod_wsgi). */
 const django = scenarios.filter(
-  (s): s is Scenario & { app: DjangoAppSpec } =>
-    s.app.kind === 'django' && (s.app.server ?? 'gunicorn') === 'gunicorn',
+  (s): s is Scenario & { app: DjangoAppSpec } => s.app.kind === 'django',
 );
+
+/** A uwsgi command line as the ini file that says the same (every option is an ini key). */
+function uwsgiIni(argv: readonly string[]): string {
+  const lines = ['[uwsgi]'];
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i]!.replace(/^--/, '');
+    const value = argv[i + 1];
+    if (value === undefined || value.startsWith('--')) lines.push(`${key} = true`);
+    else {
+      lines.push(`${key} = ${value}`);
+      i++;
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 /** The scenario's deployment as files, and its chain from the edge to the settings. */
 function files(s: Scenario & { app: DjangoAppSpec }) {
@@ -85,10 +108,11 @@ function files(s: Scenario & { app: DjangoAppSpec }) {
     };
     out.push({ name: `${hop.name}/${FILE_NAME[hop.kind]}`, text: hop.config(ctx) });
   });
-  out.push({
-    name: 'Procfile',
-    text: `web: gunicorn ${djangoGunicornArgs(s.app, appPort).map(shellWord).join(' ')}\n`,
-  });
+  const server = djangoServerArgs(s.app, appPort);
+  if (server?.server === 'gunicorn')
+    out.push({ name: 'Procfile', text: `web: gunicorn ${server.argv.map(shellWord).join(' ')}\n` });
+  else if (server?.server === 'uwsgi') out.push({ name: 'uwsgi.ini', text: uwsgiIni(server.argv) });
+  // mod_wsgi: Apache runs Django in its own process, so the settings sit right behind the proxy
   out.push({ name: 'settings.py', text: djangoSettingsPy(s.app.settings) });
   return { files: out, chain: out.map((f) => f.name) };
 }

@@ -134,6 +134,44 @@ describe('cross/unwritten-header-believed', () => {
     );
   });
 
+  test("an app server's scheme does not count when Django reads a header the proxy always sets", () => {
+    const uwsgi = app(
+      [
+        b('x-forwarded-proto', 'scheme', { value: 'https' }),
+        b('x-forwarded-ssl', 'scheme', { value: 'on' }),
+      ],
+      { label: 'uwsgi', trust: { all: true, inherent: true, at: at('app', 2) } },
+    );
+    const django = (name: string) =>
+      app([b(name, 'scheme', { value: 'https' })], {
+        kind: 'django',
+        label: 'Django',
+        listens: [],
+      });
+    const edge = proxy([w('x-forwarded-proto', 'set', { value: '$scheme' })]);
+    // Django reads X-Forwarded-Proto, set on every request: uwsgi's X-Forwarded-Ssl is moot
+    assert.deepEqual(
+      run(unwrittenHeaderBelieved, chain(edge, uwsgi, django('x-forwarded-proto'))),
+      [],
+    );
+    // Django reads a header nobody sets: it falls back to uwsgi's wsgi.url_scheme, and both count
+    assert.equal(
+      run(unwrittenHeaderBelieved, chain(edge, uwsgi, django('x-forwarded-ssl'))).length,
+      2,
+    );
+    // set only over TLS: over plain http Django falls back too
+    const tlsOnly = proxy([w('x-forwarded-proto', 'set', { value: 'https', onlyTls: true })]);
+    assert.equal(
+      run(unwrittenHeaderBelieved, chain(tlsOnly, uwsgi, django('x-forwarded-proto'))).length,
+      3,
+    );
+    // uwsgi's trust of every peer is its nature, not a setting to narrow
+    assert.deepEqual(
+      run(trustWiderThanProxies, chain(edge, uwsgi, django('x-forwarded-proto'))),
+      [],
+    );
+  });
+
   test('the edge itself believes nothing from anyone in front', () => {
     assert.deepEqual(
       run(
