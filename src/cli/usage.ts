@@ -3,6 +3,7 @@
  * options, missing values and stray arguments, with the nearest valid option.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { distance } from '../core/keys.js';
 
 type Parsed<O extends Options, P extends boolean> = ReturnType<
   typeof parseArgs<{ options: O; allowPositionals: P; strict: true }>
@@ -11,23 +12,6 @@ type Parsed<O extends Options, P extends boolean> = ReturnType<
 /** A bad command line: printed without a stack trace, exit status 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
-}
-
-/** The edit distance between two strings (Levenshtein; short strings only). */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(
-        prev[j]! + 1,
-        cur[j - 1]! + 1,
-        prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { distance } from './keys.js';
 /**
  * The forwarded headers the resolver knows, the family shorthands that name several of them
  * at once, and how a policy's `headers` list is read: names and shorthands, case-insensitive,
@@ -118,21 +119,6 @@ export const EDGE_HEADERS: ReadonlySet<ForwardedHeaderName> = new Set<ForwardedH
   'true-client-ip',
   'fly-client-ip',
 ]);
-
-/** Edit distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
 
 /** The valid name nearest to `name` (header names and family shorthands). */
 export function nearestHeaderName(name: string): string {

@@ -8,6 +8,8 @@
  *   "reason": "inner hop behind our LB" }] } }
  * ```
  */
+
+import { distance } from '../core/keys.js';
 import { RULES } from './registry.js';
 import type { IgnoreEntry } from './suppress.js';
 import { LINT_KINDS, type LintKind, type LintSeverity } from './types.js';
@@ -43,25 +45,12 @@ const KEYS = [
 ];
 const IGNORE_KEYS = ['rule', 'paths', 'reason'];
 
-function distance(a: string, b: string): number {
-  const d = Array.from(
-    { length: a.length + 1 },
-    (_, i) => [i, ...Array(b.length).fill(0)] as number[],
-  );
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      d[i]![j] = Math.min(
-        d[i - 1]![j]! + 1,
-        d[i]![j - 1]! + 1,
-        d[i - 1]![j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
-      );
-  return d[a.length]![b.length]!;
-}
-
 /** The valid key nearest to `k`. */
 export function nearest(k: string, valid: readonly string[]): string {
-  return [...valid].sort((x, y) => distance(k, x) - distance(k, y))[0]!;
+  const lk = k.toLowerCase();
+  return [...valid].sort(
+    (x, y) => distance(lk, x.toLowerCase()) - distance(lk, y.toLowerCase()),
+  )[0]!;
 }
 
 function strings(v: unknown, where: string): string[] {

@@ -1,3 +1,4 @@
+import { distance } from '../../core/keys.js';
 import { type DjangoInput, evidence, locOf, setting } from '../django/handler.js';
 import { str } from '../django/python.js';
 import type { FileRule } from '../rule.js';
@@ -14,20 +15,6 @@ const KNOWN = [
   'HTTP_CLOUDFRONT_FORWARDED_PROTO',
   'HTTP_X_ARR_SSL',
 ];
-
-/** Edit distance, capped (small strings only). */
-function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      d[i]![j] = Math.min(
-        d[i - 1]![j]! + 1,
-        d[i]![j - 1]! + 1,
-        d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-  return d[a.length]![b.length]!;
-}
 
 /** Why Django can never find `name` in request.META, or undefined when it can. */
 export function unseenMetaKey(name: string): { why: string; meant: string } | undefined {
