@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import type { HopModel } from '../../src/lint/model.js';
 import { type Echo, values } from '../lab/echo.js';
+import { rawExchange, requestText } from '../lab/raw.js';
+import { APP_HOST } from '../lab/types.js';
 
 /** One forged value per forwarded header, each different from anything a proxy writes. */
 export const FORGED: Readonly<Record<string, string>> = {
@@ -67,4 +69,14 @@ export function assertWrites(hop: HopModel, forged: Echo, honest: Echo, label: s
     }
   }
   return [...names];
+}
+
+/** One request through a hop on `port` to the lab's echo app; what the app received. */
+export async function send(port: number, headers: [string, string][]): Promise<Echo> {
+  const reply = await rawExchange(
+    { port },
+    requestText('/', [['Host', APP_HOST], ...headers, ['Connection', 'close']]),
+  );
+  assert.equal(reply.status, 200, reply.body);
+  return JSON.parse(reply.body) as Echo;
 }

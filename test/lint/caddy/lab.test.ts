@@ -10,13 +10,12 @@ import { join } from 'node:path';
 import { caddyHandler } from '../../../src/lint/caddy/handler.js';
 import { lintText } from '../../../src/lint/engine.js';
 import type { HopModel } from '../../../src/lint/model.js';
-import { type Echo, startEcho, values } from '../../lab/echo.js';
+import { startEcho, values } from '../../lab/echo.js';
 import { type Lab, labTest } from '../../lab/harness.js';
 import { caddy } from '../../lab/proxies.js';
-import { rawExchange, requestText } from '../../lab/raw.js';
 import { startHops } from '../../lab/start.js';
 import { APP_HOST, CLIENT_ADDRESS } from '../../lab/types.js';
-import { assertWrites, FORGED, forgedLines } from '../lab-writes.js';
+import { assertWrites, FORGED, forgedLines, send } from '../lab-writes.js';
 
 const VARIANTS = {
   stock: [],
@@ -34,15 +33,6 @@ const VARIANTS = {
   trustAll: ['trusted_proxies 0.0.0.0/0 ::/0'],
   privateRanges: ['trusted_proxies private_ranges'],
 } as const;
-
-async function send(port: number, headers: [string, string][]): Promise<Echo> {
-  const reply = await rawExchange(
-    { port },
-    requestText('/', [['Host', APP_HOST], ...headers, ['Connection', 'close']]),
-  );
-  assert.equal(reply.status, 200, reply.body);
-  return JSON.parse(reply.body) as Echo;
-}
 
 /** Start one variant; its rendered Caddyfile, its plain-http port and the model of that site. */
 async function start(
