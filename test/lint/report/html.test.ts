@@ -162,6 +162,55 @@ describe('lint HTML report in Chromium', () => {
     }
   });
 
+  test('a chain inferred from real files (nginx -> gunicorn -> settings.py): drawn, the break marked', async () => {
+    // nginx sets X-Forwarded-Proto only in its TLS server; Django believes it: over plain
+    // http the client's own value reaches Django (cross/unwritten-header-believed)
+    const inferred = lintTexts([
+      {
+        name: 'deploy/nginx.conf',
+        text: `server {
+    listen 443 ssl;
+    location / {
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_pass http://127.0.0.1:8000;
+    }
+}
+server {
+    listen 80;
+    location / {
+        proxy_pass http://127.0.0.1:8000;
+    }
+}
+`,
+      },
+      { name: 'deploy/gunicorn.conf.py', text: "bind = '127.0.0.1:8000'\n" },
+      {
+        name: 'app/settings.py',
+        text: "ALLOWED_HOSTS = ['shop.example']\nSECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')\n",
+      },
+    ]);
+    const chains = inferred.chains ?? [];
+    assert.ok(chains.length >= 1, 'lint inferred the chain');
+    const o = await openPage(browser, tmp.dir, 'lint-inferred', renderLintHtml(inferred));
+    try {
+      assert.deepEqual(o.errors, []);
+      assert.deepEqual(o.requests, [o.url]);
+      const p = o.page;
+      const figures = p.locator('figure.chain');
+      assert.equal(await figures.count(), chains.length);
+      const text = (await p.locator('figure.chain svg').allTextContents()).join('\n');
+      for (const f of ['deploy/nginx.conf', 'deploy/gunicorn.conf.py', 'app/settings.py'])
+        assert.ok(text.includes(f), `${f} drawn`);
+      const marked = await p.locator('figure.chain svg g.hop.marked').allTextContents();
+      assert.ok(
+        marked.some((m) => /settings\.py/.test(m) && /cross\/unwritten-header-believed/.test(m)),
+        marked.join(' | '),
+      );
+    } finally {
+      await o.close();
+    }
+  });
+
   test('lintDrawnHops marks only hops with a finding in their file', () => {
     const hops = lintDrawnHops(withChain(report).chains![0]!);
     assert.deepEqual(
