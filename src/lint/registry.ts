@@ -2,18 +2,30 @@
  * Every kind of file lint reads (its handler), and every lint rule, in report order. One
  * file per rule under ./rules/; one handler per kind, in the kind's folder.
  */
-import { type ApacheRule, apacheHandler } from './apache/handler.js';
-import { type AppServerInput, appServerHandler } from './appserver/handler.js';
-import { type CaddyRule, caddyHandler } from './caddy/handler.js';
+import { apacheHandler } from './apache/handler.js';
+import { appServerHandler } from './appserver/handler.js';
+import { caddyHandler } from './caddy/handler.js';
 import { composeHandler } from './compose/handler.js';
-import { type DjangoInput, djangoHandler } from './django/handler.js';
+import { djangoHandler } from './django/handler.js';
 import { expressHandler } from './express/handler.js';
 import { haproxyHandler } from './haproxy/handler.js';
-import type { HaproxyRule } from './haproxy/proxy.js';
 import { ingressHandler } from './ingress.js';
 import type { KindHandler } from './kinds.js';
 import { nginxHandler } from './nginx/handler.js';
-import type { CrossRule, EngineRule, FileRule, IngressRule, NginxRule, Rule } from './rule.js';
+import type {
+  ApacheRule,
+  AppServerRule,
+  CaddyRule,
+  CrossRule,
+  DjangoRule,
+  EngineRule,
+  ExpressRule,
+  FileRule,
+  HaproxyRule,
+  IngressRule,
+  NginxRule,
+  Rule,
+} from './rule.js';
 import { apacheClientIpHeadersNotCleared } from './rules/apache-client-ip-headers-not-cleared.js';
 import { apacheRemoteipTrustAll } from './rules/apache-remoteip-trust-all.js';
 import { apacheSslVhostWithoutScheme } from './rules/apache-ssl-vhost-without-scheme.js';
@@ -36,7 +48,7 @@ import { djangoProxySslHeaderValue } from './rules/django-proxy-ssl-header-value
 import { djangoRedirectWithoutHealthExempt } from './rules/django-redirect-without-health-exempt.js';
 import { djangoSslRedirectWithoutScheme } from './rules/django-ssl-redirect-without-scheme.js';
 import { duplicateProxySetHeader } from './rules/duplicate-proxy-set-header.js';
-import { type ExpressRule, expressTrustProxyTrue } from './rules/express-trust-proxy-true.js';
+import { expressTrustProxyTrue } from './rules/express-trust-proxy-true.js';
 import { forwardedHeaderPassthrough } from './rules/forwarded-header-passthrough.js';
 import { forwardedHeadersTrustAll } from './rules/forwarded-headers-trust-all.js';
 import { haproxyAddHeaderForwarded } from './rules/haproxy-add-header-forwarded.js';
@@ -138,7 +150,7 @@ export const HAPROXY_RULES: readonly HaproxyRule[] = [
 export const EXPRESS_RULES: readonly ExpressRule[] = [expressTrustProxyTrue];
 
 /** The Django settings rules. */
-export const DJANGO_RULES: readonly FileRule<'django', DjangoInput>[] = [
+export const DJANGO_RULES: readonly DjangoRule[] = [
   djangoAllowedHostsWildcard,
   djangoProxySslHeaderName,
   djangoProxySslHeaderValue,
@@ -149,7 +161,7 @@ export const DJANGO_RULES: readonly FileRule<'django', DjangoInput>[] = [
 ];
 
 /** The app-server rules (gunicorn, uvicorn, uwsgi; also read compose commands). */
-export const APPSERVER_RULES: readonly FileRule<'appserver', AppServerInput>[] = [
+export const APPSERVER_RULES: readonly AppServerRule[] = [
   appserverForwardedAllowIpsAll,
   appserverGunicornSchemeHeaderCase,
 ];

@@ -3,6 +3,12 @@
  * in ./registry.ts; its `examples` are run by its tests (bad ones must be found, good ones
  * must not).
  */
+import type { ApacheInput } from './apache/parser.js';
+import type { AppServerInput } from './appserver/handler.js';
+import type { CaddyInput } from './caddy/parser.js';
+import type { DjangoInput } from './django/handler.js';
+import type { ExpressInput } from './express/parser.js';
+import type { HaproxyInput } from './haproxy/proxy.js';
 import type { IngressInput } from './ingress.js';
 import type { HopModel, Loc } from './model.js';
 import type { Node, Scope, Tree } from './nginx/tree.js';
@@ -61,6 +67,24 @@ export type NginxRule = FileRule<'nginx', NginxInput>;
 
 /** An ingress-nginx rule. */
 export type IngressRule = FileRule<'ingress-nginx', IngressInput>;
+
+/** An HAProxy rule. */
+export type HaproxyRule = FileRule<'haproxy', HaproxyInput>;
+
+/** A Caddyfile rule. */
+export type CaddyRule = FileRule<'caddy', CaddyInput>;
+
+/** An Apache httpd rule. */
+export type ApacheRule = FileRule<'apache', ApacheInput>;
+
+/** A Django settings rule. */
+export type DjangoRule = FileRule<'django', DjangoInput>;
+
+/** An app server (gunicorn, uvicorn, uwsgi) rule. */
+export type AppServerRule = FileRule<'appserver', AppServerInput>;
+
+/** An Express source rule. */
+export type ExpressRule = FileRule<'express', ExpressInput>;
 
 /** A chain of hops, from the client inwards, as the cross-file rules read it. */
 export interface ChainModel {

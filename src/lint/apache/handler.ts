@@ -9,7 +9,6 @@
 import { NOT_CONFIG } from '../caddy/handler.js';
 import type { Certainty, KindHandler } from '../kinds.js';
 import { NGINX_CONTENT } from '../nginx/handler.js';
-import type { FileRule } from '../rule.js';
 import { stripTemplateExt } from '../template.js';
 import { apacheModel } from './model.js';
 import { type ApacheInput, parseApache } from './parser.js';
@@ -49,6 +48,3 @@ export const apacheHandler: KindHandler<ApacheInput> = {
   },
   model: apacheModel,
 };
-
-/** An Apache rule. */
-export type ApacheRule = FileRule<'apache', ApacheInput>;

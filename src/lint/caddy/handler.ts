@@ -4,7 +4,6 @@
  * its imports, described per site for the cross-file rules.
  */
 import type { Certainty, KindHandler } from '../kinds.js';
-import type { FileRule } from '../rule.js';
 import { stripTemplateExt } from '../template.js';
 import { caddyModel } from './model.js';
 import { type CaddyInput, parseCaddy } from './parser.js';
@@ -46,6 +45,3 @@ export const caddyHandler: KindHandler<CaddyInput> = {
   },
   model: caddyModel,
 };
-
-/** A Caddy rule. */
-export type CaddyRule = FileRule<'caddy', CaddyInput>;

@@ -1,13 +1,3 @@
-/**
- * HAProxy proxies as they run: each `frontend`, `backend` and `listen` with what it takes
- * from its `defaults` (the last `defaults` section before it, or the named one given with
- * `from`): its mode, `option forwardfor` / `option forwarded`, `http-request` and
- * `http-response` rules (a defaults section's rules run before the proxy's own), `source`
- * and `default_backend`. Header rules carry their ACL condition, classified as far as the
- * lint needs: on TLS only (`{ ssl_fc }`), on plain http only (`!{ ssl_fc }`), only when
- * the client sent no such header (`unless { req.hdr(X) -m found }`), or something else.
- */
-import type { FileRule } from '../rule.js';
 import type { HFile, HLine, Section } from './parser.js';
 
 /** What a rule's condition says, as far as lint can tell. */
@@ -430,6 +420,3 @@ export function proxiesOf(file: HFile): HProxy[] {
   }
   return out;
 }
-
-/** An HAProxy rule. */
-export type HaproxyRule = FileRule<'haproxy', HaproxyInput>;

@@ -1,7 +1,6 @@
-import type { ApacheRule } from '../apache/handler.js';
 import { addsHeaders, contexts, contextWrites, proxyEntries } from '../apache/model.js';
 import { apacheLine } from '../apache/parser.js';
-import type { Hit } from '../rule.js';
+import type { ApacheRule, Hit } from '../rule.js';
 
 /** The client-address headers mod_proxy does not write, which pass through unless cleared. */
 const CLIENT_IP_HEADERS = ['x-real-ip', 'forwarded'] as const;

@@ -1,7 +1,6 @@
-import type { ApacheRule } from '../apache/handler.js';
 import { contexts, coversAll, remoteIp, walkAll } from '../apache/model.js';
 import { apacheLine } from '../apache/parser.js';
-import type { Hit } from '../rule.js';
+import type { ApacheRule, Hit } from '../rule.js';
 
 /** mod_remoteip believes the client-IP header from every peer. */
 export const apacheRemoteipTrustAll: ApacheRule = {

@@ -1,7 +1,6 @@
-import type { ApacheRule } from '../apache/handler.js';
 import { contexts, contextWrites, proxyEntries, tlsOn } from '../apache/model.js';
 import { apacheLine } from '../apache/parser.js';
-import type { Hit } from '../rule.js';
+import type { ApacheRule, Hit } from '../rule.js';
 
 /** Headers that tell the app the scheme. */
 const SCHEME_HEADERS = new Set([

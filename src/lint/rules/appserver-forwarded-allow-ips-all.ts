@@ -1,9 +1,8 @@
-import type { AppServerInput } from '../appserver/handler.js';
 import { trustsAll, uvicornWorker } from '../appserver/model.js';
-import type { FileRule, Hit } from '../rule.js';
+import type { AppServerRule, Hit } from '../rule.js';
 
 /** gunicorn or uvicorn forwarded_allow_ips = '*': every client is a trusted proxy. */
-export const appserverForwardedAllowIpsAll: FileRule<'appserver', AppServerInput> = {
+export const appserverForwardedAllowIpsAll: AppServerRule = {
   id: 'appserver/forwarded-allow-ips-all',
   kind: 'appserver',
   alsoKinds: ['compose'],

@@ -1,8 +1,7 @@
-import type { AppServerInput } from '../appserver/handler.js';
-import type { FileRule, Hit } from '../rule.js';
+import type { AppServerRule, Hit } from '../rule.js';
 
 /** gunicorn secure_scheme_headers keys that are not upper case: never matched. */
-export const appserverGunicornSchemeHeaderCase: FileRule<'appserver', AppServerInput> = {
+export const appserverGunicornSchemeHeaderCase: AppServerRule = {
   id: 'appserver/gunicorn-scheme-header-case',
   kind: 'appserver',
   alsoKinds: ['compose'],

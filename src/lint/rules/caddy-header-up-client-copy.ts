@@ -1,7 +1,6 @@
-import type { CaddyRule } from '../caddy/handler.js';
 import { clientCopies, headerOp, reverseProxies, sub } from '../caddy/model.js';
 import { caddyLine } from '../caddy/parser.js';
-import type { Hit } from '../rule.js';
+import type { CaddyRule, Hit } from '../rule.js';
 
 /** Headers that carry what a proxy says about the client, the scheme or the host. */
 const FORWARDED =

@@ -1,4 +1,3 @@
-import type { CaddyRule } from '../caddy/handler.js';
 import {
   coversAll,
   globalTrustedProxies,
@@ -7,7 +6,7 @@ import {
   trustedRanges,
 } from '../caddy/model.js';
 import { type CaddyNode, caddyLine } from '../caddy/parser.js';
-import type { Hit } from '../rule.js';
+import type { CaddyRule, Hit } from '../rule.js';
 
 /**
  * `trusted_proxies 0.0.0.0/0` (or `::/0`): every client is a trusted proxy, so Caddy keeps

@@ -1,9 +1,9 @@
-import { type DjangoInput, evidence, locOf, on, setting } from '../django/handler.js';
+import { evidence, locOf, on, setting } from '../django/handler.js';
 import { strings } from '../django/python.js';
-import type { FileRule, Hit } from '../rule.js';
+import type { DjangoRule, Hit } from '../rule.js';
 
 /** ALLOWED_HOSTS = ['*'] (or a bare '.' wildcard): every Host header is accepted. */
-export const djangoAllowedHostsWildcard: FileRule<'django', DjangoInput> = {
+export const djangoAllowedHostsWildcard: DjangoRule = {
   id: 'django/allowed-hosts-wildcard',
   kind: 'django',
   severity: 'warning',

@@ -1,6 +1,6 @@
-import { type DjangoInput, evidence, setting } from '../django/handler.js';
+import { evidence, setting } from '../django/handler.js';
 import { versionAtLeast } from '../django/version.js';
-import type { FileRule, Hit } from '../rule.js';
+import type { DjangoRule, Hit } from '../rule.js';
 
 /**
  * CSRF_TRUSTED_ORIGINS in the form the Django version does not read: from 4.0 every entry
@@ -8,7 +8,7 @@ import type { FileRule, Hit } from '../rule.js';
  * (`example.com`, `.example.com`) matched against the Referer's host, so one with a scheme
  * never matches.
  */
-export const djangoCsrfOriginsWithoutScheme: FileRule<'django', DjangoInput> = {
+export const djangoCsrfOriginsWithoutScheme: DjangoRule = {
   id: 'django/csrf-origins-without-scheme',
   kind: 'django',
   severity: 'warning',

@@ -1,16 +1,9 @@
-import {
-  type DjangoInput,
-  evidence,
-  hasSecurityMiddleware,
-  known,
-  locOf,
-  setting,
-} from '../django/handler.js';
-import type { FileRule } from '../rule.js';
+import { evidence, hasSecurityMiddleware, known, locOf, setting } from '../django/handler.js';
+import type { DjangoRule } from '../rule.js';
 import { proxyShown } from './django-ssl-redirect-without-scheme.js';
 
 /** SECURE_HSTS_SECONDS set where Django never sends it: no SecurityMiddleware, or no https seen. */
-export const djangoHstsWithoutHttps: FileRule<'django', DjangoInput> = {
+export const djangoHstsWithoutHttps: DjangoRule = {
   id: 'django/hsts-without-https',
   kind: 'django',
   severity: 'warning',

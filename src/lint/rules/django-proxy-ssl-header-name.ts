@@ -1,7 +1,7 @@
 import { distance } from '../../core/keys.js';
-import { type DjangoInput, evidence, locOf, setting } from '../django/handler.js';
+import { evidence, locOf, setting } from '../django/handler.js';
 import { str } from '../django/python.js';
-import type { FileRule } from '../rule.js';
+import type { DjangoRule } from '../rule.js';
 
 /** The META keys of the scheme headers proxies send, to catch misspellings. */
 const KNOWN = [
@@ -42,7 +42,7 @@ export function unseenMetaKey(name: string): { why: string; meant: string } | un
 }
 
 /** SECURE_PROXY_SSL_HEADER naming a key Django never sees. */
-export const djangoProxySslHeaderName: FileRule<'django', DjangoInput> = {
+export const djangoProxySslHeaderName: DjangoRule = {
   id: 'django/proxy-ssl-header-name',
   kind: 'django',
   severity: 'error',

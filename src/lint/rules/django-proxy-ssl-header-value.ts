@@ -1,6 +1,6 @@
-import { type DjangoInput, evidence, headerOfMetaKey, locOf, setting } from '../django/handler.js';
+import { evidence, headerOfMetaKey, locOf, setting } from '../django/handler.js';
 import { str } from '../django/python.js';
-import type { FileRule } from '../rule.js';
+import type { DjangoRule } from '../rule.js';
 
 /** The values proxies send for https, per scheme header (lower-case header name). */
 const HTTPS_VALUES: ReadonlyMap<string, readonly string[]> = new Map([
@@ -15,7 +15,7 @@ const HTTPS_VALUES: ReadonlyMap<string, readonly string[]> = new Map([
 ]);
 
 /** SECURE_PROXY_SSL_HEADER whose value no proxy sends for https. */
-export const djangoProxySslHeaderValue: FileRule<'django', DjangoInput> = {
+export const djangoProxySslHeaderValue: DjangoRule = {
   id: 'django/proxy-ssl-header-value',
   kind: 'django',
   severity: 'error',

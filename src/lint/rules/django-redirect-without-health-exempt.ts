@@ -1,6 +1,6 @@
-import { type DjangoInput, evidence, locOf, on, setting } from '../django/handler.js';
+import { evidence, locOf, on, setting } from '../django/handler.js';
 import { strings } from '../django/python.js';
-import type { FileRule } from '../rule.js';
+import type { DjangoRule } from '../rule.js';
 
 /** Paths load balancers and orchestrators probe, as SecurityMiddleware matches them (no leading `/`). */
 const HEALTH_PATHS = [
@@ -43,7 +43,7 @@ export function exemptsHealth(patterns: readonly string[]): boolean {
 }
 
 /** SECURE_SSL_REDIRECT on with no SECURE_REDIRECT_EXEMPT for a health path. */
-export const djangoRedirectWithoutHealthExempt: FileRule<'django', DjangoInput> = {
+export const djangoRedirectWithoutHealthExempt: DjangoRule = {
   id: 'django/redirect-without-health-exempt',
   kind: 'django',
   severity: 'info',

@@ -1,5 +1,5 @@
 import { type DjangoInput, evidence, locOf, on, setting } from '../django/handler.js';
-import type { FileRule } from '../rule.js';
+import type { DjangoRule } from '../rule.js';
 
 /**
  * The settings that show a proxy in front of Django (it forwards the host or port). A
@@ -12,7 +12,7 @@ export function proxyShown(input: DjangoInput) {
 }
 
 /** SECURE_SSL_REDIRECT on, behind a proxy, with no SECURE_PROXY_SSL_HEADER. */
-export const djangoSslRedirectWithoutScheme: FileRule<'django', DjangoInput> = {
+export const djangoSslRedirectWithoutScheme: DjangoRule = {
   id: 'django/ssl-redirect-without-scheme',
   kind: 'django',
   severity: 'warning',

@@ -1,8 +1,4 @@
-import type { ExpressInput } from '../express/parser.js';
-import type { FileRule, Hit } from '../rule.js';
-
-/** An Express rule. */
-export type ExpressRule = FileRule<'express', ExpressInput>;
+import type { ExpressRule, Hit } from '../rule.js';
 
 /** Express `trust proxy` = true: every peer trusted, the leftmost X-Forwarded-For taken. */
 export const expressTrustProxyTrue: ExpressRule = {

@@ -8,8 +8,8 @@ import {
   shownLine,
   simulate,
 } from '../haproxy/flow.js';
-import type { HaproxyRule, HeaderRule, HProxy } from '../haproxy/proxy.js';
-import type { Hit } from '../rule.js';
+import type { HeaderRule, HProxy } from '../haproxy/proxy.js';
+import type { HaproxyRule, Hit } from '../rule.js';
 
 const WATCHED = new Set([...SCHEME_HEADERS, ...HOST_HEADERS, 'forwarded', 'x-real-ip']);
 

@@ -9,8 +9,7 @@ import {
   shownLine,
   simulate,
 } from '../haproxy/flow.js';
-import type { HaproxyRule } from '../haproxy/proxy.js';
-import type { Hit } from '../rule.js';
+import type { HaproxyRule, Hit } from '../rule.js';
 
 /** A client-facing frontend that forwards the client's own Forwarded header to its app. */
 export const haproxyForwardedNotCleared: HaproxyRule = {

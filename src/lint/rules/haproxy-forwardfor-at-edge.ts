@@ -9,8 +9,7 @@ import {
   simulate,
 } from '../haproxy/flow.js';
 import type { HLine } from '../haproxy/parser.js';
-import type { HaproxyRule } from '../haproxy/proxy.js';
-import type { Hit } from '../rule.js';
+import type { HaproxyRule, Hit } from '../rule.js';
 
 /** `option forwardfor` on a client-facing frontend keeps the client's X-Forwarded-For. */
 export const haproxyForwardforAtEdge: HaproxyRule = {
