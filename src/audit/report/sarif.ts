@@ -4,6 +4,7 @@
  * `warning`, `pass` kind `pass`, `skip` kind `notApplicable`, `error` kind `open` (the
  * rule could not be evaluated) plus a tool execution notification.
  */
+import { sarifLog, sarifRule } from '../../report/sarif.js';
 import { CHECKS } from '../registry.js';
 import type { AuditReport, CheckResult, Severity, TargetReport } from '../types.js';
 import { TOOL_VERSION } from '../types.js';
@@ -61,41 +62,21 @@ export function toSarif(report: AuditReport) {
         descriptor: { id: r.id },
       })),
   );
-  return {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0' as const,
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'proxytrust audit',
-            semanticVersion: TOOL_VERSION,
-            rules: CHECKS.map((c) => ({
-              id: c.id,
-              name: c.title,
-              shortDescription: { text: c.title },
-              fullDescription: { text: c.description },
-              help: { text: c.fix },
-              defaultConfiguration: { level: LEVEL[c.severity] },
-              properties: {
-                tags: ['security', 'proxy'],
-                'security-severity': SECURITY_SEVERITY[c.severity],
-                needsProbe: c.needsProbe,
-              },
-            })),
-          },
-        },
-        invocations: [
-          {
-            executionSuccessful: report.targets.every((t) => t.reachable),
-            startTimeUtc: report.startedAt,
-            toolExecutionNotifications: notifications,
-          },
-        ],
-        results: report.targets.flatMap((t) => t.results.map((r) => result(t, r))),
-      },
-    ],
-  };
+  return sarifLog(
+    'proxytrust audit',
+    TOOL_VERSION,
+    CHECKS.map((c) =>
+      sarifRule(c, LEVEL[c.severity], SECURITY_SEVERITY[c.severity], ['security', 'proxy'], {
+        needsProbe: c.needsProbe,
+      }),
+    ),
+    {
+      executionSuccessful: report.targets.every((t) => t.reachable),
+      startTimeUtc: report.startedAt,
+      toolExecutionNotifications: notifications,
+    },
+    report.targets.flatMap((t) => t.results.map((r) => result(t, r))),
+  );
 }
 
 /** The SARIF log, serialised. */

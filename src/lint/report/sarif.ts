@@ -2,6 +2,7 @@
  * The SARIF 2.1.0 report: one run, every lint rule as a rule, one result per finding
  * (level error/warning/note), suppressed findings with their justification.
  */
+import { sarifLog, sarifRule } from '../../report/sarif.js';
 import { RULES } from '../registry.js';
 import type { Finding, LintReport, LintSeverity } from '../types.js';
 
@@ -42,37 +43,18 @@ function result(f: Finding, suppression?: string) {
 
 /** The SARIF log, as an object. */
 export function toLintSarif(report: LintReport) {
-  return {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0' as const,
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'proxytrust lint',
-            semanticVersion: report.tool.version,
-            rules: RULES.map((r) => ({
-              id: r.id,
-              name: r.title,
-              shortDescription: { text: r.title },
-              fullDescription: { text: r.description },
-              help: { text: r.fix },
-              defaultConfiguration: { level: LEVEL[r.severity] },
-              properties: {
-                tags: ['security', 'proxy', r.kind],
-                'security-severity': SECURITY_SEVERITY[r.severity],
-              },
-            })),
-          },
-        },
-        invocations: [{ executionSuccessful: true, startTimeUtc: report.startedAt }],
-        results: report.results.flatMap((r) => [
-          ...r.findings.map((f) => result(f)),
-          ...r.suppressed.map((f) => result(f, f.reason)),
-        ]),
-      },
-    ],
-  };
+  return sarifLog(
+    'proxytrust lint',
+    report.tool.version,
+    RULES.map((r) =>
+      sarifRule(r, LEVEL[r.severity], SECURITY_SEVERITY[r.severity], ['security', 'proxy', r.kind]),
+    ),
+    { executionSuccessful: true, startTimeUtc: report.startedAt },
+    report.results.flatMap((r) => [
+      ...r.findings.map((f) => result(f)),
+      ...r.suppressed.map((f) => result(f, f.reason)),
+    ]),
+  );
 }
 
 /** The SARIF log, serialised. */
