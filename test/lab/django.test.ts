@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import { checkDjangoScenario } from './check-django.js';
-import { Lab } from './harness.js';
+import { inLab } from './harness.js';
 import { scenarios } from './scenarios.js';
 import { startScenario } from './start.js';
 
@@ -16,17 +16,9 @@ const BUDGET_MS = 60000 + djangoScenarios.length * 15000;
 
 test('lab: Django reference targets', { concurrency: 4, timeout: BUDGET_MS }, async (t) => {
   const runs = djangoScenarios.map((s) =>
-    t.test(s.name, { timeout: 90000 }, async (st) => {
-      const lab = new Lab(`proxytrust-lab-${s.name}-`);
-      let passed = false;
-      st.after(async () => {
-        if (!passed)
-          process.stderr.write(`\n[lab] ${s.name} did not pass; logs:\n${lab.allLogs()}\n`);
-        await lab.teardown();
-      });
-      await checkDjangoScenario(await startScenario(s.name, { lab }));
-      passed = true;
-    }),
+    t.test(s.name, { timeout: 90000 }, (st) =>
+      inLab(st, s.name, async (lab) => checkDjangoScenario(await startScenario(s.name, { lab }))),
+    ),
   );
   await Promise.all(runs);
 });

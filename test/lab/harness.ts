@@ -415,15 +415,27 @@ export function labTest(
   fn: (lab: Lab, t: TestContext) => Promise<void>,
   options: { timeout?: number } = {},
 ): void {
-  test(name, { timeout: options.timeout ?? 60000 }, async (t) => {
-    const lab = new Lab();
-    let passed = false;
-    t.after(async () => {
-      if (!passed)
-        process.stderr.write(`\n[lab] "${name}" did not pass; process logs:\n${lab.allLogs()}\n`);
-      await lab.teardown();
-    });
-    await fn(lab, t);
-    passed = true;
+  test(name, { timeout: options.timeout ?? 60000 }, (t) => inLab(t, name, (lab) => fn(lab, t)));
+}
+
+/**
+ * Run `body` in a fresh {@link Lab} (its folder named after `name`) inside the test (or
+ * subtest) `t`: teardown always runs (`t.after`), and when `body` does not finish (failure,
+ * timeout, cancellation) every process's logs are printed.
+ */
+export async function inLab<T>(
+  t: TestContext,
+  name: string,
+  body: (lab: Lab) => Promise<T>,
+): Promise<T> {
+  const lab = new Lab(`proxytrust-lab-${name.replace(/[^\w.-]+/g, '-').slice(0, 60)}-`);
+  let passed = false;
+  t.after(async () => {
+    if (!passed)
+      process.stderr.write(`\n[lab] "${name}" did not pass; process logs:\n${lab.allLogs()}\n`);
+    await lab.teardown();
   });
+  const result = await body(lab);
+  passed = true;
+  return result;
 }

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import { checkNodeScenario } from './check.js';
-import { Lab } from './harness.js';
+import { inLab } from './harness.js';
 import { scenarios } from './scenarios.js';
 import { startScenario } from './start.js';
 
@@ -13,18 +13,11 @@ const nodeScenarios = scenarios.filter((s) => s.app.kind === 'node');
 
 test('lab: Node scenarios behind real proxies', { concurrency: 4, timeout: 240000 }, async (t) => {
   const runs = nodeScenarios.map((s) =>
-    t.test(s.name, { timeout: 60000 }, async (st) => {
-      const lab = new Lab(`proxytrust-lab-${s.name}-`);
-      let passed = false;
-      st.after(async () => {
-        if (!passed)
-          process.stderr.write(`\n[lab] ${s.name} did not pass; logs:\n${lab.allLogs()}\n`);
-        await lab.teardown();
-      });
-      const h = await startScenario(s.name, { lab });
-      await checkNodeScenario(h);
-      passed = true;
-    }),
+    t.test(s.name, { timeout: 60000 }, (st) =>
+      inLab(st, s.name, async (lab) => {
+        await checkNodeScenario(await startScenario(s.name, { lab }));
+      }),
+    ),
   );
   await Promise.all(runs);
 });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PROBE_HEADER, signProbe } from '../../src/node/probe-auth.js';
 import { startWsgiApp, type WsgiServerKind } from '../lab/app-servers.js';
-import { Lab } from '../lab/harness.js';
+import { inLab, Lab } from '../lab/harness.js';
 import { labCa, startHops } from '../lab/start.js';
 import { APP_HOST } from '../lab/types.js';
 import {
@@ -105,40 +105,39 @@ test('Django probe: answers equal what a Django view sees', {
 }, async (t) => {
   await Promise.all(
     PAIRS.map(({ server, proxy }) =>
-      t.test(`${server} behind ${proxy}`, { timeout: 120000 }, async (st) => {
-        const lab = new Lab(`proxytrust-probe-${server}-${proxy}-`);
-        let passed = false;
-        st.after(async () => {
-          if (!passed) process.stderr.write(`\n[lab] ${server}-${proxy} logs:\n${lab.allLogs()}\n`);
-          await lab.teardown();
-        });
-        const secret = newSecret();
-        const chain = await startChain(lab, server, proxy, secret);
+      t.test(`${server} behind ${proxy}`, { timeout: 120000 }, (st) =>
+        inLab(st, `probe-${server}-${proxy}`, async (lab) => {
+          const secret = newSecret();
+          const chain = await startChain(lab, server, proxy, secret);
 
-        // Ground truth of a correct deployment, so the comparison is not vacuous.
-        const honest = await probeJson(chain.https, secret);
-        assertProbeShape(honest, 'django');
-        assert.equal(honest.view.scheme, 'https');
-        assert.equal(honest.view.host, APP_HOST);
-        const plain = await probeJson(chain.http, secret);
-        assert.equal(plain.view.scheme, 'http', 'the probe answers over http before the redirect');
-        assert.equal((await get(chain.http, '/')).status, 301, 'the app itself redirects http');
+          // Ground truth of a correct deployment, so the comparison is not vacuous.
+          const honest = await probeJson(chain.https, secret);
+          assertProbeShape(honest, 'django');
+          assert.equal(honest.view.scheme, 'https');
+          assert.equal(honest.view.host, APP_HOST);
+          const plain = await probeJson(chain.http, secret);
+          assert.equal(
+            plain.view.scheme,
+            'http',
+            'the probe answers over http before the redirect',
+          );
+          assert.equal((await get(chain.http, '/')).status, 301, 'the app itself redirects http');
 
-        for (const via of ['https', 'http'] as const) {
-          for (const v of VARIANTS) {
-            await assertProbeEqualsView(
-              chain[via],
-              secret,
-              v.headers,
-              `${server}/${proxy} ${via} ${v.name}`,
-            );
+          for (const via of ['https', 'http'] as const) {
+            for (const v of VARIANTS) {
+              await assertProbeEqualsView(
+                chain[via],
+                secret,
+                v.headers,
+                `${server}/${proxy} ${via} ${v.name}`,
+              );
+            }
           }
-        }
-        await assertRefusedLikeUnknown(chain.https, secret, (a, b, m) =>
-          assert.equal(a, b, `${server}/${proxy}: ${m}`),
-        );
-        passed = true;
-      }),
+          await assertRefusedLikeUnknown(chain.https, secret, (a, b, m) =>
+            assert.equal(a, b, `${server}/${proxy}: ${m}`),
+          );
+        }),
+      ),
     ),
   );
 });
@@ -160,72 +159,70 @@ test('Django probe: off without PROXYTRUST_PROBE_SECRET (answers like an unknown
 test('Django probe: a probe-signed POST refused by CSRF carries the reason; the next answer reports it', {
   timeout: 90000,
 }, async (t) => {
-  const lab = new Lab('proxytrust-probe-csrf-');
-  let passed = false;
-  t.after(async () => {
-    if (!passed) process.stderr.write(`\n[lab] csrf logs:\n${lab.allLogs()}\n`);
-    await lab.teardown();
+  await inLab(t, 'probe-csrf', async (lab) => {
+    const secret = newSecret();
+    const chain = await startChain(lab, 'gunicorn', 'nginx', secret);
+    assert.equal((await probeJson(chain.https, secret)).csrf?.lastFailure, null);
+
+    // Not signed: Django's own 403, nothing added.
+    const unsigned = await get(
+      chain.https,
+      '/form/',
+      [['Content-Type', 'application/x-www-form-urlencoded']],
+      'POST',
+      'a=1',
+    );
+    assert.equal(unsigned.status, 403);
+    assert.equal(unsigned.headers['x-proxytrust-csrf-reason'], undefined);
+    assert.equal((await probeJson(chain.https, secret)).csrf?.lastFailure, null);
+
+    // Signed over its own path: the 403 names the reason (over https Django 3.2 checks the
+    // Referer first), and the probe reports it.
+    const signed = await get(
+      chain.https,
+      '/form/',
+      [
+        ['Content-Type', 'application/x-www-form-urlencoded'],
+        [PROBE_HEADER, signProbe(secret, '/form/')],
+      ],
+      'POST',
+      'a=1',
+    );
+    assert.equal(signed.status, 403);
+    assert.equal(
+      signed.headers['x-proxytrust-csrf-reason'],
+      'Referer checking failed - no Referer.',
+    );
+    const after = await probeJson(chain.https, secret);
+    assert.equal(after.csrf?.lastFailure?.reason, 'Referer checking failed - no Referer.');
+    assert.equal(after.csrf?.lastFailure?.path, '/form/');
+    assert.equal(after.csrf?.lastFailure?.method, 'POST');
+
+    // With the Referer, the missing cookie is the reason.
+    const noCookie = await get(
+      chain.https,
+      '/form/',
+      [
+        ['Content-Type', 'application/x-www-form-urlencoded'],
+        ['Referer', `https://${APP_HOST}/form/`],
+        [PROBE_HEADER, signProbe(secret, '/form/')],
+      ],
+      'POST',
+      'a=1',
+    );
+    assert.equal(noCookie.headers['x-proxytrust-csrf-reason'], 'CSRF cookie not set.');
+    // A wrong signature is not a probe's own request.
+    const forged = await get(
+      chain.https,
+      '/form/',
+      [
+        ['Content-Type', 'application/x-www-form-urlencoded'],
+        [PROBE_HEADER, signProbe(`${secret}-x`, '/form/')],
+      ],
+      'POST',
+      'a=1',
+    );
+    assert.equal(forged.status, 403);
+    assert.equal(forged.headers['x-proxytrust-csrf-reason'], undefined);
   });
-  const secret = newSecret();
-  const chain = await startChain(lab, 'gunicorn', 'nginx', secret);
-  assert.equal((await probeJson(chain.https, secret)).csrf?.lastFailure, null);
-
-  // Not signed: Django's own 403, nothing added.
-  const unsigned = await get(
-    chain.https,
-    '/form/',
-    [['Content-Type', 'application/x-www-form-urlencoded']],
-    'POST',
-    'a=1',
-  );
-  assert.equal(unsigned.status, 403);
-  assert.equal(unsigned.headers['x-proxytrust-csrf-reason'], undefined);
-  assert.equal((await probeJson(chain.https, secret)).csrf?.lastFailure, null);
-
-  // Signed over its own path: the 403 names the reason (over https Django 3.2 checks the
-  // Referer first), and the probe reports it.
-  const signed = await get(
-    chain.https,
-    '/form/',
-    [
-      ['Content-Type', 'application/x-www-form-urlencoded'],
-      [PROBE_HEADER, signProbe(secret, '/form/')],
-    ],
-    'POST',
-    'a=1',
-  );
-  assert.equal(signed.status, 403);
-  assert.equal(signed.headers['x-proxytrust-csrf-reason'], 'Referer checking failed - no Referer.');
-  const after = await probeJson(chain.https, secret);
-  assert.equal(after.csrf?.lastFailure?.reason, 'Referer checking failed - no Referer.');
-  assert.equal(after.csrf?.lastFailure?.path, '/form/');
-  assert.equal(after.csrf?.lastFailure?.method, 'POST');
-
-  // With the Referer, the missing cookie is the reason.
-  const noCookie = await get(
-    chain.https,
-    '/form/',
-    [
-      ['Content-Type', 'application/x-www-form-urlencoded'],
-      ['Referer', `https://${APP_HOST}/form/`],
-      [PROBE_HEADER, signProbe(secret, '/form/')],
-    ],
-    'POST',
-    'a=1',
-  );
-  assert.equal(noCookie.headers['x-proxytrust-csrf-reason'], 'CSRF cookie not set.');
-  // A wrong signature is not a probe's own request.
-  const forged = await get(
-    chain.https,
-    '/form/',
-    [
-      ['Content-Type', 'application/x-www-form-urlencoded'],
-      [PROBE_HEADER, signProbe(`${secret}-x`, '/form/')],
-    ],
-    'POST',
-    'a=1',
-  );
-  assert.equal(forged.status, 403);
-  assert.equal(forged.headers['x-proxytrust-csrf-reason'], undefined);
-  passed = true;
 });

@@ -5,9 +5,8 @@
  * (docs/probes.md states these facts; this test keeps them true).
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { startAsgiApp, startWsgiApp, WSGI_SERVERS } from '../lab/app-servers.js';
-import { Lab } from '../lab/harness.js';
+import { type Lab, labTest } from '../lab/harness.js';
 import { labCa, startHops } from '../lab/start.js';
 import { APP_HOST, HOP_ADDRESSES } from '../lab/types.js';
 import {
@@ -38,20 +37,11 @@ async function behindNginx(lab: Lab, app: { host: string; port: number }) {
   };
 }
 
-function labTestWithLogs(name: string, fn: (lab: Lab) => Promise<void>): void {
-  test(name, { timeout: 90000 }, async (t) => {
-    const lab = new Lab('proxytrust-probe-py-');
-    let passed = false;
-    t.after(async () => {
-      if (!passed) process.stderr.write(`\n[lab] ${name} logs:\n${lab.allLogs()}\n`);
-      await lab.teardown();
-    });
-    await fn(lab);
-    passed = true;
-  });
-}
+/** A lab test with the Python servers' start-up time in its budget. */
+const pyTest = (name: string, fn: (lab: Lab) => Promise<void>) =>
+  labTest(name, fn, { timeout: 90000 });
 
-labTestWithLogs('WSGI probe: Flask (ProxyFix) under gunicorn behind nginx', async (lab) => {
+pyTest('WSGI probe: Flask (ProxyFix) under gunicorn behind nginx', async (lab) => {
   const secret = newSecret();
   const app = await startWsgiApp(lab, {
     server: 'gunicorn',
@@ -79,7 +69,7 @@ labTestWithLogs('WSGI probe: Flask (ProxyFix) under gunicorn behind nginx', asyn
   await assertRefusedLikeUnknown(chain.https, secret, (a, b, m) => assert.equal(a, b, m));
 });
 
-labTestWithLogs('ASGI probe: Starlette under uvicorn --proxy-headers behind nginx', async (lab) => {
+pyTest('ASGI probe: Starlette under uvicorn --proxy-headers behind nginx', async (lab) => {
   const secret = newSecret();
   const app = await startAsgiApp(lab, {
     pythonPath: [SITES.apps, PROBES.asgi],
@@ -105,7 +95,7 @@ labTestWithLogs('ASGI probe: Starlette under uvicorn --proxy-headers behind ngin
   await assertRefusedLikeUnknown(chain.https, secret, (a, b, m) => assert.equal(a, b, m));
 });
 
-labTestWithLogs('WSGI and ASGI probes: off without PROXYTRUST_PROBE_SECRET', async (lab) => {
+pyTest('WSGI and ASGI probes: off without PROXYTRUST_PROBE_SECRET', async (lab) => {
   const secret = newSecret();
   const wsgi = await startWsgiApp(lab, {
     server: 'gunicorn',
@@ -156,31 +146,28 @@ const HANDED_OVER = {
   },
 } as const;
 
-labTestWithLogs(
-  'app servers: how repeated and underscore header lines reach the app',
-  async (lab) => {
-    const secret = newSecret();
-    for (const server of WSGI_SERVERS) {
-      const a = await startWsgiApp(lab, {
-        server,
-        pythonPath: [SITES.apps, PROBES.wsgi],
-        module: 'plainwsgi',
-        env: { PROXYTRUST_PROBE_SECRET: secret },
-      });
-      const p = await probeJson({ origin: `http://${APP_HOST}`, port: a.port }, secret, TRICKY);
-      const want = HANDED_OVER[server];
-      assert.deepEqual(p.forwarded['x-forwarded-for'], want.xff, `${server} X-Forwarded-For`);
-      assert.deepEqual(p.forwarded['x-forwarded-proto'], want.xfp, `${server} X-Forwarded-Proto`);
-      assert.equal(p.app['wsgi.url_scheme'], want.scheme, `${server} wsgi.url_scheme`);
-    }
-    const asgi = await startAsgiApp(lab, {
-      pythonPath: [SITES.apps, PROBES.asgi],
-      app: 'starapp:app',
+pyTest('app servers: how repeated and underscore header lines reach the app', async (lab) => {
+  const secret = newSecret();
+  for (const server of WSGI_SERVERS) {
+    const a = await startWsgiApp(lab, {
+      server,
+      pythonPath: [SITES.apps, PROBES.wsgi],
+      module: 'plainwsgi',
       env: { PROXYTRUST_PROBE_SECRET: secret },
     });
-    const p = await probeJson({ origin: `http://${APP_HOST}`, port: asgi.port }, secret, TRICKY);
-    // uvicorn keeps every line, and the underscore name stays a different header.
-    assert.deepEqual(p.forwarded['x-forwarded-for'], ['198.51.100.1', '198.51.100.2']);
-    assert.deepEqual(p.forwarded['x-forwarded-proto'], ['http']);
-  },
-);
+    const p = await probeJson({ origin: `http://${APP_HOST}`, port: a.port }, secret, TRICKY);
+    const want = HANDED_OVER[server];
+    assert.deepEqual(p.forwarded['x-forwarded-for'], want.xff, `${server} X-Forwarded-For`);
+    assert.deepEqual(p.forwarded['x-forwarded-proto'], want.xfp, `${server} X-Forwarded-Proto`);
+    assert.equal(p.app['wsgi.url_scheme'], want.scheme, `${server} wsgi.url_scheme`);
+  }
+  const asgi = await startAsgiApp(lab, {
+    pythonPath: [SITES.apps, PROBES.asgi],
+    app: 'starapp:app',
+    env: { PROXYTRUST_PROBE_SECRET: secret },
+  });
+  const p = await probeJson({ origin: `http://${APP_HOST}`, port: asgi.port }, secret, TRICKY);
+  // uvicorn keeps every line, and the underscore name stays a different header.
+  assert.deepEqual(p.forwarded['x-forwarded-for'], ['198.51.100.1', '198.51.100.2']);
+  assert.deepEqual(p.forwarded['x-forwarded-proto'], ['http']);
+});
