@@ -10,7 +10,7 @@ import { describe } from 'node:test';
 import { appServerHandler } from '../../../src/lint/appserver/handler.js';
 import { lintText } from '../../../src/lint/engine.js';
 import type { HopModel } from '../../../src/lint/model.js';
-import { APP_SERVER_BINARIES } from '../../lab/app-servers.js';
+import { APP_SERVER_BINARIES, startAsgiApp } from '../../lab/app-servers.js';
 import { request } from '../../lab/client.js';
 import { type Lab, labTest, requireBinary } from '../../lab/harness.js';
 
@@ -135,21 +135,11 @@ describe('app servers believe what their models say', () => {
         ['appserver/forwarded-allow-ips-all'],
       );
       lab.writeFile('lintapp.py', APP);
-      const port = await lab.freePort();
-      const p = lab.spawn('uvicorn', requireBinary(APP_SERVER_BINARIES.python3), [
-        '-m',
-        'uvicorn',
-        '--app-dir',
-        lab.dir,
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--forwarded-allow-ips',
-        '*',
-        'lintapp:asgi',
-      ]);
-      await lab.waitForPort(port, { process: p, timeoutMs: 30000 });
+      const { port } = await startAsgiApp(lab, {
+        pythonPath: [lab.dir],
+        app: 'lintapp:asgi',
+        uvicornArgs: ['--forwarded-allow-ips', '*'],
+      });
       const r = await ask(
         port,
         [
@@ -176,19 +166,7 @@ describe('app servers believe what their models say', () => {
         ],
       );
       lab.writeFile('lintapp.py', APP);
-      const port = await lab.freePort();
-      const p = lab.spawn('uvicorn', requireBinary(APP_SERVER_BINARIES.python3), [
-        '-m',
-        'uvicorn',
-        '--app-dir',
-        lab.dir,
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        'lintapp:asgi',
-      ]);
-      await lab.waitForPort(port, { process: p, timeoutMs: 30000 });
+      const { port } = await startAsgiApp(lab, { pythonPath: [lab.dir], app: 'lintapp:asgi' });
       const headers: [string, string][] = [
         ['X-Forwarded-For', '203.0.113.9, 198.51.100.7'],
         ['X-Forwarded-Proto', 'https'],
