@@ -1,5 +1,5 @@
 /**
- * Docs speak to users: no session history in any Markdown file, the HTTP layer's doc keeps
+ * Docs speak to users: no session history in any Markdown file, the HTTP layer's, the PROXY codec's and lint's docs keep
  * one cost table and the command that reproduces it (the measurement history lives in
  * bench/README.md), and README's feature table keeps cost cells short.
  */
@@ -36,6 +36,33 @@ test('docs/http-layer.md: one cost table and the command that reproduces it; his
   assert.match(bench, /### Two traps in measuring it/);
   assert.match(bench, /## The HTTP layer/);
 });
+
+/** The section of `doc` from `heading` to the next `## ` heading. */
+function section(doc: string, heading: string): string {
+  const at = doc.indexOf(`${heading}\n`);
+  assert.ok(at >= 0, heading);
+  const next = doc.indexOf('\n## ', at + heading.length);
+  return doc.slice(at, next < 0 ? undefined : next);
+}
+
+for (const [file, heading, command, historyHeading] of [
+  [
+    'docs/proxy-protocol.md',
+    '## Performance',
+    /npm run bench -- proxy-protocol/,
+    '## PROXY protocol',
+  ],
+  ['docs/lint.md', '## Cost', /npm run bench -- lint/, '## Lint (nginx)'],
+] as const) {
+  test(`${file}: one cost table and the command that reproduces it; history in bench/README.md`, () => {
+    const cost = section(read(file), heading);
+    assert.equal((cost.match(/^\| --- \|/gm) ?? []).length, 1, 'one table');
+    assert.match(cost, command);
+    // no run-by-run figures: those are bench/README.md's
+    assert.doesNotMatch(cost, /\b(four|five|six) runs\b|\bruns on an idle machine gave\b/i);
+    assert.ok(section(read('bench/README.md'), historyHeading).length > 200);
+  });
+}
 
 test("README's feature table: cost cells are one figure and a link", () => {
   const rows = read('README.md')
