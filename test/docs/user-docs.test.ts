@@ -1,7 +1,8 @@
 /**
- * Docs speak to users: no session history in any Markdown file, the HTTP layer's, the PROXY codec's and lint's docs keep
- * one cost table and the command that reproduces it (the measurement history lives in
- * bench/README.md), and README's feature table keeps cost cells short.
+ * Docs speak to users: no session history in any Markdown file; the HTTP layer's, the PROXY
+ * codec's and lint's docs keep one cost table and the command that reproduces it (the
+ * measurement history lives in bench/README.md); README's feature table keeps cost cells
+ * short.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
