@@ -1,5 +1,5 @@
 /**
- * gunicorn and uvicorn command lines, wherever they are written: a Procfile `web:` line, a
+ * gunicorn, uvicorn and uwsgi command lines, wherever they are written: a Procfile `web:` line, a
  * Dockerfile `CMD`/`ENTRYPOINT` (shell or JSON form), a shell script, a compose
  * `command:`. Words are split as a POSIX shell splits them (quotes, backslashes); a `$VAR`
  * is an unknown value, never expanded.
@@ -171,19 +171,51 @@ const WRAPPERS = new Set([
 ]);
 
 /** The server a word runs, when it runs one. */
-function serverWord(w: string): 'gunicorn' | 'uvicorn' | undefined {
+function serverWord(w: string): AppServer['server'] | undefined {
   const base = w.split('/').pop() ?? '';
   if (base === 'gunicorn' || base === 'gunicorn3') return 'gunicorn';
   if (base === 'uvicorn') return 'uvicorn';
+  if (base === 'uwsgi' || base === 'uwsgi_python3') return 'uwsgi';
   return undefined;
+}
+
+/** The uwsgi options (command line) and ini keys that open a listening socket. */
+export const UWSGI_SOCKET_KEYS: ReadonlySet<string> = new Set([
+  'http',
+  'http-socket',
+  'https',
+  'socket',
+  'uwsgi-socket',
+  'http11-socket',
+  'https-socket',
+]);
+
+/**
+ * A uwsgi socket option as a bind: `https` and `https-socket` terminate TLS and give the
+ * address first (`:8443,cert.pem,key.pem`); a `$(VAR)`, `%(var)` or `@(file)` is unknown.
+ */
+export function uwsgiBind(
+  key: string,
+  value: string | undefined,
+  at: Loc,
+  evidence: string,
+): Setting {
+  const tls = key.startsWith('https');
+  const known = value !== undefined && !/\$\(|%\(|@\(/.test(value);
+  return {
+    ...(known ? { value: tls ? value.split(',')[0]! : value } : {}),
+    at,
+    evidence,
+    ...(tls ? { tls: true } : {}),
+  };
 }
 
 /** Evidence for a command at `at`: the source line of its file. */
 export type LineOf = (line: number) => string;
 
 /**
- * The gunicorn and uvicorn commands among `words` (`FORWARDED_ALLOW_IPS=* gunicorn ...`,
- * `python -m uvicorn ...`, `exec gunicorn ...`). `env` holds variables set around them (a
+ * The gunicorn, uvicorn and uwsgi commands among `words` (`FORWARDED_ALLOW_IPS=* gunicorn
+ * ...`, `python -m uvicorn ...`, `exec gunicorn ...`, `uwsgi --http-socket :8000 ...`). `env` holds variables set around them (a
  * Dockerfile `ENV`, a compose `environment:`).
  */
 export function readCommands(
@@ -199,7 +231,7 @@ export function readCommands(
       cmdStart = i + 1;
       continue;
     }
-    if (/\s/.test(w.v) && /\b(gunicorn|uvicorn)\b/.test(w.v)) {
+    if (/\s/.test(w.v) && /\b(gunicorn|uvicorn|uwsgi)\b/.test(w.v)) {
       // `sh -c "gunicorn ..."`: the quoted script, read as its own words
       const inner = shellWords(w.v, w.at.file, w.at.line, w.at.col + 1);
       out.push(...readCommands(inner, lineOf, env));
@@ -247,7 +279,7 @@ const ev = (w: Word, lineOf: LineOf) => `${w.at.file}:${w.at.line}: ${lineOf(w.a
 
 /** One server's options. */
 function readArgs(
-  server: 'gunicorn' | 'uvicorn',
+  server: AppServer['server'],
   cmd: Word,
   args: readonly Word[],
   lineOf: LineOf,
@@ -275,6 +307,14 @@ function readArgs(
       return next.dynamic && !raw ? undefined : next.v;
     };
     const at = value !== undefined ? w : (args[i + 1] ?? w);
+    if (server === 'uwsgi') {
+      const key = opt.replace(/^--?/, '');
+      if (UWSGI_SOCKET_KEYS.has(key) || opt === '-s') {
+        const v = takes();
+        s.binds.push(uwsgiBind(opt === '-s' ? 'socket' : key, v, at.at, ev(at, lineOf)));
+      } else if (key === 'ini') s.config = takes() ?? '?';
+      continue;
+    }
     switch (opt) {
       case '-b':
       case '--bind': {

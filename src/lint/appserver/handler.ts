@@ -9,7 +9,15 @@ import { readModule, str } from '../django/python.js';
 import type { Certainty, KindHandler, ParseProblem } from '../kinds.js';
 import type { Loc } from '../model.js';
 import { stripTemplateExt } from '../template.js';
-import { type AppServer, readCommands, type Setting, shellWords, type Word } from './command.js';
+import {
+  type AppServer,
+  readCommands,
+  type Setting,
+  shellWords,
+  UWSGI_SOCKET_KEYS,
+  uwsgiBind,
+  type Word,
+} from './command.js';
 import { appServerModel } from './model.js';
 
 /** What the app-server rules read (the compose handler gives the same shape). */
@@ -24,7 +32,7 @@ const GUNICORN_SETTING =
 const PROCFILE = /(^|\/)Procfile[\w.-]*$/i;
 const DOCKERFILE = /(^|\/)(dockerfile|containerfile)[\w.-]*$|\.dockerfile$/i;
 const SHELL = /\.(sh|bash)$/i;
-const RUNS = /\b(gunicorn3?|uvicorn)\b/;
+const RUNS = /\b(gunicorn3?|uvicorn|uwsgi)\b/;
 
 function detect(name: string, text: string): Certainty {
   const bare = stripTemplateExt(name);
@@ -34,9 +42,9 @@ function detect(name: string, text: string): Certainty {
     return /^(forwarded_allow_ips|secure_scheme_headers)\s*=/m.test(text) ? 2 : 0;
   if (PROCFILE.test(bare)) return RUNS.test(text) ? 3 : 0;
   if (DOCKERFILE.test(bare))
-    return /^\s*(CMD|ENTRYPOINT|RUN)\b.*\b(gunicorn3?|uvicorn)\b/im.test(text) ? 3 : 0;
+    return /^\s*(CMD|ENTRYPOINT|RUN)\b.*\b(gunicorn3?|uvicorn|uwsgi)\b/im.test(text) ? 3 : 0;
   if (SHELL.test(bare) || /^#!.*\b(ba|da|z)?sh\b/.test(text))
-    return /^\s*(exec\s+)?[\w/.-]*(gunicorn3?|uvicorn)\s/m.test(text) ? 2 : 0;
+    return /^\s*(exec\s+)?[\w/.-]*(gunicorn3?|uvicorn|uwsgi)\s/m.test(text) ? 2 : 0;
   return 0;
 }
 
@@ -146,26 +154,15 @@ export function readUwsgiIni(file: string, text: string): AppServer[] {
     if (!kv) return;
     const key = kv[1]!;
     const value = kv[2]!.replace(/\s+[;#].*$/, '').trim();
-    if (
-      [
-        'http',
-        'http-socket',
-        'https',
-        'socket',
-        'uwsgi-socket',
-        'http11-socket',
-        'https-socket',
-      ].includes(key)
-    ) {
-      const dyn = /\$\(|%\(|@\(/.test(value);
-      const v = key.startsWith('https') ? value.split(',')[0]! : value;
-      cur.binds.push({
-        ...(dyn ? {} : { value: v }),
-        at: { file, line: i + 1, col: raw.indexOf(key) + 1 },
-        evidence: `${file}:${i + 1}: ${line}`,
-        ...(key.startsWith('https') ? { tls: true } : {}),
-      });
-    }
+    if (UWSGI_SOCKET_KEYS.has(key))
+      cur.binds.push(
+        uwsgiBind(
+          key,
+          value,
+          { file, line: i + 1, col: raw.indexOf(key) + 1 },
+          `${file}:${i + 1}: ${line}`,
+        ),
+      );
   });
   return out;
 }

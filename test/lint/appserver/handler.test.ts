@@ -96,6 +96,32 @@ describe('app servers: command lines', () => {
     assert.equal(ms[0]!.trust?.at.line, 4);
   });
 
+  test('uwsgi command lines: every socket option, https with its certificate, --ini noted', () => {
+    const [a, b, c] = models(
+      'Procfile',
+      [
+        'web: uwsgi --plugin python3 --http-socket 127.0.0.1:8000 --module app.wsgi:application --need-app',
+        'tls: uwsgi --https=:8443,cert.pem,key.pem -s /run/app.sock --wsgi-file app.py',
+        'cfg: uwsgi --ini deploy/uwsgi.ini --http :$PORT',
+      ].join('\n'),
+    );
+    assert.deepEqual(listens(a!), ['127.0.0.1:8000']);
+    assert.deepEqual(
+      a!.believes.map((x) => x.name),
+      ['x-forwarded-proto', 'x-forwarded-ssl'],
+    );
+    assert.equal(a!.trust?.all, true);
+    assert.equal(a!.trust?.inherent, true);
+    assert.deepEqual(listens(b!), ['*:8443 tls', 'unix:/run/app.sock']);
+    assert.deepEqual(listens(c!), ['*:?']);
+    assert.match(c!.unknowns?.join('\n') ?? '', /deploy\/uwsgi\.ini/);
+    assert.equal(appServerHandler.detect('Procfile', 'web: uwsgi --ini app.ini\n'), 3);
+    assert.equal(
+      appServerHandler.detect('Dockerfile', 'FROM python\nCMD ["uwsgi", "--http", ":8000"]\n'),
+      3,
+    );
+  });
+
   test('uvicorn defaults: 127.0.0.1:8000, proxy headers from 127.0.0.1', () => {
     const m = models('Procfile', 'web: uvicorn main:app\n')[0]!;
     assert.deepEqual(listens(m), ['127.0.0.1:8000']);

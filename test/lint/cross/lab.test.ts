@@ -1,8 +1,8 @@
 /**
  * The cross-file rules on the lab's own deployments: each Django scenario's real proxy
  * configuration (rendered by the same code that starts the proxy in the lab), its gunicorn
- * command line (the same argv) as a Procfile or its uwsgi command line as a uwsgi.ini (none
- * under mod_wsgi), and its settings as a settings.py. The
+ * or uwsgi command line (the same argv) as a Procfile (none under mod_wsgi, where Apache runs
+ * Django itself), and its settings as a settings.py. The
  * scenarios whose proxy and app disagree are found by the named rule; the others get no
  * cross-file finding.
  */
@@ -73,21 +73,6 @@ const django = scenarios.filter(
   (s): s is Scenario & { app: DjangoAppSpec } => s.app.kind === 'django',
 );
 
-/** A uwsgi command line as the ini file that says the same (every option is an ini key). */
-function uwsgiIni(argv: readonly string[]): string {
-  const lines = ['[uwsgi]'];
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i]!.replace(/^--/, '');
-    const value = argv[i + 1];
-    if (value === undefined || value.startsWith('--')) lines.push(`${key} = true`);
-    else {
-      lines.push(`${key} = ${value}`);
-      i++;
-    }
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 /** The scenario's deployment as files, and its chain from the edge to the settings. */
 function files(s: Scenario & { app: DjangoAppSpec }) {
   const out: { name: string; text: string }[] = [];
@@ -109,9 +94,11 @@ function files(s: Scenario & { app: DjangoAppSpec }) {
     out.push({ name: `${hop.name}/${FILE_NAME[hop.kind]}`, text: hop.config(ctx) });
   });
   const server = djangoServerArgs(s.app, appPort);
-  if (server?.server === 'gunicorn')
-    out.push({ name: 'Procfile', text: `web: gunicorn ${server.argv.map(shellWord).join(' ')}\n` });
-  else if (server?.server === 'uwsgi') out.push({ name: 'uwsgi.ini', text: uwsgiIni(server.argv) });
+  if (server)
+    out.push({
+      name: 'Procfile',
+      text: `web: ${server.server} ${server.argv.map(shellWord).join(' ')}\n`,
+    });
   // mod_wsgi: Apache runs Django in its own process, so the settings sit right behind the proxy
   out.push({ name: 'settings.py', text: djangoSettingsPy(s.app.settings) });
   return { files: out, chain: out.map((f) => f.name) };
