@@ -23,6 +23,7 @@ import {
 import type { Hit, Rule } from './rule.js';
 import { render } from './rules/helpers.js';
 import { configSuppression, type IgnoreEntry, inlineSuppressions } from './suppress.js';
+import { stripTemplateExt } from './template.js';
 import {
   type FileResult,
   type Finding,
@@ -59,11 +60,26 @@ export interface LintOptions {
   readonly djangoVersion?: string;
 }
 
+/**
+ * Files of another language, or documents, by the ending of their name: only the kinds
+ * listed may read them. A TypeScript test or a Markdown page that quotes an nginx block is
+ * neither nginx nor YAML; an Express source is still read as one, and a settings.py as
+ * Django settings.
+ */
+const ONLY: readonly (readonly [RegExp, readonly LintKind[]])[] = [
+  [/\.[cm]?[jt]sx?$/i, ['express']],
+  [/\.py$/i, ['django', 'appserver']],
+  [/\.(md|markdown|rst|adoc|html?|css|svg|xml|csv|log|map|lock)$/i, []],
+];
+
 /** The kind of a file by name and content, or undefined when it is none lint reads. */
 export function detectKind(name: string, text: string): LintKind | undefined {
+  const bare = stripTemplateExt(basename(name));
+  const only = ONLY.find(([re]) => re.test(bare))?.[1];
   let best: LintKind | undefined;
   let score = 0;
   for (const h of HANDLERS) {
+    if (only && !only.includes(h.kind)) continue;
     const c = h.detect(name, text);
     if (c > score) {
       score = c;

@@ -230,6 +230,42 @@ describe('templates and kinds', () => {
     assert.equal(detectKind('deploy/other.yaml', 'kind: Deployment\n'), undefined);
     assert.equal(detectKind('README.md', '# hello'), undefined);
   });
+
+  test('a directory walk reads configurations, not the sources and documents that quote them', () => {
+    const NGINX =
+      'server {\n  listen 80;\n  location / {\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n';
+    const INGRESS = 'kind: ConfigMap\ndata:\n  use-forwarded-headers: "true"\n';
+    put('repo/deploy/nginx.conf', NGINX);
+    put('repo/app/settings.py', "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')\n");
+    put(
+      'repo/app/server.ts',
+      "import express from 'express';\nconst app = express();\napp.set('trust proxy', 'loopback');\n",
+    );
+    // each of these quotes a configuration, and none is one
+    put('repo/README.md', `# Deploy\n\n\`\`\`nginx\n${NGINX}\`\`\`\n\n${INGRESS}`);
+    put('repo/docs/notes.rst', NGINX);
+    put('repo/test/proxy.test.ts', `const conf = \`\n${NGINX}\`;\nconst cm = \`\n${INGRESS}\`;\n`);
+    put('repo/test/gen.py', `CONF = """\n${NGINX}"""\n`);
+    put('repo/site/index.html', `<pre>${NGINX}</pre>`);
+    const r = lint([join(dir, 'repo')]);
+    const kinds = Object.fromEntries(
+      r.results.map((x) => [x.path.slice(join(dir, 'repo').length + 1), x.kind]),
+    );
+    assert.deepEqual(kinds, {
+      'app/server.ts': 'express',
+      'app/settings.py': 'django',
+      'deploy/nginx.conf': 'nginx',
+    });
+    assert.equal(
+      r.results.flatMap((x) => x.findings).filter((f) => f.rule === 'lint/parse-error').length,
+      0,
+    );
+    // named on the command line with --kind, a quoted file is read as asked
+    assert.equal(
+      lint([join(dir, 'repo/docs/notes.rst')], { kind: 'nginx' }).results[0]?.kind,
+      'nginx',
+    );
+  });
 });
 
 describe('bad input is a finding, never a throw', () => {
