@@ -3,6 +3,7 @@
  * against the listeners and names of the other hops. A chain is only reported when every
  * link is shown by the files; otherwise the stage notes what it could not link.
  */
+import { dirname } from 'node:path';
 import type { HopModel, Listener, Target } from '../model.js';
 import type { ChainModel } from '../rule.js';
 
@@ -51,6 +52,38 @@ export function nextHops(from: HopModel, models: readonly HopModel[]): HopModel[
   return out;
 }
 
+/** How many directories apart two files are (0: the same directory). */
+function apart(a: string, b: string): number {
+  const da = dirname(a).split(/[\\/]/);
+  const db = dirname(b).split(/[\\/]/);
+  let i = 0;
+  while (i < da.length && i < db.length && da[i] === db[i]) i++;
+  return da.length - i + (db.length - i);
+}
+
+/**
+ * The hops `from` sends requests to, for inference: for each target, the hops nearest to
+ * `from`'s file that listen where it points (a deployment's files sit together: the
+ * gunicorn.conf.py beside this nginx.conf, not the one of another service elsewhere in the
+ * repository). A target that the nearest files of more than one place answer is ambiguous:
+ * it is listed, not linked.
+ */
+function linkedHops(
+  from: HopModel,
+  models: readonly HopModel[],
+): { next: HopModel[]; ambiguous: Target[] } {
+  const next = new Set<HopModel>();
+  const ambiguous: Target[] = [];
+  for (const t of from.targets) {
+    const all = models.filter((m) => m !== from && m.listens.some((l) => reaches(t, l, m)));
+    if (all.length === 0) continue;
+    const near = nearest(from, all);
+    if (new Set(near.map((m) => m.file)).size > 1) ambiguous.push(t);
+    else for (const m of near) next.add(m);
+  }
+  return { next: [...next], ambiguous };
+}
+
 const describe = (t: Target): string =>
   t.socket !== undefined ? `unix:${t.socket}` : `${t.host ?? '?'}:${t.port ?? '?'}`;
 
@@ -61,9 +94,13 @@ export function inferChains(models: readonly HopModel[], notes: string[]): Chain
   const edges = new Map<HopModel, HopModel[]>();
   const incoming = new Set<HopModel>();
   for (const p of proxies) {
-    const next = nextHops(p, models);
+    const { next, ambiguous } = linkedHops(p, models);
     edges.set(p, next);
     for (const n of next) incoming.add(n);
+    if (ambiguous.length > 0)
+      notes.push(
+        `${p.file}: ${p.label} sends to ${[...new Set(ambiguous.map(describe))].join(', ')}, where hops in several files listen at the same distance: declare the chain with --chain`,
+      );
   }
   const chains: ChainModel[] = [];
   const walk = (path: HopModel[]): void => {
@@ -80,6 +117,12 @@ export function inferChains(models: readonly HopModel[], notes: string[]): Chain
     const linked = new Set(chains.flatMap((c) => c.hops));
     for (const p of proxies) {
       if (linked.has(p) || (edges.get(p)?.length ?? 0) > 0) continue;
+      if (
+        p.targets.some((t) =>
+          models.some((m) => m !== p && m.listens.some((l) => reaches(t, l, m))),
+        )
+      )
+        continue; // ambiguous, said above
       const where = p.targets.map(describe).join(', ') || 'no upstream it names';
       notes.push(
         `${p.file}: ${p.label} sends to ${where}, where no app or proxy in these files listens: declare the chain with --chain if it is one`,
@@ -94,16 +137,26 @@ export function inferChains(models: readonly HopModel[], notes: string[]): Chain
   return chains;
 }
 
+/** The hops of `cands` nearest to `from`'s file (fewest directories apart). */
+function nearest(from: HopModel, cands: readonly HopModel[]): HopModel[] {
+  if (cands.length === 0) return [];
+  const d = Math.min(...cands.map((m) => apart(from.file, m.file)));
+  return cands.filter((m) => apart(from.file, m.file) === d);
+}
+
 /**
- * An app server runs the app: when the run holds exactly one app server and exactly one app
- * configuration with no listener (Django settings), the chain ends with both. More than one
- * of either is left for `--chain` to say.
+ * A chain that ends at an app server goes on to the Django settings it serves: the settings
+ * file nearest to that server, when the server is in turn the one app server nearest to it
+ * (a repository with several deployments pairs each server with its own settings, and an
+ * ambiguous pair is left alone).
  */
 function withSettings(path: HopModel[], apps: readonly HopModel[]): HopModel[] {
   const settings = apps.filter((a) => a.listens.length === 0);
   const servers = apps.filter((a) => a.listens.length > 0);
   const last = path[path.length - 1]!;
-  if (settings.length === 1 && servers.length === 1 && servers[0] === last)
-    return [...path, settings[0]!];
-  return path;
+  if (!servers.includes(last)) return path;
+  const s = nearest(last, settings);
+  if (s.length !== 1) return path;
+  const back = nearest(s[0]!, servers);
+  return back.length === 1 && back[0] === last ? [...path, s[0]!] : path;
 }

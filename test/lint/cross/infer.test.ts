@@ -66,6 +66,47 @@ describe('chain inference', () => {
     );
   });
 
+  test('a repository with several deployments: each proxy links its own app and settings', () => {
+    const at2 = (file: string) => at(file);
+    const deploy = (dir: string) => [
+      hop({
+        file: `${dir}/nginx.conf`,
+        role: 'proxy',
+        listens: [{ port: 443, tls: true, at: at2(`${dir}/nginx.conf`) }],
+        targets: [{ host: '127.0.0.1', port: 8000, at: at2(`${dir}/nginx.conf`) }],
+      }),
+      hop({
+        file: `${dir}/gunicorn.conf.py`,
+        role: 'app',
+        listens: [{ host: '127.0.0.1', port: 8000, at: at2(`${dir}/gunicorn.conf.py`) }],
+      }),
+      hop({ file: `${dir}/app/settings.py`, role: 'app', kind: 'django' }),
+    ];
+    const notes: string[] = [];
+    const chains = inferChains([...deploy('shop'), ...deploy('blog')], notes);
+    assert.deepEqual(
+      chains.map((c) => c.hops.map((h) => h.file)),
+      [
+        ['shop/nginx.conf', 'shop/gunicorn.conf.py', 'shop/app/settings.py'],
+        ['blog/nginx.conf', 'blog/gunicorn.conf.py', 'blog/app/settings.py'],
+      ],
+    );
+    assert.deepEqual(notes, []);
+    // a proxy that two apps answer from equally far: said, not guessed
+    const lone = hop({
+      file: 'edge/nginx.conf',
+      role: 'proxy',
+      targets: [{ host: '127.0.0.1', port: 8000, at: at2('edge/nginx.conf') }],
+    });
+    const apps = [deploy('shop')[1]!, deploy('blog')[1]!];
+    const n2: string[] = [];
+    assert.deepEqual(inferChains([lone, ...apps], n2), []);
+    assert.match(
+      n2.join('\n'),
+      /edge\/nginx\.conf: .*127\.0\.0\.1:8000, where hops in several files listen at the same distance/,
+    );
+  });
+
   test('links: ports, loopback, wildcard binds, compose names, sockets', () => {
     const l = (host: string | undefined, port?: number) => ({
       ...(host !== undefined ? { host } : {}),
