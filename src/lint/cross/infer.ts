@@ -42,14 +42,14 @@ export function reaches(t: Target, l: Listener, hop: HopModel): boolean {
   return lh === th;
 }
 
+/** The hops (other than `from`) that listen where target `t` points. */
+function answering(t: Target, from: HopModel, models: readonly HopModel[]): HopModel[] {
+  return models.filter((m) => m !== from && m.listens.some((l) => reaches(t, l, m)));
+}
+
 /** The hops that `from` sends requests to. */
 export function nextHops(from: HopModel, models: readonly HopModel[]): HopModel[] {
-  const out: HopModel[] = [];
-  for (const m of models) {
-    if (m === from) continue;
-    if (from.targets.some((t) => m.listens.some((l) => reaches(t, l, m)))) out.push(m);
-  }
-  return out;
+  return [...new Set(from.targets.flatMap((t) => answering(t, from, models)))];
 }
 
 /** How many directories apart two files are (0: the same directory). */
@@ -75,9 +75,8 @@ function linkedHops(
   const next = new Set<HopModel>();
   const ambiguous: Target[] = [];
   for (const t of from.targets) {
-    const all = models.filter((m) => m !== from && m.listens.some((l) => reaches(t, l, m)));
-    if (all.length === 0) continue;
-    const near = nearest(from, all);
+    const near = nearest(from, answering(t, from, models));
+    if (near.length === 0) continue;
     if (new Set(near.map((m) => m.file)).size > 1) ambiguous.push(t);
     else for (const m of near) next.add(m);
   }
@@ -93,14 +92,16 @@ export function inferChains(models: readonly HopModel[], notes: string[]): Chain
   const apps = models.filter((m) => m.role === 'app');
   const edges = new Map<HopModel, HopModel[]>();
   const incoming = new Set<HopModel>();
+  const unclear = new Set<HopModel>();
   for (const p of proxies) {
     const { next, ambiguous } = linkedHops(p, models);
     edges.set(p, next);
     for (const n of next) incoming.add(n);
-    if (ambiguous.length > 0)
-      notes.push(
-        `${p.file}: ${p.label} sends to ${[...new Set(ambiguous.map(describe))].join(', ')}, where hops in several files listen at the same distance: declare the chain with --chain`,
-      );
+    if (ambiguous.length === 0) continue;
+    unclear.add(p);
+    notes.push(
+      `${p.file}: ${p.label} sends to ${[...new Set(ambiguous.map(describe))].join(', ')}, where hops in several files listen at the same distance: declare the chain with --chain`,
+    );
   }
   const chains: ChainModel[] = [];
   const walk = (path: HopModel[]): void => {
@@ -116,13 +117,8 @@ export function inferChains(models: readonly HopModel[], notes: string[]): Chain
   if (apps.length > 0 && proxies.length > 0) {
     const linked = new Set(chains.flatMap((c) => c.hops));
     for (const p of proxies) {
-      if (linked.has(p) || (edges.get(p)?.length ?? 0) > 0) continue;
-      if (
-        p.targets.some((t) =>
-          models.some((m) => m !== p && m.listens.some((l) => reaches(t, l, m))),
-        )
-      )
-        continue; // ambiguous, said above
+      // linked, or ambiguous (said above)
+      if (linked.has(p) || (edges.get(p)?.length ?? 0) > 0 || unclear.has(p)) continue;
       const where = p.targets.map(describe).join(', ') || 'no upstream it names';
       notes.push(
         `${p.file}: ${p.label} sends to ${where}, where no app or proxy in these files listens: declare the chain with --chain if it is one`,
