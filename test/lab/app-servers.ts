@@ -106,36 +106,53 @@ function requireModule(path: string): void {
   }
 }
 
-/** The gunicorn command line (after `gunicorn`) that serves `opts` on `port`. */
-export function gunicornArgv(opts: WsgiAppOptions, port: number): string[] {
-  return [
-    '--bind',
-    hostPort(opts.host ?? '127.0.0.1', port),
-    '--workers',
-    '1',
-    '--error-logfile',
-    '-',
-    ...(opts.gunicornArgs ?? []),
-    `${opts.module}:${opts.callable ?? 'application'}`,
-  ];
-}
-
-/** The uwsgi command line (after `uwsgi`) that serves `opts` on `port` (HTTP, one process). */
-export function uwsgiArgv(opts: WsgiAppOptions, port: number): string[] {
-  return [
-    '--plugin',
-    'python3',
-    '--http-socket',
-    hostPort(opts.host ?? '127.0.0.1', port),
-    '--module',
-    `${opts.module}:${opts.callable ?? 'application'}`,
-    '--need-app',
-    '--die-on-term',
-    '--processes',
-    '1',
-    '--threads',
-    '4',
-  ];
+/**
+ * The command line that serves `opts` on `port` under gunicorn or uwsgi (HTTP, one worker):
+ * the program and its arguments, as the lab runs them and the lint tests read them; none
+ * for mod_wsgi, where Apache runs the app in its own process.
+ */
+export function wsgiCommand(
+  opts: WsgiAppOptions,
+  port: number,
+): { program: 'gunicorn' | 'uwsgi'; argv: string[] } | undefined {
+  const at = hostPort(opts.host ?? '127.0.0.1', port);
+  const app = `${opts.module}:${opts.callable ?? 'application'}`;
+  switch (opts.server) {
+    case 'gunicorn':
+      return {
+        program: 'gunicorn',
+        argv: [
+          '--bind',
+          at,
+          '--workers',
+          '1',
+          '--error-logfile',
+          '-',
+          ...(opts.gunicornArgs ?? []),
+          app,
+        ],
+      };
+    case 'uwsgi':
+      return {
+        program: 'uwsgi',
+        argv: [
+          '--plugin',
+          'python3',
+          '--http-socket',
+          at,
+          '--module',
+          app,
+          '--need-app',
+          '--die-on-term',
+          '--processes',
+          '1',
+          '--threads',
+          '4',
+        ],
+      };
+    case 'mod_wsgi':
+      return undefined;
+  }
 }
 
 /** Start `opts.module` under `opts.server`; resolves when it listens. */
@@ -145,20 +162,14 @@ export async function startWsgiApp(lab: Lab, opts: WsgiAppOptions): Promise<Runn
   const callable = opts.callable ?? 'application';
   const env = appEnv(opts);
   let p: LabProcess;
+  const command = wsgiCommand(opts, port);
   switch (opts.server) {
     case 'gunicorn':
-      p = lab.spawn(
-        'app (gunicorn)',
-        requireBinary(APP_SERVER_BINARIES.gunicorn),
-        gunicornArgv(opts, port),
-        { env },
-      );
-      break;
     case 'uwsgi':
       p = lab.spawn(
-        'app (uwsgi)',
-        requireBinary(APP_SERVER_BINARIES.uwsgi),
-        uwsgiArgv(opts, port),
+        `app (${opts.server})`,
+        requireBinary(APP_SERVER_BINARIES[opts.server]),
+        command!.argv,
         {
           env,
         },

@@ -10,7 +10,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunicornArgv, startWsgiApp, uwsgiArgv, type WsgiAppOptions } from './app-servers.js';
+import { startWsgiApp, type WsgiAppOptions, wsgiCommand } from './app-servers.js';
 import {
   type CertificateAuthority,
   type IssuedCert,
@@ -221,19 +221,11 @@ function djangoWsgiOptions(app: DjangoAppSpec, probeSecret?: string): WsgiAppOpt
 }
 
 /**
- * The command line (after the program's name) of the WSGI server that serves the lab's
- * Django site, exactly as the lab runs it (also linted: test/lint/cross/lab.test.ts); none
- * for mod_wsgi, where Apache runs Django in its own process.
+ * The command line of the WSGI server that serves the lab's Django site, exactly as the lab
+ * runs it (also linted: test/lint/cross/lab.test.ts); none under mod_wsgi.
  */
-export function djangoServerArgs(
-  app: DjangoAppSpec,
-  port: number,
-): { server: 'gunicorn' | 'uwsgi'; argv: string[] } | undefined {
-  const opts = djangoWsgiOptions(app);
-  if (opts.server === 'gunicorn') return { server: 'gunicorn', argv: gunicornArgv(opts, port) };
-  if (opts.server === 'uwsgi') return { server: 'uwsgi', argv: uwsgiArgv(opts, port) };
-  return undefined;
-}
+export const djangoServerCommand = (app: DjangoAppSpec, port: number) =>
+  wsgiCommand(djangoWsgiOptions(app), port);
 
 /**
  * Start the lab's Django site with these settings under the scenario's WSGI server

@@ -16,7 +16,7 @@ import { lintTexts } from '../../../src/lint/engine.js';
 import { DJANGO_PROXY_SETTINGS, djangoSettingsPy, shellWord } from '../../lab/django-files.js';
 import { requireBinary } from '../../lab/harness.js';
 import { scenarios } from '../../lab/scenarios.js';
-import { djangoServerArgs } from '../../lab/start.js';
+import { djangoServerCommand } from '../../lab/start.js';
 import type { DjangoAppSpec, HopContext, HopSpec, Scenario } from '../../lab/types.js';
 
 const FILE_NAME: Record<HopSpec['kind'], string> = {
@@ -93,11 +93,11 @@ function files(s: Scenario & { app: DjangoAppSpec }) {
     };
     out.push({ name: `${hop.name}/${FILE_NAME[hop.kind]}`, text: hop.config(ctx) });
   });
-  const server = djangoServerArgs(s.app, appPort);
+  const server = djangoServerCommand(s.app, appPort);
   if (server)
     out.push({
       name: 'Procfile',
-      text: `web: ${server.server} ${server.argv.map(shellWord).join(' ')}\n`,
+      text: `web: ${server.program} ${server.argv.map(shellWord).join(' ')}\n`,
     });
   // mod_wsgi: Apache runs Django in its own process, so the settings sit right behind the proxy
   out.push({ name: 'settings.py', text: djangoSettingsPy(s.app.settings) });
