@@ -1,9 +1,9 @@
-import { distance } from './keys.js';
 /**
  * The forwarded headers the resolver knows, the family shorthands that name several of them
  * at once, and how a policy's `headers` list is read: names and shorthands, case-insensitive,
  * an unknown one refused with the nearest valid name.
  */
+import { distance } from './keys.js';
 
 /** Every forwarded header the resolver can believe, lower-case. */
 export type ForwardedHeaderName =

@@ -4,17 +4,20 @@
  * `warning`, `pass` kind `pass`, `skip` kind `notApplicable`, `error` kind `open` (the
  * rule could not be evaluated) plus a tool execution notification.
  */
-import { sarifLog, sarifRule } from '../../report/sarif.js';
+import { type SarifLevel, sarifLog, sarifRule } from '../../report/sarif.js';
 import { CHECKS } from '../registry.js';
 import type { AuditReport, CheckResult, Severity, TargetReport } from '../types.js';
 import { TOOL_VERSION } from '../types.js';
 
-const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
+const LEVEL: Record<Severity, SarifLevel> = {
   critical: 'error',
   high: 'error',
   medium: 'warning',
   low: 'note',
 };
+
+/** Each check's index in the run's rules, looked up once per result. */
+const CHECK_INDEX = new Map(CHECKS.map((c, i) => [c.id as string, i]));
 
 const SECURITY_SEVERITY: Record<Severity, string> = {
   critical: '9.0',
@@ -24,7 +27,7 @@ const SECURITY_SEVERITY: Record<Severity, string> = {
 };
 
 function result(t: TargetReport, r: CheckResult) {
-  const ruleIndex = CHECKS.findIndex((c) => c.id === r.id);
+  const ruleIndex = CHECK_INDEX.get(r.id) ?? -1;
   const kind =
     r.status === 'fail' || r.status === 'warn'
       ? 'fail'

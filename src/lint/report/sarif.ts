@@ -2,15 +2,18 @@
  * The SARIF 2.1.0 report: one run, every lint rule as a rule, one result per finding
  * (level error/warning/note), suppressed findings with their justification.
  */
-import { sarifLog, sarifRule } from '../../report/sarif.js';
+import { type SarifLevel, sarifLog, sarifRule } from '../../report/sarif.js';
 import { RULES } from '../registry.js';
 import type { Finding, LintReport, LintSeverity } from '../types.js';
 
-const LEVEL: Record<LintSeverity, 'error' | 'warning' | 'note'> = {
+const LEVEL: Record<LintSeverity, SarifLevel> = {
   error: 'error',
   warning: 'warning',
   info: 'note',
 };
+/** Each rule's index in the run's rules, looked up once per finding. */
+const RULE_INDEX = new Map(RULES.map((r, i) => [r.id, i]));
+
 const SECURITY_SEVERITY: Record<LintSeverity, string> = {
   error: '7.5',
   warning: '5.0',
@@ -22,7 +25,7 @@ const uri = (file: string) => (file === '-' ? 'stdin' : file.replace(/\\/g, '/')
 function result(f: Finding, suppression?: string) {
   return {
     ruleId: f.rule,
-    ruleIndex: RULES.findIndex((r) => r.id === f.rule),
+    ruleIndex: RULE_INDEX.get(f.rule) ?? -1,
     level: LEVEL[f.severity],
     message: { text: `${f.message}\nFix: ${f.fix}` },
     locations: [
