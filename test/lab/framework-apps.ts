@@ -78,7 +78,6 @@ export interface RunningFrameworkApp {
   close(): Promise<void>;
 }
 
-/** Start the site on `framework` with its own setting and the Node probe, on `host`. */
 /** A node:http server once it listens, with a close that drops kept-alive connections. */
 async function running(server: Server, host: string): Promise<RunningFrameworkApp> {
   await new Promise((ok) => server.once('listening', ok));
@@ -93,6 +92,7 @@ async function running(server: Server, host: string): Promise<RunningFrameworkAp
   };
 }
 
+/** Start the site on `framework` with its own setting and the Node probe, on `host`. */
 export async function startFrameworkApp(
   s: FrameworkSetting,
   secret: string,

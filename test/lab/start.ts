@@ -41,7 +41,6 @@ export const BINARIES = {
   haproxy: '/usr/sbin/haproxy',
   caddy: '/usr/bin/caddy',
   apache: '/usr/sbin/apache2',
-  gunicorn: '/usr/bin/gunicorn',
 } as const;
 
 /** A running scenario. */

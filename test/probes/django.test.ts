@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PROBE_HEADER, signProbe } from '../../src/node/probe-auth.js';
 import { startWsgiApp, type WsgiServerKind } from '../lab/app-servers.js';
-import { inLab, Lab } from '../lab/harness.js';
+import { inLab, type Lab } from '../lab/harness.js';
 import { labCa, startHops } from '../lab/start.js';
 import { APP_HOST } from '../lab/types.js';
 import {
@@ -142,19 +142,22 @@ test('Django probe: answers equal what a Django view sees', {
   );
 });
 
-test('Django probe: off without PROXYTRUST_PROBE_SECRET (answers like an unknown path)', {
-  timeout: 90000,
-}, async (t) => {
-  const lab = new Lab('proxytrust-probe-off-');
-  t.after(() => lab.teardown());
-  const secret = newSecret();
-  const chain = await startChain(lab, 'gunicorn', 'nginx', undefined);
-  const unknown = await get(chain.https, '/no-such-page-proxytrust');
-  const r = await probeGet(chain.https, { secret });
-  assert.equal(unknown.status, 404);
-  assert.equal(r.status, unknown.status);
-  assert.equal(r.body, unknown.body);
-});
+test(
+  'Django probe: off without PROXYTRUST_PROBE_SECRET (answers like an unknown path)',
+  {
+    timeout: 90000,
+  },
+  (t) =>
+    inLab(t, 'probe-off', async (lab) => {
+      const secret = newSecret();
+      const chain = await startChain(lab, 'gunicorn', 'nginx', undefined);
+      const unknown = await get(chain.https, '/no-such-page-proxytrust');
+      const r = await probeGet(chain.https, { secret });
+      assert.equal(unknown.status, 404);
+      assert.equal(r.status, unknown.status);
+      assert.equal(r.body, unknown.body);
+    }),
+);
 
 test('Django probe: a probe-signed POST refused by CSRF carries the reason; the next answer reports it', {
   timeout: 90000,
