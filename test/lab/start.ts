@@ -266,10 +266,12 @@ export async function startScenario(
   }
 }
 
-/** The loopback ports of one started hop (0 when it has no such entry). */
+/** The loopback ports of one started hop (0 when it has no such entry), and its configuration. */
 export interface HopPorts {
   readonly https: number;
   readonly http: number;
+  /** The configuration file the hop runs, as rendered. */
+  readonly configPath: string;
 }
 
 /**
@@ -294,6 +296,7 @@ export async function startHops(
     hops.map(async (hop) => ({
       https: hop.tls ? await lab.freePort() : 0,
       http: hop.plainHttp ? await lab.freePort() : 0,
+      configPath: '',
     })),
   );
   const { cert } = await certs;
@@ -322,6 +325,7 @@ export async function startHops(
       `${name}.${hop.kind === 'caddy' ? 'Caddyfile' : 'conf'}`,
       hop.config(ctx),
     );
+    ports[i]!.configPath = configPath;
     const p = spawnHop(lab, hop.kind, name, configPath);
     for (const port of [ctx.httpPort, ctx.httpsPort]) {
       if (port) started.push(lab.waitForPort(port, { process: p, timeoutMs: 15000 }));

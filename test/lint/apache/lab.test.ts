@@ -6,17 +6,21 @@
  * the app receives, and mod_remoteip's trust must be what Apache believes.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { apacheHandler } from '../../../src/lint/apache/handler.js';
-import { lintText } from '../../../src/lint/engine.js';
 import type { HopModel } from '../../../src/lint/model.js';
 import { startEcho, values } from '../../lab/echo.js';
 import { type Lab, labTest } from '../../lab/harness.js';
 import { APACHE_MODULES, apache } from '../../lab/proxies.js';
-import { startHops } from '../../lab/start.js';
 import { APP_HOST, CLIENT_ADDRESS } from '../../lab/types.js';
-import { assertWrites, FORGED, forgedLines, send } from '../lab-writes.js';
+import {
+  assertVariantWrites,
+  FORGED,
+  findingLines,
+  forgedLines,
+  send,
+  startModelled,
+  startVariants,
+} from '../lab-writes.js';
 
 const VARIANTS = {
   stock: [],
@@ -62,24 +66,30 @@ async function start(
             ),
       }
     : base;
-  const [ports] = await startHops(lab, [spec], app, { prefix: name });
-  const file = join(lab.dir, `${name}-edge.conf`);
-  const text = readFileSync(file, 'utf8');
-  const parsed = apacheHandler.parse(file, text, { noIncludes: true });
-  assert.deepEqual(parsed.problems, [], `${name}: the lab's configuration parses`);
-  assert.equal(apacheHandler.detect(file, text), 3, `${name}: read as Apache, not nginx`);
-  const hops = apacheHandler.model!(parsed.input);
+  const { ports, text, hops } = await startModelled(
+    lab,
+    spec,
+    app,
+    name,
+    apacheHandler,
+    "the lab's configuration",
+  );
+  assert.equal(
+    apacheHandler.detect(ports.configPath, text),
+    3,
+    `${name}: read as Apache, not nginx`,
+  );
   assert.equal(hops.length, 1, `${name}: one hop per virtual host`);
   const hop = hops[0]!;
   assert.deepEqual(
     hop.listens.map((l) => [l.host, l.port, l.tls ?? false]),
-    [['127.0.0.1', ports!.http, false]],
+    [['127.0.0.1', ports.http, false]],
   );
   assert.deepEqual(
     hop.targets.map((t) => [t.host, t.port]),
     [[app.host, app.port]],
   );
-  return { text, port: ports!.http, hop };
+  return { text, port: ports.http, hop };
 }
 
 labTest(
@@ -87,18 +97,11 @@ labTest(
   async (lab) => {
     const app = await startEcho(lab);
     const names = Object.keys(VARIANTS) as (keyof typeof VARIANTS)[];
-    const started = await Promise.all(names.map((n) => start(lab, app, n)));
-    const by = Object.fromEntries(names.map((n, i) => [n, started[i]!])) as Record<
-      keyof typeof VARIANTS,
-      (typeof started)[number]
-    >;
-    for (const name of ['stock', 'cleared', 'noAdd'] as const) {
-      const { port, hop } = by[name];
-      const forged = await send(port, forgedLines());
-      const honest = await send(port, []);
-      assertWrites(hop, forged, honest, name);
-      assert.equal(hop.source, '127.0.0.10', `${name}: ProxySourceAddress`);
-    }
+    const by = await startVariants(names, (n) => start(lab, app, n));
+    const written = ['stock', 'cleared', 'noAdd'] as const;
+    await assertVariantWrites(by, written);
+    for (const name of written)
+      assert.equal(by[name].hop.source, '127.0.0.10', `${name}: ProxySourceAddress`);
     // spelled out for the defaults: mod_proxy's three appended headers, nothing else
     assert.deepEqual(
       by.stock.hop.writes.map((w) => [w.name, w.action, w.implicit ?? false]),
@@ -138,10 +141,7 @@ labTest(
     assert.deepEqual(values(seenLan, 'x-seen-ip'), [CLIENT_ADDRESS]);
 
     // the lab's own configurations, linted
-    const rules = (text: string) =>
-      lintText(text, 'apache')
-        .findings.map((f) => `${f.rule}:${text.split('\n')[f.line - 1]!.trim()}`)
-        .sort();
+    const rules = (text: string) => findingLines(text, 'apache');
     const pass = `ProxyPass / http://${app.host}:${app.port}/`;
     assert.deepEqual(rules(by.stock.text), [`apache/client-ip-headers-not-cleared:${pass}`]);
     assert.deepEqual(rules(by.cleared.text), []);

@@ -5,17 +5,21 @@
  * header_up lines, trusted_proxies) must be what the app receives.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { caddyHandler } from '../../../src/lint/caddy/handler.js';
-import { lintText } from '../../../src/lint/engine.js';
 import type { HopModel } from '../../../src/lint/model.js';
 import { startEcho, values } from '../../lab/echo.js';
 import { type Lab, labTest } from '../../lab/harness.js';
 import { caddy } from '../../lab/proxies.js';
-import { startHops } from '../../lab/start.js';
 import { APP_HOST, CLIENT_ADDRESS } from '../../lab/types.js';
-import { assertWrites, FORGED, forgedLines, send } from '../lab-writes.js';
+import {
+  assertVariantWrites,
+  FORGED,
+  findingLines,
+  forgedLines,
+  send,
+  startModelled,
+  startVariants,
+} from '../lab-writes.js';
 
 const VARIANTS = {
   stock: [],
@@ -41,22 +45,24 @@ async function start(
   name: keyof typeof VARIANTS,
 ): Promise<{ text: string; port: number; hop: HopModel }> {
   const spec = caddy({ behaviour: name, proxyOptions: VARIANTS[name] });
-  const [ports] = await startHops(lab, [spec], app, { prefix: name });
-  const file = join(lab.dir, `${name}-edge.Caddyfile`);
-  const text = readFileSync(file, 'utf8');
-  const parsed = caddyHandler.parse(file, text, { noIncludes: true });
-  assert.deepEqual(parsed.problems, [], `${name}: the lab's Caddyfile parses`);
-  const hops = caddyHandler.model!(parsed.input);
+  const { ports, text, hops } = await startModelled(
+    lab,
+    spec,
+    app,
+    name,
+    caddyHandler,
+    "the lab's Caddyfile",
+  );
   assert.equal(hops.length, 2, `${name}: one hop per site`);
-  const hop = hops.find((h) => h.listens.some((l) => l.port === ports!.http && !l.tls));
-  assert.ok(hop, `${name}: the plain-http site listens on ${ports!.http}`);
-  const tlsHop = hops.find((h) => h.listens.some((l) => l.port === ports!.https && l.tls));
-  assert.ok(tlsHop, `${name}: the https site listens with TLS on ${ports!.https}`);
+  const hop = hops.find((h) => h.listens.some((l) => l.port === ports.http && !l.tls));
+  assert.ok(hop, `${name}: the plain-http site listens on ${ports.http}`);
+  const tlsHop = hops.find((h) => h.listens.some((l) => l.port === ports.https && l.tls));
+  assert.ok(tlsHop, `${name}: the https site listens with TLS on ${ports.https}`);
   assert.deepEqual(
     hop.targets.map((t) => [t.host, t.port]),
     [[app.host, app.port]],
   );
-  return { text, port: ports!.http, hop };
+  return { text, port: ports.http, hop };
 }
 
 labTest(
@@ -65,17 +71,8 @@ labTest(
     // caddy() reaches its upstream over ::1 (test/lab/proxies.ts)
     const app = await startEcho(lab, '::1');
     const names = Object.keys(VARIANTS) as (keyof typeof VARIANTS)[];
-    const started = await Promise.all(names.map((n) => start(lab, app, n)));
-    const by = Object.fromEntries(names.map((n, i) => [n, started[i]!])) as Record<
-      keyof typeof VARIANTS,
-      (typeof started)[number]
-    >;
-    for (const name of ['stock', 'edits', 'relay', 'trustAll'] as const) {
-      const { port, hop } = by[name];
-      const forged = await send(port, forgedLines());
-      const honest = await send(port, []);
-      assertWrites(hop, forged, honest, name);
-    }
+    const by = await startVariants(names, (n) => start(lab, app, n));
+    await assertVariantWrites(by, ['stock', 'edits', 'relay', 'trustAll']);
 
     // what the model says, and the real Caddy did, spelled out for the defaults
     const stock = by.stock.hop.writes.map((w) => [w.name, w.action, w.implicit ?? false]);
@@ -112,10 +109,7 @@ labTest(
     assert.deepEqual(values(kept, 'x-forwarded-proto'), [FORGED['x-forwarded-proto']]);
 
     // the lab's own Caddyfiles, linted: the relay and the trust-all are found, nothing else
-    const rules = (text: string) =>
-      lintText(text, 'caddy')
-        .findings.map((f) => `${f.rule}:${text.split('\n')[f.line - 1]!.trim()}`)
-        .sort();
+    const rules = (text: string) => findingLines(text, 'caddy');
     assert.deepEqual(rules(by.stock.text), []);
     assert.deepEqual(rules(by.edits.text), []);
     assert.deepEqual(rules(by.privateRanges.text), []);

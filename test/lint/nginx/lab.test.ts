@@ -6,17 +6,20 @@
  * `$http_*`; nothing at all) must be what the app receives.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { HopModel } from '../../../src/lint/model.js';
 import { nginxHandler } from '../../../src/lint/nginx/handler.js';
-import { nginxModel } from '../../../src/lint/nginx/model.js';
 import { startEcho, values } from '../../lab/echo.js';
 import { type Lab, labTest } from '../../lab/harness.js';
 import { NGINX_RIGHT, nginx } from '../../lab/proxies.js';
-import { startHops } from '../../lab/start.js';
 import { CLIENT_ADDRESS } from '../../lab/types.js';
-import { assertWrites, FORGED, forgedLines, send } from '../lab-writes.js';
+import {
+  assertVariantWrites,
+  FORGED,
+  forgedLines,
+  send,
+  startModelled,
+  startVariants,
+} from '../lab-writes.js';
 
 const VARIANTS = {
   right: NGINX_RIGHT,
@@ -46,26 +49,29 @@ async function start(
   name: keyof typeof VARIANTS,
 ): Promise<{ port: number; hop: HopModel }> {
   const spec = nginx({ behaviour: name, headers: VARIANTS[name] });
-  const [ports] = await startHops(lab, [spec], app, { prefix: name });
-  const file = join(lab.dir, `${name}-edge.conf`);
-  const parsed = nginxHandler.parse(file, readFileSync(file, 'utf8'), { noIncludes: true });
-  assert.deepEqual(parsed.problems, [], `${name}: the lab's nginx.conf parses`);
-  const hops = nginxModel(parsed.input);
+  const { ports, hops } = await startModelled(
+    lab,
+    spec,
+    app,
+    name,
+    nginxHandler,
+    "the lab's nginx.conf",
+  );
   assert.equal(hops.length, 1, `${name}: one proxying server`);
   const hop = hops[0]!;
   assert.ok(
-    hop.listens.some((l) => l.port === ports!.http && !l.tls),
-    `${name}: listens for plain http on ${ports!.http}`,
+    hop.listens.some((l) => l.port === ports.http && !l.tls),
+    `${name}: listens for plain http on ${ports.http}`,
   );
   assert.ok(
-    hop.listens.some((l) => l.port === ports!.https && l.tls),
+    hop.listens.some((l) => l.port === ports.https && l.tls),
     `${name}: and TLS`,
   );
   assert.deepEqual(
     hop.targets.map((t) => [t.host, t.port]),
     [[app.host, app.port]],
   );
-  return { port: ports!.http, hop };
+  return { port: ports.http, hop };
 }
 
 labTest(
@@ -73,17 +79,8 @@ labTest(
   async (lab) => {
     const app = await startEcho(lab);
     const names = Object.keys(VARIANTS) as (keyof typeof VARIANTS)[];
-    const started = await Promise.all(names.map((n) => start(lab, app, n)));
-    const by = Object.fromEntries(names.map((n, i) => [n, started[i]!])) as Record<
-      keyof typeof VARIANTS,
-      (typeof started)[number]
-    >;
-    for (const name of names) {
-      const { port, hop } = by[name];
-      const forged = await send(port, forgedLines());
-      const honest = await send(port, []);
-      assertWrites(hop, forged, honest, name);
-    }
+    const by = await startVariants(names, (n) => start(lab, app, n));
+    await assertVariantWrites(by, names);
 
     // spelled out: nginx adds no forwarded header of its own, and a relay is no write
     assert.deepEqual(by.stock.hop.writes, []);
