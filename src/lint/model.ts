@@ -6,6 +6,9 @@
  */
 import type { LintKind } from './types.js';
 
+/** True when a trusted range covers every address (`0.0.0.0/0`, `::/0`, `0/0`, any `/0`). */
+export const coversAll = (cidr: string): boolean => /^[0-9a-f.:]*\/0$/i.test(cidr.trim());
+
 /** A place in a file. */
 export interface Loc {
   readonly file: string;

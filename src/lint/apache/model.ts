@@ -26,9 +26,18 @@
  *
  * Observed with Debian's apache2 2.4 (test/lint/apache/lab.test.ts).
  */
-import type { Belief, HeaderWrite, HopModel, Listener, Loc, Target, Trust } from '../model.js';
+import {
+  type Belief,
+  coversAll,
+  type HeaderWrite,
+  type HopModel,
+  type Listener,
+  type Loc,
+  type Target,
+  type Trust,
+} from '../model.js';
 import { isUnknown } from '../template.js';
-import type { ApacheInput, ApNode } from './parser.js';
+import { type ApacheInput, type ApNode, unknownValue } from './parser.js';
 
 const loc = (n: ApNode): Loc => ({ file: n.file, line: n.line, col: n.col });
 
@@ -333,7 +342,7 @@ function listeners(ctx: ApContext, input: ApacheInput): Listener[] {
 
 /** `host:port`, `[v6]:port`, `*:80`, `_default_:443`, `port`. */
 function address(a: string, defaultPort: number | undefined): { host?: string; port?: number } {
-  if (a.includes('${') || isUnknown(a)) return {};
+  if (unknownValue(a)) return {};
   let host: string | undefined;
   let port: number | undefined = defaultPort;
   const v6 = /^\[([^\]]+)\](?::(\d+|\*))?$/.exec(a);
@@ -372,7 +381,7 @@ export function targetsOf(url: string, at: Loc, input: ApacheInput): Target[] {
             out.push(...targetsOf(b.args[0], loc(b), input));
     return out.length > 0 ? out : [{ at }];
   }
-  if (host.includes('${') || isUnknown(host) || host.includes('$')) return [{ at }];
+  if (unknownValue(host) || host.includes('$')) return [{ at }];
   const port = m[3] ? Number(m[3]) : DEFAULT_PORTS[scheme];
   return [{ host, ...(port !== undefined ? { port } : {}), at }];
 }
@@ -396,7 +405,6 @@ export function remoteIp(ctx: ApContext): {
 }
 
 /** True when a RemoteIP proxy value covers every address. */
-export const coversAll = (v: string): boolean => /^[0-9a-f.:]*\/0$/i.test(v.trim());
 
 /** The HSTS `Header` line in effect, if any. */
 function hstsOf(ctx: ApContext): ApNode | undefined {
@@ -430,7 +438,7 @@ export function apacheModel(input: ApacheInput): HopModel[] {
       trust = {
         ...(all ? { all: true } : {}),
         cidrs,
-        ...(rip.lists.length > 0 || cidrs.some((c) => c.includes('${')) ? { unknown: true } : {}),
+        ...(rip.lists.length > 0 || cidrs.some(unknownValue) ? { unknown: true } : {}),
         at: rip.proxies[0] ? loc(rip.proxies[0]) : at,
       };
     }
@@ -447,7 +455,7 @@ export function apacheModel(input: ApacheInput): HopModel[] {
         : 'apache main server',
       listens,
       targets: entries.flatMap((e) => targetsOf(e.url, loc(e.node), input)),
-      ...(source && !source.includes('${') ? { source } : {}),
+      ...(source && !unknownValue(source) ? { source } : {}),
       writes,
       believes,
       ...(trust ? { trust } : {}),

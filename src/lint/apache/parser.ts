@@ -11,7 +11,10 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import type { ParseProblem } from '../kinds.js';
 import { type ConfFs, diskFs, expandGlob, hasGlob } from '../nginx/parser.js';
-import { detemplate, hasTemplateMarkers } from '../template.js';
+import { detemplate, hasTemplateMarkers, isUnknown } from '../template.js';
+
+/** True when a value is unknown here: an undefined `${VAR}`, or a template's placeholder. */
+export const unknownValue = (v: string): boolean => v.includes('${') || isUnknown(v);
 
 /** One directive or section. */
 export interface ApNode {
@@ -199,7 +202,7 @@ export function parseApache(
       }
       const target = n.args[0];
       if (!target) continue;
-      if (target.includes('${') || target.includes('\uE000')) {
+      if (unknownValue(target)) {
         notes.push(
           `${n.file}:${n.line}: ${n.name} ${target}: an unknown path, its content is unknown`,
         );

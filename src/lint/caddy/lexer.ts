@@ -8,6 +8,7 @@
  * value is unknown here: the token keeps them as written and says so.
  */
 import type { ParseProblem } from '../kinds.js';
+import { isUnknown } from '../template.js';
 
 /** One token. */
 export interface CaddyToken {
@@ -31,6 +32,9 @@ export interface Lexed {
 
 /** True when a token value holds an environment placeholder (`{$VAR}`) or `{env.VAR}`. */
 export const hasEnv = (v: string): boolean => /\{\$[^}]*\}|\{env\.[^}]*\}/.test(v);
+
+/** True when a value is unknown here: a template's placeholder or an environment placeholder. */
+export const unknownValue = (v: string): boolean => isUnknown(v) || hasEnv(v);
 
 /** Split one Caddyfile's text into tokens. Never throws. */
 export function lexCaddy(file: string, text: string): Lexed {

@@ -24,9 +24,18 @@
  *
  * Observed with Caddy 2.6 (test/lint/caddy/lab.test.ts); Caddy 1 sites are not modelled.
  */
-import type { Belief, HeaderWrite, HopModel, Listener, Loc, Target, Trust } from '../model.js';
+import {
+  type Belief,
+  coversAll,
+  type HeaderWrite,
+  type HopModel,
+  type Listener,
+  type Loc,
+  type Target,
+  type Trust,
+} from '../model.js';
 import { isUnknown } from '../template.js';
-import { hasEnv } from './lexer.js';
+import { unknownValue } from './lexer.js';
 import type { CaddyInput, CaddyNode, CaddySite } from './parser.js';
 
 const loc = (n: CaddyNode): Loc => ({ file: n.file, line: n.line, col: n.col });
@@ -42,7 +51,6 @@ export const PRIVATE_RANGES = [
 ];
 
 /** True when a CIDR covers every address of its family (`0.0.0.0/0`, `::/0`). */
-export const coversAll = (cidr: string): boolean => /^[0-9a-f.:]*\/0$/i.test(cidr.trim());
 
 /** A matcher token (`*`, `/path`, `@name`) as the first argument of a directive. */
 export const isMatcher = (a: string | undefined): boolean =>
@@ -124,7 +132,7 @@ export function upstreamsOf(rp: CaddyNode): { text: string; at: Loc }[] {
 
 /** An upstream address as a target. */
 export function targetOf(text: string, at: Loc): Target {
-  if (isUnknown(text) || hasEnv(text) || /\{[^}]*\}/.test(text)) return { at };
+  if (unknownValue(text) || /\{[^}]*\}/.test(text)) return { at };
   let rest = text;
   if (/^unix\/\//.test(rest)) return { socket: rest.slice(5), at };
   let scheme = 'http';
@@ -193,7 +201,7 @@ export function siteTrust(input: CaddyInput, rp: CaddyNode): Trust | undefined {
   if (lines.length === 0) return undefined;
   const cidrs = lines.flatMap(trustedRanges);
   // a placeholder, or a module's name (`cloudflare`) whose ranges the file does not show
-  const unknown = cidrs.some((c) => isUnknown(c) || hasEnv(c) || !/^[0-9a-f.:]+(\/\d+)?$/i.test(c));
+  const unknown = cidrs.some((c) => unknownValue(c) || !/^[0-9a-f.:]+(\/\d+)?$/i.test(c));
   const all = cidrs.some(coversAll);
   return {
     ...(all ? { all: true } : {}),

@@ -11,8 +11,8 @@ import { dirname, isAbsolute, join } from 'node:path';
 import type { ParseProblem } from '../kinds.js';
 import type { Loc } from '../model.js';
 import { type ConfFs, diskFs, expandGlob, hasGlob } from '../nginx/parser.js';
-import { detemplate, hasTemplateMarkers, isUnknown, UNKNOWN } from '../template.js';
-import { type CaddyToken, hasEnv, lexCaddy } from './lexer.js';
+import { detemplate, hasTemplateMarkers } from '../template.js';
+import { type CaddyToken, lexCaddy, unknownValue } from './lexer.js';
 
 /** One directive (or subdirective), with its block. */
 export interface CaddyNode {
@@ -236,7 +236,7 @@ export function parseCaddy(file: string, text: string, opts: CaddyParseOptions =
         out.push(...expand(withArgs(snippet, args), [...stack, key]));
         continue;
       }
-      if (isUnknown(target) || hasEnv(target)) {
+      if (unknownValue(target)) {
         notes.push(
           `${n.file}:${n.line}: import ${target}: an unknown file, its content is unknown`,
         );
@@ -338,7 +338,7 @@ function site(head: CaddyNode, directives: readonly CaddyNode[]): CaddySite {
 
 /** A site address: `[scheme://]host[:port][/path]`. */
 export function parseAddress(raw: string, at: Loc): CaddyAddress {
-  if (isUnknown(raw) || hasEnv(raw)) {
+  if (unknownValue(raw)) {
     const m = /^(https?):\/\//.exec(raw);
     return { raw, ...(m ? { scheme: m[1] as 'http' | 'https' } : {}), unknown: true, at };
   }
@@ -373,9 +373,6 @@ export function parseAddress(raw: string, at: Loc): CaddyAddress {
     at,
   };
 }
-
-/** A token value that holds no unknown part. */
-export const knownValue = (v: string): boolean => !v.includes(UNKNOWN) && !hasEnv(v);
 
 /** `file:line: name args` as written (quoted when needed), for evidence. */
 export function caddyLine(n: CaddyNode): string {

@@ -1,5 +1,6 @@
-import { contexts, coversAll, remoteIp, walkAll } from '../apache/model.js';
+import { contexts, remoteIp, walkAll } from '../apache/model.js';
 import { apacheLine } from '../apache/parser.js';
+import { coversAll } from '../model.js';
 import type { ApacheRule, Hit } from '../rule.js';
 
 /** mod_remoteip believes the client-IP header from every peer. */

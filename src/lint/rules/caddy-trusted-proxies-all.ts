@@ -1,11 +1,6 @@
-import {
-  coversAll,
-  globalTrustedProxies,
-  reverseProxies,
-  sub,
-  trustedRanges,
-} from '../caddy/model.js';
+import { globalTrustedProxies, reverseProxies, sub, trustedRanges } from '../caddy/model.js';
 import { type CaddyNode, caddyLine } from '../caddy/parser.js';
+import { coversAll } from '../model.js';
 import type { CaddyRule, Hit } from '../rule.js';
 
 /**

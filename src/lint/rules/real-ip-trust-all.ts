@@ -1,7 +1,6 @@
+import { coversAll } from '../model.js';
 import { scopes } from '../nginx/tree.js';
 import type { Hit, NginxRule } from '../rule.js';
-
-const ALL = new Set(['0.0.0.0/0', '::/0', '0/0', '::0/0']);
 
 /** set_real_ip_from 0.0.0.0/0: every client may name its own address. */
 export const realIpTrustAll: NginxRule = {
@@ -24,7 +23,7 @@ export const realIpTrustAll: NginxRule = {
     const hits: Hit[] = [];
     for (const s of scopes(root))
       for (const n of s.children)
-        if (n.name === 'set_real_ip_from' && ALL.has(n.args[0] ?? ''))
+        if (n.name === 'set_real_ip_from' && coversAll(n.args[0] ?? ''))
           hits.push({
             at: n,
             message: `set_real_ip_from ${n.args[0]} believes the real-IP header from every client`,

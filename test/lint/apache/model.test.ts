@@ -158,6 +158,18 @@ RemoteIPInternalProxy 10.0.0.0/8
     assert.equal(none.trust?.all, true);
   });
 
+  test('a templated RemoteIPTrustedProxy or ProxySourceAddress is unknown, never an address', () => {
+    const [h] = model(`<VirtualHost *:80>
+  RemoteIPHeader X-Forwarded-For
+  RemoteIPTrustedProxy {{ lb_address }}
+  ProxySourceAddress {{ source_address }}
+  ProxyPass / http://127.0.0.1:8000/
+</VirtualHost>
+`);
+    assert.equal(h!.trust?.unknown, true);
+    assert.equal(h!.source, undefined);
+  });
+
   test('a virtual host that does not proxy is no hop; an unknown target is kept as unknown', () => {
     assert.deepEqual(model('<VirtualHost *:80>\n  DocumentRoot /srv\n</VirtualHost>\n'), []);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Apache's own ${VAR} syntax, not a template
