@@ -25,18 +25,21 @@ export function frontOf(chain: ChainModel, k: number): HopModel | undefined {
 export const proxiesBefore = (chain: ChainModel, k: number): number =>
   chain.hops.slice(0, k).filter((h) => h.role === 'proxy').length;
 
-/** The last write of `name` by a hop before `k` (the value the hop at `k` receives). */
+/**
+ * The last write of `name` by a hop before `k` (the value the hop at `k` receives), with
+ * the writing hop's index `j`.
+ */
 export function writerFor(
   chain: ChainModel,
   k: number,
   name: string,
-): { hop: HopModel; write: HeaderWrite } | undefined {
+): { hop: HopModel; j: number; write: HeaderWrite } | undefined {
   for (let j = k - 1; j >= 0; j--) {
     const hop = chain.hops[j]!;
-    const ws = hop.writes.filter((w) => w.name === name);
     // a header written on several lines is judged by its first (nginx sends every line;
     // duplicates are the single-file rules' business)
-    if (ws.length > 0) return { hop, write: ws[0]! };
+    const write = hop.writes.find((w) => w.name === name);
+    if (write) return { hop, j, write };
   }
   return undefined;
 }
@@ -128,8 +131,10 @@ export function guardedByAgreement(chain: ChainModel, k: number, purpose: Purpos
 }
 
 /**
- * True when an app behind hop `k` reads its own header of this purpose and the proxies set it
- * on every request: it then never falls back to what hop `k` made of the others. Django reads
+ * True when an app behind hop `k` reads its own header of this purpose and the proxies in
+ * front of `k` set it on every request: it then never falls back to what hop `k` made of the
+ * others. (A header that hop `k` or a later one writes may carry what `k` believed: it decides
+ * nothing.) Django reads
  * `SECURE_PROXY_SSL_HEADER` when the request has it, and only without it the WSGI server's
  * `wsgi.url_scheme` (which gunicorn or uwsgi derived from their own scheme headers).
  */
@@ -137,8 +142,8 @@ export function decidedDownstream(chain: ChainModel, k: number, purpose: Purpose
   return chain.hops.slice(k + 1).some((hop, i) =>
     hop.believes.some((b) => {
       if (b.purpose !== purpose) return false;
-      const w = writerFor(chain, k + 1 + i, b.name)?.write;
-      return w !== undefined && w.action === 'set' && w.onlyTls !== true;
+      const w = writerFor(chain, k + 1 + i, b.name);
+      return w !== undefined && w.j < k && w.write.action === 'set' && w.write.onlyTls !== true;
     }),
   );
 }

@@ -92,7 +92,7 @@ export const schemeHeaderMismatch: CrossRule = {
           return (
             w !== undefined &&
             w.write.action !== 'clear' &&
-            (canMatch(w.write, b.value) || truthfulPlain(chain, chain.hops.indexOf(w.hop), w.write))
+            (canMatch(w.write, b.value) || truthfulPlain(chain, w.j, w.write))
           );
         })
       )

@@ -172,6 +172,28 @@ describe('cross/unwritten-header-believed', () => {
     );
   });
 
+  test('a header the judged hop writes itself decides nothing for it (it may carry the forged value)', () => {
+    // inner nginx believes X-Real-IP from the edge, which never writes it, and writes
+    // X-Forwarded-For $remote_addr (the believed address) for the app behind it
+    const edge = proxy([], { targets: [{ host: '127.0.0.1', port: 8080, at: at('edge', 9) }] });
+    const inner = proxy([w('x-forwarded-for', 'set', { value: '$remote_addr' })], {
+      file: 'inner',
+      label: 'inner',
+      listens: [{ host: '127.0.0.1', port: 8080, at: at('inner') }],
+      targets: [{ host: '127.0.0.1', port: 3000, at: at('inner', 9) }],
+      believes: [b('x-real-ip', 'client')],
+      trust: { cidrs: ['127.0.0.1'], at: at('inner', 2) },
+    });
+    const express = app([b('x-forwarded-for', 'client')], {
+      kind: 'express',
+      listens: [{ host: '127.0.0.1', port: 3000, at: at('app') }],
+      trust: { hops: 1, at: at('app', 2) },
+    });
+    const alone = run(unwrittenHeaderBelieved, chain(edge, inner));
+    assert.equal(alone.length, 1);
+    assert.deepEqual(run(unwrittenHeaderBelieved, chain(edge, inner, express)), alone);
+  });
+
   test('the edge itself believes nothing from anyone in front', () => {
     assert.deepEqual(
       run(
