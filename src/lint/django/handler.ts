@@ -89,16 +89,34 @@ export function known(a: Assignment | undefined): PyValue | undefined {
 /** True when a boolean setting is literally on. */
 export const on = (a: Assignment | undefined): boolean => truthy(known(a)) === true;
 
+/**
+ * SECURE_PROXY_SSL_HEADER as written: the assignment, and its META key and https value when
+ * it is a literal pair (`pair` undefined when it is not a tuple or list at all).
+ */
+export function sslHeader(
+  input: DjangoInput,
+): { a: Assignment; pair?: readonly PyValue[]; name?: string; value?: string } | undefined {
+  const a = setting(input, 'SECURE_PROXY_SSL_HEADER');
+  if (!a) return undefined;
+  const pair = a.value.t === 'tuple' || a.value.t === 'list' ? a.value.items : undefined;
+  const name = str(pair?.[0]);
+  const value = str(pair?.[1]);
+  return {
+    a,
+    ...(pair ? { pair } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(value !== undefined ? { value } : {}),
+  };
+}
+
 /** The hop a settings file describes: Django believes what its settings name, from any peer. */
 export function djangoModel(input: DjangoInput): HopModel[] {
   const believes: Belief[] = [];
   const unknowns: string[] = [];
   let trustAt: Loc | undefined;
-  const ssl = setting(input, 'SECURE_PROXY_SSL_HEADER');
-  if (ssl) {
-    const pair = ssl.value.t === 'tuple' || ssl.value.t === 'list' ? ssl.value.items : undefined;
-    const name = str(pair?.[0]);
-    const value = str(pair?.[1]);
+  const h = sslHeader(input);
+  if (h) {
+    const { a: ssl, pair, name, value } = h;
     const header = name !== undefined ? headerOfMetaKey(name) : undefined;
     if (header) {
       believes.push({

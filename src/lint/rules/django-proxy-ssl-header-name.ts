@@ -1,6 +1,5 @@
 import { distance } from '../../core/keys.js';
-import { evidence, locOf, setting } from '../django/handler.js';
-import { str } from '../django/python.js';
+import { evidence, locOf, sslHeader } from '../django/handler.js';
 import type { DjangoRule } from '../rule.js';
 
 /** The META keys of the scheme headers proxies send, to catch misspellings. */
@@ -64,11 +63,9 @@ export const djangoProxySslHeaderName: DjangoRule = {
     ],
   },
   check(input) {
-    const a = setting(input, 'SECURE_PROXY_SSL_HEADER');
-    const v = a?.value;
-    if (!a || !v || (v.t !== 'tuple' && v.t !== 'list')) return [];
-    const name = str(v.items[0]);
-    if (name === undefined) return [];
+    const h = sslHeader(input);
+    if (!h?.pair || h.name === undefined) return [];
+    const { a, name } = h;
     const bad = unseenMetaKey(name);
     if (!bad) return [];
     return [
@@ -76,7 +73,7 @@ export const djangoProxySslHeaderName: DjangoRule = {
         at: locOf(input, a),
         message: `SECURE_PROXY_SSL_HEADER names '${name}', which Django never finds in request.META (${bad.why}): every request looks like http`,
         evidence: [evidence(input, a)],
-        fix: `Write the META key: SECURE_PROXY_SSL_HEADER = ('${bad.meant}', '${str(v.items[1]) ?? 'https'}').`,
+        fix: `Write the META key: SECURE_PROXY_SSL_HEADER = ('${bad.meant}', '${h.value ?? 'https'}').`,
       },
     ];
   },

@@ -1,5 +1,4 @@
-import { evidence, headerOfMetaKey, locOf, setting } from '../django/handler.js';
-import { str } from '../django/python.js';
+import { evidence, headerOfMetaKey, locOf, sslHeader } from '../django/handler.js';
 import type { DjangoRule } from '../rule.js';
 
 /** The values proxies send for https, per scheme header (lower-case header name). */
@@ -36,12 +35,9 @@ export const djangoProxySslHeaderValue: DjangoRule = {
     ],
   },
   check(input) {
-    const a = setting(input, 'SECURE_PROXY_SSL_HEADER');
-    const v = a?.value;
-    if (!a || !v || (v.t !== 'tuple' && v.t !== 'list')) return [];
-    const name = str(v.items[0]);
-    const value = str(v.items[1]);
-    if (name === undefined || value === undefined) return [];
+    const h = sslHeader(input);
+    if (!h?.pair || h.name === undefined || h.value === undefined) return [];
+    const { a, name, value } = h;
     const header = headerOfMetaKey(name);
     const ok = header ? HTTPS_VALUES.get(header) : undefined;
     if (!ok || ok.includes(value)) return [];
