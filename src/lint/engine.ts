@@ -84,6 +84,8 @@ export function detectKind(name: string, text: string): LintKind | undefined {
     if (c > score) {
       score = c;
       best = h.kind;
+      // unmistakable, and a later handler cannot win a tie: the rest need not read the text
+      if (c === 3) break;
     }
   }
   return best;
