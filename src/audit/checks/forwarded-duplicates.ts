@@ -3,10 +3,10 @@
  * values (`X-Forwarded-Proto: https, https` from a header set twice), and the verdict names
  * the header and how many lines arrived.
  */
-import { type Check, fail, from, pass, type Verdict, warn } from '../check.js';
+import { type Check, fail, from, pass, type Verdict } from '../check.js';
 import type { AuditContext } from '../context.js';
 import { probeName } from '../probe-answer.js';
-import { needsSecret, noAnswer, probeEvidence } from './probe-util.js';
+import { needsSecret, noAnswerWarn, probeEvidence } from './probe-util.js';
 
 const CODES = new Set(['DUPLICATED_VALUES', 'CONTRADICTORY_VALUES', 'DUPLICATE_HEADER_LINES']);
 
@@ -48,16 +48,8 @@ async function judgeDuplicates(ctx: AuditContext): Promise<Verdict> {
   const skipped = needsSecret(ctx);
   if (skipped) return skipped;
   const p = await ctx.probeBaseline('https');
-  if (!p.answer) {
-    return from(
-      'outside',
-      warn(
-        `${noAnswer(p)}: the header lines that reach the app cannot be seen from outside`,
-        [probeEvidence(p, [])],
-        'Check the probe secret and path (--probe-secret, --probe-path), and that the probe is installed first in the app (docs/probes.md).',
-      ),
-    );
-  }
+  if (!p.answer)
+    return noAnswerWarn(p, 'the header lines that reach the app cannot be seen from outside');
   const who = probeName(p.answer);
   const found: string[] = [];
   const lines: string[] = [];
@@ -92,9 +84,8 @@ async function judgeDuplicates(ctx: AuditContext): Promise<Verdict> {
       );
     }
   }
-  const ev = [
-    { ...probeEvidence(p, []), response: [...(probeEvidence(p, []).response ?? []), ...lines] },
-  ];
+  const shown = probeEvidence(p, []);
+  const ev = [{ ...shown, response: [...(shown.response ?? []), ...lines] }];
   if (found.length > 0)
     return fail(`${who} says duplicated forwarded values reach the app: ${found.join('; ')}`, ev);
   const n = Object.keys(p.answer.forwarded).length;

@@ -6,10 +6,9 @@ import { type Check, fail, from, pass, type Verdict, warn } from '../check.js';
 import type { AuditContext } from '../context.js';
 import { probeName } from '../probe-answer.js';
 import type { Evidence } from '../types.js';
-import { needsSecret, noAnswer, probeEvidence } from './probe-util.js';
+import { needsSecret, noAnswerWarn, PROBE_FIX, probeEvidence, refusedProbe } from './probe-util.js';
 
-const PROBE_FIX =
-  'Check the probe secret and path (--probe-secret, --probe-path), and that the probe is installed first in the app (docs/probes.md): the client address an app believes cannot be seen from outside.';
+const IP_PROBE_FIX = `${PROBE_FIX}: the client address an app believes cannot be seen from outside.`;
 
 /** The check. */
 export const ipSpoof: Check = {
@@ -28,16 +27,12 @@ async function judgeClientIp(ctx: AuditContext): Promise<Verdict> {
   if (skipped) return skipped;
   const { ipv4, ipv6 } = ctx.canary;
   const base = await ctx.probeBaseline('https');
-  if (!base.answer) {
-    return from(
-      'outside',
-      warn(
-        `${noAnswer(base)}: the client address the app believes cannot be seen from outside`,
-        [probeEvidence(base, [])],
-        PROBE_FIX,
-      ),
+  if (!base.answer)
+    return noAnswerWarn(
+      base,
+      'the client address the app believes cannot be seen from outside',
+      IP_PROBE_FIX,
     );
-  }
   const who = probeName(base.answer);
   const before = base.answer.view.clientIp;
   if (before === undefined) {
@@ -46,7 +41,7 @@ async function judgeClientIp(ctx: AuditContext): Promise<Verdict> {
       warn(
         `${who} reports no client address (view.clientIp is missing or not a string)`,
         [probeEvidence(base, ['clientIp'])],
-        PROBE_FIX,
+        IP_PROBE_FIX,
       ),
     );
   }
@@ -73,7 +68,7 @@ async function judgeClientIp(ctx: AuditContext): Promise<Verdict> {
         `${line[0]}: ${line[1]} made the client IP ${ip}${isCanary(ip) ? ' (the forged address)' : ` (was ${before})`}`,
       );
       ev.push(probeEvidence(r, ['clientIp']));
-    } else if (!r.answer && (r.exchange.response?.status ?? 0) >= 400) {
+    } else if (refusedProbe(r)) {
       refused.push(`${line[0]} (${r.exchange.response!.status})`);
       ev.push(probeEvidence(r, []));
     } else if (!r.answer || ip === undefined) {
@@ -89,7 +84,7 @@ async function judgeClientIp(ctx: AuditContext): Promise<Verdict> {
       warn(
         `the client IP stays ${before} where ${who} answered, but it gave no client address with ${lost.join(', ')}: those cannot be judged`,
         ev,
-        PROBE_FIX,
+        IP_PROBE_FIX,
       ),
     );
   }

@@ -2,7 +2,7 @@
  * Shared by the checks that read the probe: the skip when there is no secret, the probe's
  * evidence, and the app's belief about the scheme of a plain request.
  */
-import { from, skip, type Verdict } from '../check.js';
+import { from, skip, type Verdict, warn } from '../check.js';
 import type { AuditContext, ProbeOutcome } from '../context.js';
 import { evidence } from '../context.js';
 import { probeName } from '../probe-answer.js';
@@ -37,6 +37,19 @@ export function probeEvidence(
 export function noAnswer(p: ProbeOutcome): string {
   return `the probe gave no answer (${p.problem ?? 'unknown'})`;
 }
+
+/** The fix when the probe gave no answer. */
+export const PROBE_FIX =
+  'Check the probe secret and path (--probe-secret, --probe-path), and that the probe is installed first in the app (docs/probes.md)';
+
+/** The warning, from outside, when the probe gave no answer: `<why there is none>: <what>`. */
+export function noAnswerWarn(p: ProbeOutcome, what: string, fix = `${PROBE_FIX}.`): Verdict {
+  return from('outside', warn(`${noAnswer(p)}: ${what}`, [probeEvidence(p, [])], fix));
+}
+
+/** True when the app (or a proxy) refused the probe request: no answer, a 4xx or 5xx. */
+export const refusedProbe = (p: ProbeOutcome): boolean =>
+  !p.answer && (p.exchange.response?.status ?? 0) >= 400;
 
 /** What the app believes about the scheme of a plain request over `scheme`, through the probe. */
 export interface SchemeBelief {

@@ -19,7 +19,7 @@ import {
 } from '../context.js';
 import { headerValues, hostnameOf } from '../engine.js';
 import type { Evidence } from '../types.js';
-import { noAnswer } from './probe-util.js';
+import { noAnswer, refusedProbe } from './probe-util.js';
 
 type Line = readonly [string, string];
 
@@ -140,14 +140,12 @@ async function probeClaims(
     return out;
   }
   out.probed = true;
-  const probeRefused = (p: Awaited<ReturnType<AuditContext['probe']>>) =>
-    !p.answer && (p.exchange.response?.status ?? 0) >= 400;
   const all = await ctx.probe(
     scheme,
     `probe over ${scheme} with every spoofed scheme header`,
     claims,
   );
-  if (all.answer?.view.scheme === before && !probeRefused(all)) return out;
+  if (all.answer?.view.scheme === before && !refusedProbe(all)) return out;
   for (const line of claims) {
     const one = await ctx.probe(scheme, `probe over ${scheme} with ${line[0]}: ${line[1]}`, [line]);
     if (one.answer?.view.scheme && one.answer.view.scheme !== before) {
@@ -161,7 +159,7 @@ async function probeClaims(
           [`probe view.scheme: ${one.answer.view.scheme} (without it: ${before})`],
         ),
       );
-    } else if (probeRefused(one)) {
+    } else if (refusedProbe(one)) {
       out.refusals.push([
         line[0],
         `${line[0]}: ${line[1]} over ${scheme}: the probe request was refused (${one.exchange.response?.status})`,

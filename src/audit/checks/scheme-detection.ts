@@ -9,7 +9,7 @@
 import { type Check, fail, from, pass, type Verdict, warn } from '../check.js';
 import { type AuditContext, evidence, selfRedirect } from '../context.js';
 import { probeName } from '../probe-answer.js';
-import { needsSecret, noAnswer, probeEvidence } from './probe-util.js';
+import { needsSecret, noAnswer, PROBE_FIX, probeEvidence } from './probe-util.js';
 
 /** The check. */
 export const schemeDetection: Check = {
@@ -52,7 +52,7 @@ async function judgeScheme(ctx: AuditContext): Promise<Verdict> {
       warn(
         `${noAnswer(s)}, so the scheme the app believes cannot be seen; outside signs show no redirect of https to itself`,
         [...ev, rootEv],
-        'Check the probe secret and path (--probe-secret, --probe-path), and that the probe is installed first in the app (docs/probes.md).',
+        `${PROBE_FIX}.`,
       ),
     );
   }
