@@ -4,12 +4,12 @@
  * forwarded headers) and what the app believed; without one, only the audited entry point is
  * known. The HTML report draws it (docs/audit.md, "The chain").
  */
-import { LIST_HEADERS, SINGLE_VALUED } from './checks/forwarded-duplicates.js';
 import type { ProbeAnswer } from './context.js';
+import { duplicatedForwarded } from './probe-answer.js';
 import type { AuditChain, ChainHop, CheckId } from './types.js';
 
 /** Split a header list on commas outside double quotes; trims, drops empty members. */
-export function splitList(value: string): string[] {
+function splitList(value: string): string[] {
   const out: string[] = [];
   let cur = '';
   let quoted = false;
@@ -44,20 +44,6 @@ function forwardedFor(element: string): string | undefined {
 }
 
 /**
- * The forwarded headers that reached the app duplicated: a single-valued header on several
- * lines or carrying a list, or a list header with the same member twice in a row.
- */
-export function duplicatedHeaders(arrived: Readonly<Record<string, readonly string[]>>): string[] {
-  const out: string[] = [];
-  for (const [name, values] of Object.entries(arrived)) {
-    if (LIST_HEADERS.has(name)) continue;
-    if (values.length > 1 || (SINGLE_VALUED.has(name) && values.some((v) => v.includes(','))))
-      out.push(name);
-  }
-  return out;
-}
-
-/**
  * The chain from the probe's answer over https. Each proxy that appends to X-Forwarded-For
  * (or Forwarded) adds the address of the hop before it, so n members mean n proxies: the
  * first member is the client, member k the address of proxy k, and the app's TCP peer is the
@@ -66,11 +52,8 @@ export function duplicatedHeaders(arrived: Readonly<Record<string, readonly stri
  * same way: the drawing shows what arrived, the checks judge it.
  */
 export function chainFromProbe(answer: ProbeAnswer): AuditChain {
-  const arrived: Record<string, string[]> = {};
-  for (const [name, values] of Object.entries(answer.forwarded ?? {})) {
-    if (Array.isArray(values))
-      arrived[name.toLowerCase()] = values.filter((v) => typeof v === 'string');
-  }
+  // parseProbeAnswer has made every name lower case and every value a list of strings
+  const arrived = { ...answer.forwarded };
   const xff = (arrived['x-forwarded-for'] ?? []).flatMap(splitList);
   const fwd = (arrived.forwarded ?? []).flatMap(splitList);
   const n = Math.max(xff.length, fwd.length);
@@ -139,7 +122,10 @@ export function chainFromProbe(answer: ProbeAnswer): AuditChain {
     wrote: [],
     believed,
   });
-  return { source: 'probe', hops, arrived, duplicates: duplicatedHeaders(arrived), notes };
+  const duplicates = [
+    ...new Set(duplicatedForwarded(answer).flatMap((d) => (d.header ? [d.header] : []))),
+  ];
+  return { source: 'probe', hops, arrived, duplicates, notes };
 }
 
 /** The chain without a probe: the client, the audited entry point, and an app not seen. */

@@ -177,6 +177,76 @@ export function parseProbeAnswer(text: string): ParsedProbeAnswer {
   return { answer, dropped };
 }
 
+const CODES = new Set(['DUPLICATED_VALUES', 'CONTRADICTORY_VALUES', 'DUPLICATE_HEADER_LINES']);
+
+/**
+ * Headers that are lists by design, where each proxy may add its own line (HAProxy
+ * `option forwardfor` adds a line; RFC 7239 allows several Forwarded lines): extra lines
+ * are normal there, only duplicated or contradictory values count.
+ */
+const LIST_HEADERS: ReadonlySet<string> = new Set(['x-forwarded-for', 'forwarded', 'via']);
+
+/** Forwarded headers that carry one value: a list there is a duplicate. */
+const SINGLE_VALUED: ReadonlySet<string> = new Set([
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-ssl',
+  'x-forwarded-protocol',
+  'cloudfront-forwarded-proto',
+  'x-url-scheme',
+  'front-end-https',
+]);
+
+/** One duplicated or contradictory forwarded header that reached the app, said for people. */
+export interface DuplicatedForwarded {
+  /** The header, when known (a warning may not name one). */
+  readonly header?: string;
+  readonly text: string;
+}
+
+/**
+ * The forwarded headers that reached the app duplicated or contradictory, from the probe's
+ * answer: a single-valued header on several lines, the probe's own DUPLICATED_VALUES,
+ * CONTRADICTORY_VALUES and DUPLICATE_HEADER_LINES warnings (not for list headers), and, for
+ * a probe without those warnings (Django, WSGI, ...), a single-valued header whose value is a
+ * list (two lines joined by the server, or a header set twice). The forwarded-duplicates
+ * check judges by it, and the chain drawing marks by it.
+ */
+export function duplicatedForwarded(answer: ProbeAnswer): DuplicatedForwarded[] {
+  const found: DuplicatedForwarded[] = [];
+  const named = (header: string | undefined, prefix: string) =>
+    found.some((f) => f.text.startsWith(`${header}${prefix}`));
+  for (const [name, values] of Object.entries(answer.forwarded)) {
+    if (values.length > 1 && !LIST_HEADERS.has(name))
+      found.push({ header: name, text: `${name} arrived on ${values.length} lines` });
+  }
+  const seen = new Set<string>();
+  for (const w of [...(answer.view.warnings ?? []), ...answer.warnings]) {
+    const key = `${w.code}|${w.header}|${w.value}`;
+    if (!CODES.has(w.code) || seen.has(key)) continue;
+    if (w.code === 'DUPLICATE_HEADER_LINES' && w.header && LIST_HEADERS.has(w.header)) continue;
+    seen.add(key);
+    const lineCount = w.header ? answer.forwarded[w.header]?.length : undefined;
+    if (w.code === 'DUPLICATE_HEADER_LINES' && named(w.header, ' arrived')) continue;
+    found.push({
+      ...(w.header ? { header: w.header } : {}),
+      text: `${w.header ?? 'a forwarded header'}: ${w.code}${w.value ? ` (${w.value})` : ''}${lineCount ? `, ${lineCount} line(s)` : ''}`,
+    });
+  }
+  for (const [name, values] of Object.entries(answer.forwarded)) {
+    if (!SINGLE_VALUED.has(name) || named(name, '')) continue;
+    const listed = values.find((v) => v.includes(','));
+    if (listed !== undefined)
+      found.push({
+        header: name,
+        text: `${name}: "${listed}" carries several values (${answer.headerLines === 'joined' ? 'the server joined its lines, so it arrived on several lines or with a duplicated value' : 'a duplicated value'})`,
+      });
+  }
+  return found;
+}
+
 /** The name of what answered, for summaries: `the Django probe`, `proxytrust's probe`. */
 export function probeName(answer: ProbeAnswer): string {
   const p = answer.probe ?? 'proxytrust';
