@@ -324,7 +324,8 @@ export function proxiesOf(file: HFile): HProxy[] {
     const chain: Section[] = [];
     for (let d = defaults; d && !chain.includes(d); d = d.from ? named.get(d.from) : undefined)
       chain.unshift(d);
-    const lines = [...chain.flatMap((d) => d.lines), ...s.lines];
+    const inherited = chain.flatMap((d) => d.lines);
+    const lines = [...inherited, ...s.lines];
     const acls = new Map<string, HLine[]>();
     for (const l of lines)
       if (l.words[0] === 'acl' && l.words[1]) {
@@ -348,9 +349,10 @@ export function proxiesOf(file: HFile): HProxy[] {
     const servers: Server[] = [];
     const rules: HeaderRule[] = [];
     const useBackends: string[] = [];
-    for (const l of lines) {
+    lines.forEach((l, i) => {
       const w = l.words;
-      const own = s.lines.includes(l);
+      // the section's own lines come after what it inherits
+      const own = i >= inherited.length;
       switch (w[0]) {
         case 'mode':
           mode = w[1];
@@ -398,7 +400,7 @@ export function proxiesOf(file: HFile): HProxy[] {
           if (r) rules.push(r);
         }
       }
-    }
+    });
     out.push({
       section: s,
       type: s.type,
