@@ -68,6 +68,12 @@ const after = (s: State, action: 'set' | 'add' | 'del', ifAbsent: boolean): Stat
 export const runsOn = (r: HeaderRule, path: Path): boolean =>
   r.cond.tls === undefined || r.cond.tls === (path === 'tls');
 
+/** The request rules a request meets: the frontend's, then its backend's (a `listen` is both). */
+export const rulesOf = (fe: HProxy, be: HProxy | undefined): HeaderRule[] => [
+  ...fe.rules,
+  ...(be && be !== fe ? be.rules : []),
+];
+
 /**
  * The request headers on one path after the frontend and backend rules and options.
  * `onRule` sees each request header rule that runs, with the header's state before it.
@@ -80,7 +86,7 @@ export function simulate(
 ): Map<string, Effect> {
   const state = new Map<string, Effect>();
   const get = (n: string): Effect => state.get(n) ?? { state: 'client' };
-  const rules = [...fe.rules, ...(be && be !== fe ? be.rules : [])];
+  const rules = rulesOf(fe, be);
   for (const r of rules) {
     if (r.dir !== 'request' || !runsOn(r, path)) continue;
     const before = get(r.name);

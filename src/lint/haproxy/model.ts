@@ -16,6 +16,7 @@ import {
   mainBackend,
   type Path,
   pathsOf,
+  rulesOf,
   simulate,
 } from './flow.js';
 import type { HLine } from './parser.js';
@@ -167,7 +168,7 @@ export function haproxyModel(input: HaproxyInput): HopModel[] {
     ]
       .filter((x) => x !== '')
       .join(',');
-    const hsts = [...fe.rules, ...(be && be !== fe ? be.rules : [])].find(
+    const hsts = rulesOf(fe, be).find(
       (r) =>
         r.dir === 'response' &&
         (r.action === 'set' || r.action === 'add') &&

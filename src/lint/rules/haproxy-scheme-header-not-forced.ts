@@ -4,6 +4,7 @@ import {
   locOf,
   pathsOf,
   routes,
+  rulesOf,
   SCHEME_HEADERS,
   shownLine,
   simulate,
@@ -80,7 +81,7 @@ export const haproxySchemeHeaderNotForced: HaproxyRule = {
             }
             if (path !== 'plain' || (e && e.state !== 'client')) continue;
             // set somewhere for TLS only: point at that line when this frontend has it
-            const tlsOnly = [...fe.rules, ...(be && be !== fe ? be.rules : [])].find(
+            const tlsOnly = rulesOf(fe, be).find(
               (r) => r.name === h && r.dir === 'request' && r.cond.tls === true,
             );
             const at = tlsOnly?.line ?? fe.section.header;
