@@ -213,6 +213,20 @@ export function uwsgiBind(
 /** Evidence for a command at `at`: the source line of its file. */
 export type LineOf = (line: number) => string;
 
+/** The trimmed lines of a text, one-based, for evidence. */
+export const lineOfText = (text: string): LineOf => {
+  const lines = text.split(/\r\n|\r|\n/);
+  return (n: number) => (lines[n - 1] ?? '').trim();
+};
+
+/** An environment variable's setting (`FORWARDED_ALLOW_IPS=...`): unknown when `value` is. */
+export const envSetting = (at: Loc, value: string | undefined, lineOf: LineOf): Setting => ({
+  ...(value !== undefined ? { value } : {}),
+  at,
+  evidence: `${at.file}:${at.line}: ${lineOf(at.line)}`,
+  fromEnv: true,
+});
+
 /**
  * The gunicorn, uvicorn and uwsgi commands among `words` (`FORWARDED_ALLOW_IPS=* gunicorn
  * ...`, `python -m uvicorn ...`, `exec gunicorn ...`, `uwsgi --http-socket :8000 ...`). `env` holds variables set around them (a
@@ -261,13 +275,7 @@ export function readCommands(
     const localEnv = new Map(env);
     for (const b of before) {
       const m = /^([A-Za-z_]\w*)=(.*)$/s.exec(b.v);
-      if (m)
-        localEnv.set(m[1]!, {
-          ...(b.dynamic ? {} : { value: m[2]! }),
-          at: b.at,
-          evidence: `${b.at.file}:${b.at.line}: ${lineOf(b.at.line)}`,
-          fromEnv: true,
-        });
+      if (m) localEnv.set(m[1]!, envSetting(b.at, b.dynamic ? undefined : m[2]!, lineOf));
     }
     out.push(readArgs(server, w, words.slice(argsFrom, end), lineOf, localEnv));
     i = end - 1;

@@ -11,6 +11,8 @@ import type { Loc } from '../model.js';
 import { stripTemplateExt } from '../template.js';
 import {
   type AppServer,
+  envSetting,
+  lineOfText,
   readCommands,
   type Setting,
   shellWords,
@@ -47,11 +49,6 @@ function detect(name: string, text: string): Certainty {
     return /^\s*(exec\s+)?[\w/.-]*(gunicorn3?|uvicorn|uwsgi)\s/m.test(text) ? 2 : 0;
   return 0;
 }
-
-const lineOfText = (text: string) => {
-  const lines = text.split(/\r\n|\r|\n/);
-  return (n: number) => (lines[n - 1] ?? '').trim();
-};
 
 /** A gunicorn configuration file: its settings, never run. */
 export function readGunicornConfig(
@@ -175,23 +172,12 @@ function dockerEnv(
 ) {
   if (words.length === 2 && !words[0]!.v.includes('=')) {
     const [k, v] = words as [Word, Word];
-    env.set(k.v, {
-      ...(v.dynamic ? {} : { value: v.v }),
-      at: v.at,
-      evidence: `${v.at.file}:${v.at.line}: ${lineOf(v.at.line)}`,
-      fromEnv: true,
-    });
+    env.set(k.v, envSetting(v.at, v.dynamic ? undefined : v.v, lineOf));
     return;
   }
   for (const w of words) {
     const m = /^([A-Za-z_]\w*)=(.*)$/s.exec(w.v);
-    if (m)
-      env.set(m[1]!, {
-        ...(w.dynamic ? {} : { value: m[2]! }),
-        at: w.at,
-        evidence: `${w.at.file}:${w.at.line}: ${lineOf(w.at.line)}`,
-        fromEnv: true,
-      });
+    if (m) env.set(m[1]!, envSetting(w.at, w.dynamic ? undefined : m[2]!, lineOf));
   }
 }
 

@@ -8,6 +8,8 @@
 import type { Scalar, YAMLMap } from 'yaml';
 import {
   type AppServer,
+  envSetting,
+  lineOfText,
   readCommands,
   type Setting,
   shellWords,
@@ -110,8 +112,7 @@ export function parseCompose(
   const servers: AppServer[] = [];
   const { isMap, isScalar, LineCounter, parseDocument } = yaml();
   const lc = new LineCounter();
-  const lines = text.split(/\r\n|\r|\n/);
-  const lineOf = (n: number) => (lines[n - 1] ?? '').trim();
+  const lineOf = lineOfText(text);
   let doc: ReturnType<typeof parseDocument>;
   try {
     doc = parseDocument(text, { lineCounter: lc, merge: true, uniqueKeys: false });
@@ -169,12 +170,11 @@ export function parseCompose(
     const envItems = itemsAt('environment');
     const envSet = (k: string, v: unknown, where: Loc) => {
       const s = v === null || v === undefined ? undefined : String(v);
-      environment.set(k, {
-        ...(s !== undefined && !/\$\{?[A-Za-z_]/.test(s) ? { value: s } : {}),
-        at: where,
-        evidence: `${file}:${where.line}: ${lineOf(where.line)}`,
-        fromEnv: true,
-      });
+      // a `${VAR}` in the value is compose's own substitution: unknown here
+      environment.set(
+        k,
+        envSetting(where, s !== undefined && !/\$\{?[A-Za-z_]/.test(s) ? s : undefined, lineOf),
+      );
     };
     if (Array.isArray(envV))
       envV.forEach((e, i) => {
