@@ -10,7 +10,7 @@ import { apacheHandler } from '../../../src/lint/apache/handler.js';
 import type { HopModel } from '../../../src/lint/model.js';
 import { startEcho, values } from '../../lab/echo.js';
 import { type Lab, labTest } from '../../lab/harness.js';
-import { APACHE_MODULES, apache } from '../../lab/proxies.js';
+import { apache } from '../../lab/proxies.js';
 import { APP_HOST, CLIENT_ADDRESS } from '../../lab/types.js';
 import {
   assertVariantWrites,
@@ -52,20 +52,14 @@ async function start(
   app: { host: string; port: number },
   name: keyof typeof VARIANTS,
 ): Promise<{ text: string; port: number; hop: HopModel }> {
-  const base = apache({ name: 'edge', behaviour: name, tls: false, headers: VARIANTS[name] });
   // mod_remoteip is not among the lab's modules: loaded for the variants that use it
-  const spec = name.startsWith('remoteip')
-    ? {
-        ...base,
-        config: (ctx: Parameters<typeof base.config>[0]) =>
-          base
-            .config(ctx)
-            .replace(
-              'LoadModule headers_module',
-              `LoadModule remoteip_module ${APACHE_MODULES}/mod_remoteip.so\nLoadModule headers_module`,
-            ),
-      }
-    : base;
+  const spec = apache({
+    name: 'edge',
+    behaviour: name,
+    tls: false,
+    headers: VARIANTS[name],
+    modules: name.startsWith('remoteip') ? ['remoteip'] : [],
+  });
   const { ports, text, hops } = await startModelled(
     lab,
     spec,
