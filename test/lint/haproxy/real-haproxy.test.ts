@@ -7,10 +7,11 @@
  * `http-request` rule (a `del-header` before it leaves HAProxy's value only).
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { haproxyHandler } from '../../../src/lint/haproxy/handler.js';
 import type { HeaderWrite } from '../../../src/lint/model.js';
+import { type Echo, startEcho, values } from '../../lab/echo.js';
 import { labTest, requireBinary } from '../../lab/harness.js';
+import { send } from '../lab-writes.js';
 
 interface Case {
   name: string;
@@ -79,43 +80,13 @@ const CASES: Case[] = [
 
 const FORGED = '203.0.113.66';
 
-/** The values of one header as the server received them, in order (lines and commas). */
-function values(raw: string[], name: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2)
-    if (raw[i]!.toLowerCase() === name) out.push(...raw[i + 1]!.split(',').map((v) => v.trim()));
-  return out;
-}
-
-function get(port: number, headers: Record<string, string>): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/', headers }, (res) => {
-      let body = '';
-      res.on('data', (c) => {
-        body += c;
-      });
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body) as string[]);
-        } catch (e) {
-          reject(new Error(`${res.statusCode}: ${body} (${String(e)})`));
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** The values of one header as the app received them, in order (lines and commas). */
+const split = (echo: Echo, name: string): string[] =>
+  values(echo, name).flatMap((v) => v.split(',').map((x) => x.trim()));
 
 labTest('HAProxy writes forwarded headers the way the lint model says', async (lab) => {
   const haproxy = requireBinary('/usr/sbin/haproxy');
-  const echo = http.createServer((req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify(req.rawHeaders));
-  });
-  const upstream = await lab.freePort();
-  await new Promise<void>((r) => echo.listen(upstream, '127.0.0.1', r));
-  lab.onTeardown(() => new Promise<void>((r) => echo.close(() => r())));
+  const app = await startEcho(lab);
   const ports = new Map<string, number>();
   for (const c of CASES) ports.set(c.name, await lab.freePort());
   const config = `global
@@ -135,7 +106,7 @@ ${c.lines.map((l) => `  ${l}`).join('\n')}
 `,
 ).join('\n')}
 backend app
-  server echo 127.0.0.1:${upstream}
+  server echo 127.0.0.1:${app.port}
 `;
   const file = lab.writeFile('haproxy.cfg', config);
   // the model first: what lint says each frontend writes
@@ -154,8 +125,8 @@ backend app
   for (const port of ports.values()) await lab.waitForPort(port, { process: p });
   for (const c of CASES) {
     const forged = c.header === 'x-forwarded-for' ? FORGED : 'https-forged';
-    const got = values(await get(ports.get(c.name)!, { [c.header]: forged }), c.header);
-    const absent = values(await get(ports.get(c.name)!, {}), c.header);
+    const got = split(await send(ports.get(c.name)!, [[c.header, forged]]), c.header);
+    const absent = split(await send(ports.get(c.name)!, []), c.header);
     switch (c.action) {
       case 'append':
         assert.equal(got[0], forged, `${c.name}: the client's value first: ${got}`);
