@@ -5,9 +5,9 @@
  * - in process: proxytrust's nginx handler (it reads the main file and every include from
  *   disk, parses, expands includes) plus every nginx rule, against the `nginx-conf` npm
  *   parser's parse alone of the same 50 files, each read from disk with readFileSync (it
- *   does not follow includes, so it is handed the list). Both warm, interleaved, with a
- *   full garbage collection before each timed run (so neither pays for the other's
- *   garbage), median of N runs (the minimum is printed too). Goal: ratio < 1.
+ *   does not follow includes, so it is handed the list). Both warm, interleaved (no forced
+ *   garbage collection between runs: tried, it slowed the next run of both), median of N
+ *   runs (the minimum is printed too). Goal: ratio < 1.
  * - as a command: `proxytrust lint <main>` (node dist/cli/index.js) against
  *   `nginx -t -c <main> -p <prefix>` on the same files, interleaved, median wall time of
  *   N runs; `node -e 0` is printed as the floor (Node's own start). Goal: ratio <= 2.
@@ -24,6 +24,7 @@ import { parse as nginxConfParse } from 'nginx-conf';
 import { nginxHandler } from '../src/lint/nginx/handler.js';
 import { rulesFor } from '../src/lint/registry.js';
 import type { NginxInput } from '../src/lint/rule.js';
+import { median } from './lib/pairs.js';
 
 /** Write the configuration; returns the main file and every file's text. */
 export function generate(dir: string): { main: string; files: Map<string, string>; lines: number } {
@@ -103,7 +104,6 @@ export function generate(dir: string): { main: string; files: Map<string, string
   return { main: join(dir, 'nginx.conf'), files, lines };
 }
 
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
 
 /** Wall and CPU (user + system, this process's threads) times of runs, in ms. */

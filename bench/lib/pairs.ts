@@ -108,7 +108,8 @@ async function round(s: Server, load: Load, seconds: number): Promise<Round> {
   return { rps: r.rps, ...cpu };
 }
 
-const median = (v: number[]): number => {
+/** The median (the mean of the middle two for an even count). */
+export const median = (v: readonly number[]): number => {
   const s = [...v].sort((x, y) => x - y);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
