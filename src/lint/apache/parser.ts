@@ -8,9 +8,10 @@
  * expanded where they stand. An include cycle or an unclosed section is a problem; a missing
  * include is a note (its content unknown). Never throws.
  */
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname } from 'node:path';
+import { readIncluded } from '../include.js';
 import type { ParseProblem } from '../kinds.js';
-import { type ConfFs, diskFs, expandGlob, hasGlob } from '../nginx/parser.js';
+import { type ConfFs, diskFs } from '../nginx/parser.js';
 import { detemplate, hasTemplateMarkers, isUnknown } from '../template.js';
 
 /** True when a value is unknown here: an undefined `${VAR}`, or a template's placeholder. */
@@ -184,7 +185,7 @@ export function parseApache(
   const notes: string[] = [];
   const files = [file];
   const texts = new Map<string, string>([[file, text]]);
-  const fs = opts.fs ?? diskFs;
+  const run = { fs: opts.fs ?? diskFs, files, texts, notes, problems };
   const defines = new Map<string, string>();
   let serverRoot: string | undefined;
   const subst = (a: string) =>
@@ -214,34 +215,12 @@ export function parseApache(
       }
       const base =
         opts.confRoot ?? serverRoot ?? (n.file === '-' ? process.cwd() : dirname(n.file));
-      const pattern = isAbsolute(target) ? target : join(base, target);
-      const paths = hasGlob(pattern) ? expandGlob(pattern, fs) : [pattern];
-      for (const p of paths) {
-        if (p === file || stack.includes(p)) {
-          problems.push({
-            file: n.file,
-            line: n.line,
-            col: n.col,
-            message: `include cycle: ${[file, ...stack, p].join(' -> ')}`,
-          });
-          continue;
-        }
-        let body: string | undefined;
-        try {
-          body = fs.read(p);
-        } catch (e) {
-          notes.push(`${n.file}:${n.line}: ${p} cannot be read (${(e as Error).message})`);
-          continue;
-        }
-        if (body === undefined) {
-          if (n.key === 'include' && !hasGlob(pattern))
-            notes.push(`${n.file}:${n.line}: include not found (${p}): its content is unknown`);
-          continue;
-        }
-        if (!files.includes(p)) files.push(p);
-        texts.set(p, body);
-        out.push(...expand(parseText(p, body, problems), [...stack, p]));
-      }
+      for (const { path, body } of readIncluded(run, target, base, n, {
+        word: 'include',
+        trail: [file, ...stack],
+        optional: n.key === 'includeoptional',
+      }))
+        out.push(...expand(parseText(path, body, problems), [...stack, path]));
     }
     return out;
   };

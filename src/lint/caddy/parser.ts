@@ -7,10 +7,11 @@
  * `gzip`, `errors`, ...) are read without error and marked, so the Caddy 2 rules and model
  * leave them alone. Never throws.
  */
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname } from 'node:path';
+import { readIncluded } from '../include.js';
 import type { ParseProblem } from '../kinds.js';
 import type { Loc } from '../model.js';
-import { type ConfFs, diskFs, expandGlob, hasGlob } from '../nginx/parser.js';
+import { type ConfFs, diskFs } from '../nginx/parser.js';
 import { detemplate, hasTemplateMarkers } from '../template.js';
 import { type CaddyToken, lexCaddy, unknownValue } from './lexer.js';
 
@@ -190,7 +191,7 @@ export function parseCaddy(file: string, text: string, opts: CaddyParseOptions =
   const notes: string[] = [];
   const files = [file];
   const texts = new Map<string, string>([[file, text]]);
-  const fs = opts.fs ?? diskFs;
+  const run = { fs: opts.fs ?? diskFs, files, texts, notes, problems };
   const snippets = new Map<string, readonly CaddyNode[]>();
   const collect = (nodes: readonly CaddyNode[]): CaddyNode[] => {
     const rest: CaddyNode[] = [];
@@ -247,35 +248,11 @@ export function parseCaddy(file: string, text: string, opts: CaddyParseOptions =
         continue;
       }
       const base = opts.confRoot ?? (n.file === '-' ? process.cwd() : dirname(n.file));
-      const pattern = isAbsolute(target) ? target : join(base, target);
-      const paths = hasGlob(pattern) ? expandGlob(pattern, fs) : [pattern];
-      for (const p of paths) {
-        const key = `file:${p}`;
-        if (stack.includes(key) || p === file) {
-          problems.push({
-            file: n.file,
-            line: n.line,
-            col: n.col,
-            message: `import cycle: ${[file, ...stack.map((k) => k.replace(/^\w+:/, '')), p].join(' -> ')}`,
-          });
-          continue;
-        }
-        let body: string | undefined;
-        try {
-          body = fs.read(p);
-        } catch (e) {
-          notes.push(`${n.file}:${n.line}: import ${p} cannot be read (${(e as Error).message})`);
-          continue;
-        }
-        if (body === undefined) {
-          if (!hasGlob(pattern))
-            notes.push(`${n.file}:${n.line}: import not found (${p}): its content is unknown`);
-          continue;
-        }
-        if (!files.includes(p)) files.push(p);
-        texts.set(p, body);
-        const imported = collect(parseText(p, body, problems));
-        out.push(...expand(withArgs(imported, args), [...stack, key]));
+      // the trail: the main file, then the snippets and files being expanded
+      const trail = [file, ...stack.map((k) => k.replace(/^\w+:/, ''))];
+      for (const { path, body } of readIncluded(run, target, base, n, { word: 'import', trail })) {
+        const imported = collect(parseText(path, body, problems));
+        out.push(...expand(withArgs(imported, args), [...stack, `file:${path}`]));
       }
     }
     return out;
