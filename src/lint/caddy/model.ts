@@ -230,11 +230,9 @@ function applyOps(writes: Map<string, HeaderWrite>, lines: readonly CaddyNode[])
       // an edit of whatever the header holds: Caddy's own value stays Caddy's
       const prior = writes.get(op.name);
       if (!prior || prior.action === 'clear') writes.delete(op.name);
-    } else if (clientCopies(value).length > 0) {
-      // the client's own list with the peer added is an append; any other copy of a client
-      // header is a relay: no write, whatever Caddy set before
-      const own = clientCopies(value).every((c) => c === op.name);
-      if (op.op === 'set' && own && PEER.test(value))
+    } else if (copyKind(op.name, value) !== 'none') {
+      // an append keeps the client's list; a relay is no write, whatever Caddy set before
+      if (op.op === 'set' && copyKind(op.name, value) === 'append')
         writes.set(op.name, { name: op.name, action: 'append', value, at });
       else if (op.op === 'set') writes.delete(op.name);
     } else if (op.op === 'add') {
@@ -247,6 +245,17 @@ function applyOps(writes: Map<string, HeaderWrite>, lines: readonly CaddyNode[])
 
 /** A placeholder for the peer's own address. */
 const PEER = /\{(remote_host|remote|client_ip|http\.request\.remote\.host)\}/;
+
+/**
+ * What a `header_up` value made of client headers does to header `name`: `append` when it
+ * is the client's own `name` with the peer's address added (the X-Forwarded-For way),
+ * `relay` when it copies a client header otherwise, `none` when it copies none.
+ */
+export function copyKind(name: string, value: string): 'none' | 'append' | 'relay' {
+  const copies = clientCopies(value);
+  if (copies.length === 0) return 'none';
+  return copies.every((c) => c === name) && PEER.test(value) ? 'append' : 'relay';
+}
 
 /**
  * The request headers one proxying directive writes (see the module comment): the site's

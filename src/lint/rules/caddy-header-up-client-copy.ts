@@ -1,4 +1,4 @@
-import { clientCopies, headerOp, reverseProxies, sub } from '../caddy/model.js';
+import { clientCopies, copyKind, headerOp, reverseProxies, sub } from '../caddy/model.js';
 import { caddyLine } from '../caddy/parser.js';
 import type { CaddyRule, Hit } from '../rule.js';
 
@@ -41,14 +41,9 @@ export const caddyHeaderUpClientCopy: CaddyRule = {
         for (const h of sub(rp, 'header_up')) {
           const op = headerOp(h);
           if (op.op === 'delete' || !FORWARDED.test(op.name)) continue;
-          const copies = clientCopies(op.value ?? '');
-          if (copies.length === 0) continue;
           // the client's own list with the peer's address added is an append, not a copy
-          if (
-            copies.every((c) => c === op.name) &&
-            /\{(remote_host|remote|client_ip|http\.request\.remote\.host)\}/.test(op.value ?? '')
-          )
-            continue;
+          if (copyKind(op.name, op.value ?? '') !== 'relay') continue;
+          const copies = clientCopies(op.value ?? '');
           hits.push({
             at: { file: h.file, line: h.line, col: h.col },
             message: `header_up ${h.args[0]} copies the client's own ${copies.join(', ')} header: a client chooses its value`,
